@@ -1,0 +1,1 @@
+//! Brickyard REST server.
