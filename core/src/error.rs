@@ -4,6 +4,7 @@
 
 use crate::executor::{ExecError, ExecErrorKind};
 use crate::placement::PlacementError;
+use crate::store::StoreError;
 
 /// Stable classification of every engine error (mirrors Heketi's tagged errors).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,8 +70,8 @@ pub enum Error {
     Placement(#[from] PlacementError),
     #[error(transparent)]
     Exec(#[from] ExecError),
-    #[error("store: {0}")]
-    Store(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// An error with a prefix that says which operation it belongs to, e.g.
     /// `Failed to allocate new volume: No space`.
     #[error("{context}: {source}")]

@@ -135,7 +135,8 @@ pub(crate) fn ser_go_f32<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error
 }
 
 /// Accepts `null` where Go would (it leaves the zero value).
-pub(crate) fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+#[doc(hidden)]
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,

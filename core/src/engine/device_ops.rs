@@ -1,0 +1,223 @@
+//! Device operations: add (pvcreate/vgcreate), delete (teardown), state, resync.
+
+use std::future::Future;
+
+use crate::api::{DeviceAddRequest, DeviceInfo, DeviceInfoResponse, EntryState, StorageSize};
+use crate::error::{CONFLICT, Error, Result};
+use crate::id::{is_valid_id, new_id};
+use crate::model::{DeviceEntry, insert_sorted, remove_sorted};
+
+use super::Engine;
+use super::hosts::host_of;
+use super::validate::{Fields, is_valid_device_name, validate_tags};
+
+fn reservation_key(node: &str, name: &str) -> String {
+    format!("device:{node}:{name}")
+}
+
+impl Engine {
+    /// Adds a device and waits for it.
+    pub async fn add_device(&self, req: DeviceAddRequest) -> Result<DeviceInfoResponse> {
+        self.begin_device_add(req)?.await
+    }
+
+    /// Checks the request; the future sets up LVM on the node and records the device.
+    pub fn begin_device_add(&self, req: DeviceAddRequest) -> Result<impl Future<Output = Result<DeviceInfoResponse>> + Send + 'static> {
+        let mut f = Fields::default();
+        if req.name.is_empty() {
+            f.add("name", "cannot be blank");
+        } else if !is_valid_device_name(&req.name) {
+            f.add("name", "must be in a valid format");
+        }
+        if req.node.is_empty() {
+            f.add("node", "cannot be blank");
+        } else if !is_valid_id(&req.node) {
+            f.add("node", format!("{} is not a valid UUID", req.node));
+        }
+        f.finish()?;
+        validate_tags(&req.tags)?;
+        let key = reservation_key(&req.node, &req.name);
+        let host = {
+            let mut inner = self.lock();
+            let st = &inner.state;
+            let node = st.nodes.get(&req.node).ok_or_else(|| Error::not_found("Node id does not exist"))?;
+            if let Some(existing) = node.devices.iter().find(|d| st.devices.get(*d).is_some_and(|d| d.info.name == req.name)) {
+                return Err(Error::AlreadyExists(format!(
+                    "Device {} already exists on node {} (device id {existing})",
+                    req.name, req.node
+                )));
+            }
+            let host = host_of(node);
+            if !inner.reserved_hosts.insert(key.clone()) {
+                return Err(Error::AlreadyExists(format!("Device {} is being added by another request", req.name)));
+            }
+            host
+        };
+        let engine = self.clone();
+        Ok(async move {
+            let out = engine.exec_device_add(req, host).await;
+            engine.lock().reserved_hosts.remove(&key);
+            out
+        })
+    }
+
+    async fn exec_device_add(&self, req: DeviceAddRequest, host: crate::executor::Host) -> Result<DeviceInfoResponse> {
+        let ex = self.shared.executor.clone();
+        let id = new_id();
+        let info = ex.device_setup(&host, &req.name, &id, req.destroydata).await?;
+        let entry = DeviceEntry {
+            state: EntryState::Online,
+            info: DeviceInfo {
+                name: req.name.clone(),
+                tags: req.tags.clone(),
+                storage: StorageSize { total: info.total, free: info.free, used: info.used },
+                id: id.clone(),
+                paths: info.paths.clone(),
+                pv_uuid: info.pv_uuid.clone(),
+            },
+            bricks: Vec::new(),
+            node_id: req.node.clone(),
+            extent_size: info.extent_size,
+        };
+        let saved = self.write(|txn| {
+            let node = txn.nodes.get_mut(&req.node).ok_or_else(|| Error::not_found("Node id does not exist"))?;
+            insert_sorted(&mut node.devices, &id);
+            txn.devices.put(&id, entry.clone());
+            Ok(())
+        });
+        if let Err(e) = saved {
+            if let Err(t) = ex.device_teardown(&host, &req.name, &id).await {
+                return Err(e.context(format!("device could not be recorded, and tearing it down failed too ({t})")));
+            }
+            return Err(e);
+        }
+        self.device_info(&id)
+    }
+
+    /// Deletes a failed, empty device and waits for it.
+    pub async fn delete_device(&self, id: &str, force_forget: bool) -> Result<()> {
+        self.begin_device_delete(id, force_forget)?.await
+    }
+
+    pub fn begin_device_delete(&self, id: &str, force_forget: bool) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        let (dev, host) = {
+            let inner = self.lock();
+            let st = &inner.state;
+            let dev = st.devices.get(id).ok_or_else(Error::id_not_found)?.clone();
+            if dev.state != EntryState::Failed {
+                return Err(Error::invalid(format!("device: {id} is not in failed state")));
+            }
+            if !dev.bricks.is_empty() {
+                return Err(Error::conflict(format!("Unable to delete device [{id}] because it contains bricks")));
+            }
+            let host = st.nodes.get(&dev.node_id).map(host_of);
+            (dev, host)
+        };
+        let engine = self.clone();
+        let id = id.to_string();
+        Ok(async move {
+            if let Some(host) = host {
+                let torn = engine.shared.executor.device_teardown(&host, &dev.info.name, &id).await;
+                match torn {
+                    Ok(()) => {}
+                    Err(e) if force_forget => {
+                        tracing::warn!(device = %id, error = %e, "teardown failed; forgetting the device as asked");
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            engine.write(|txn| {
+                let dev = txn.devices.get(&id).ok_or_else(Error::id_not_found)?.clone();
+                if !dev.bricks.is_empty() {
+                    return Err(Error::conflict(format!("Unable to delete device [{id}] because it contains bricks")));
+                }
+                if let Some(n) = txn.nodes.get_mut(&dev.node_id) {
+                    remove_sorted(&mut n.devices, &id);
+                }
+                txn.devices.remove(&id);
+                Ok(())
+            })
+        })
+    }
+
+    /// Changes a device's state (`online`, `offline`, `failed` = remove).
+    pub async fn set_device_state(&self, id: &str, state: &str) -> Result<()> {
+        self.begin_device_state(id, state)?.await
+    }
+
+    pub fn begin_device_state(&self, id: &str, state: &str) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        let target = EntryState::parse(state).ok_or_else(|| Error::invalid(format!("{state} is not valid state")))?;
+        self.lock().state.devices.get(id).ok_or_else(Error::id_not_found)?;
+        let engine = self.clone();
+        let id = id.to_string();
+        Ok(async move {
+            engine.write(|txn| {
+                let dev = txn.devices.get(&id).ok_or_else(Error::id_not_found)?.clone();
+                use EntryState::*;
+                match (dev.state, target) {
+                    (a, b) if a == b => return Ok(()),
+                    (Online, Offline) | (Offline, Online) | (Failed, Offline) => {}
+                    (Online, Failed) => {
+                        return Err(Error::conflict(format!(
+                            "Device must be offline before remove operation is performed, device:{id}"
+                        )));
+                    }
+                    (Offline, Failed) => {
+                        if !dev.bricks.is_empty() {
+                            return Err(Error::Unsupported(format!(
+                                "Unable to remove device [{id}]: it holds {} bricks, and moving bricks to other devices \
+                                 (brick eviction) is not available in this version; delete or move the volumes first",
+                                dev.bricks.len()
+                            )));
+                        }
+                    }
+                    (Failed, Online) => return Err(Error::conflict("Cannot move a failed/removed device to online state")),
+                    _ => return Err(Error::invalid(format!("{target} is not valid state"))),
+                }
+                if let Some(d) = txn.devices.get_mut(&id) {
+                    d.state = target;
+                }
+                Ok(())
+            })
+        })
+    }
+
+    /// Re-reads a device's size from LVM on its node.
+    pub async fn resync_device(&self, id: &str) -> Result<()> {
+        self.begin_device_resync(id)?.await
+    }
+
+    pub fn begin_device_resync(&self, id: &str) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        let (dev, host) = {
+            let inner = self.lock();
+            let st = &inner.state;
+            let dev = st.devices.get(id).ok_or_else(Error::id_not_found)?.clone();
+            if dev.bricks.iter().any(|b| st.bricks.get(b).is_some_and(|b| b.pending.is_pending())) {
+                return Err(Error::conflict(CONFLICT));
+            }
+            let host = st.nodes.get(&dev.node_id).map(host_of).ok_or_else(Error::id_not_found)?;
+            (dev, host)
+        };
+        let engine = self.clone();
+        let id = id.to_string();
+        Ok(async move {
+            let info = engine.shared.executor.device_info(&host, &dev.info.name, &id).await?;
+            engine.write(|txn| {
+                let bricks_total: u64 = {
+                    let d = txn.devices.get(&id).ok_or_else(Error::id_not_found)?;
+                    d.bricks.iter().filter_map(|b| txn.bricks.get(b)).map(|b| b.total_size()).sum()
+                };
+                let d = txn.devices.get_mut(&id).ok_or_else(Error::id_not_found)?;
+                // LVM's total is the truth; what our bricks hold stays used, and space LVM
+                // reports as taken by something else is not offered to placement either.
+                let total = info.total;
+                let free = total.saturating_sub(bricks_total).min(info.free);
+                d.info.storage = StorageSize { total, free, used: total - free };
+                if info.extent_size > 0 {
+                    d.extent_size = info.extent_size;
+                }
+                Ok(())
+            })
+        })
+    }
+}

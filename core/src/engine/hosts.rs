@@ -1,0 +1,80 @@
+//! Translating records into what the executor needs: hosts, brick and volume requests.
+
+use crate::executor::{BrickFormat, BrickLocation, BrickRequest, Host, VolumeDurability, VolumeRequest};
+use crate::model::{BrickEntry, BrickSubType, NodeEntry, VolumeEntry};
+use crate::placement::Durability;
+use crate::state::State;
+
+use super::volume_spec::{durability_of, placement_settings};
+use super::EngineOptions;
+
+/// Heketi's brick path: `/var/lib/heketi/mounts/vg_<device>/brick_<brick>/brick`.
+pub(crate) fn brick_path(device_id: &str, brick_id: &str) -> String {
+    format!("/var/lib/heketi/mounts/vg_{device_id}/brick_{brick_id}/brick")
+}
+
+pub(crate) fn host_of(node: &NodeEntry) -> Host {
+    Host { manage: node.manage_host().to_string(), storage: node.storage_host().to_string() }
+}
+
+pub(crate) fn brick_request(brick: &BrickEntry, gid: i64) -> BrickRequest {
+    BrickRequest {
+        vg_id: brick.info.device.clone(),
+        brick_id: brick.info.id.clone(),
+        size: brick.info.size,
+        tp_size: brick.tp_size,
+        pool_metadata_size: brick.pool_metadata_size,
+        gid,
+        format: if brick.sub_type == BrickSubType::Arbiter { BrickFormat::Arbiter } else { BrickFormat::Normal },
+    }
+}
+
+/// The brick jobs of a list of brick ids: (node host, request).
+pub(crate) fn brick_jobs(state: &State, brick_ids: &[String], gid: i64) -> Vec<(Host, BrickRequest)> {
+    brick_ids
+        .iter()
+        .filter_map(|id| {
+            let brick = state.bricks.get(id)?;
+            let node = state.nodes.get(&brick.info.node)?;
+            Some((host_of(node), brick_request(brick, gid)))
+        })
+        .collect()
+}
+
+/// Gluster's volume request for `brick_ids` (in gluster order) of `volume`.
+pub(crate) fn volume_request(state: &State, volume: &VolumeEntry, brick_ids: &[String], opts: &EngineOptions) -> VolumeRequest {
+    let bricks = brick_ids
+        .iter()
+        .filter_map(|id| {
+            let brick = state.bricks.get(id)?;
+            let node = state.nodes.get(&brick.info.node)?;
+            Some(BrickLocation { storage_host: node.storage_host().to_string(), path: brick.info.path.clone() })
+        })
+        .collect();
+    let arbiter = placement_settings(&volume.gluster_volume_options, opts).map(|s| s.arbiter).unwrap_or(false);
+    let durability = match durability_of(&volume.info.request.durability) {
+        Durability::Replicate { replica } => VolumeDurability::Replicate { replica, arbiter },
+        Durability::Disperse { data, redundancy } => VolumeDurability::Disperse { data, redundancy },
+        Durability::Distribute => VolumeDurability::Distribute,
+    };
+    let mut options: Vec<String> = volume
+        .gluster_volume_options
+        .iter()
+        .filter(|o| !o.trim().is_empty())
+        .cloned()
+        .collect();
+    options.push(format!("user.heketi.id {}", volume.info.id));
+    VolumeRequest { name: volume.info.request.name.clone(), bricks, durability, options }
+}
+
+/// Hosts that can run gluster commands for a cluster: online nodes first (in cluster
+/// order), then the others; `first` (e.g. the first brick's node) leads when given.
+pub(crate) fn gluster_hosts(state: &State, cluster_id: &str, first: Option<&str>) -> Vec<Host> {
+    let Some(cluster) = state.clusters.get(cluster_id) else { return Vec::new() };
+    let mut ids: Vec<&String> = cluster.info.nodes.iter().collect();
+    ids.sort_by_key(|id| {
+        let online = state.nodes.get(*id).map(|n| n.state == crate::api::EntryState::Online).unwrap_or(false);
+        (Some(id.as_str()) != first, !online)
+    });
+    ids.into_iter().filter_map(|id| state.nodes.get(id)).map(host_of).collect()
+}

@@ -1,0 +1,207 @@
+//! The engine façade: the one object every front door drives.
+//!
+//! Operations follow Heketi's Build / Exec / Finalize split:
+//! - **Build** (synchronous, under the state lock): validate, place, and commit one
+//!   store transaction that reserves space and records a pending operation;
+//! - **Exec** (async, no lock held): commands on the nodes through the [`Executor`];
+//! - **Finalize** or **Rollback** (one more transaction).
+//!
+//! `begin_*` methods run Build and return the rest as a future, so a server can answer
+//! validation and placement errors synchronously and queue the remainder. A crash between
+//! Build and Finalize leaves the pending operation in the store; [`Engine::open`] cleans
+//! it up (undoing on the nodes what was done) and reports it.
+
+mod check;
+mod cleanup;
+mod cluster_ops;
+mod device_ops;
+mod export;
+mod hosts;
+mod node_ops;
+mod options;
+mod read;
+mod rollback;
+mod tags;
+mod topology_apply;
+mod validate;
+mod views;
+mod volume_create;
+mod volume_delete;
+mod volume_expand;
+mod volume_plan;
+mod volume_spec;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use check::CheckReport;
+pub use cleanup::{CleanupOutcome, CleanupReport, CleanedOperation};
+pub use options::{DbLocation, EngineOptions};
+pub use topology_apply::{TopologyReport, TopologyItem, ItemOutcome};
+pub use volume_plan::{PlannedBrickInfo, VolumePlan};
+pub use export::to_heketi_json;
+pub use volume_delete::HEKETI_DB_VOLUME;
+
+use crate::error::{Error, Result};
+use crate::executor::Executor;
+use crate::placement::ClusterView;
+use crate::state::{State, Txn};
+use crate::store::Store;
+
+/// The Brickyard engine. Cheap to clone (an `Arc` inside); `Send + Sync`.
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    executor: Arc<dyn Executor>,
+    options: EngineOptions,
+    /// Operations running in this process (never touched by the cleaner).
+    in_flight: Mutex<HashSet<String>>,
+    /// What opening the engine cleaned up.
+    recovery: CleanupReport,
+}
+
+struct Inner {
+    state: State,
+    store: Store,
+    views: BTreeMap<String, ClusterView>,
+    /// Hostnames claimed by node additions that have not finished yet.
+    reserved_hosts: HashSet<String>,
+}
+
+impl Inner {
+    /// Runs `f` in a transaction; commits it to the store, then applies it to memory.
+    fn write<R>(&mut self, f: impl FnOnce(&mut Txn<'_>) -> Result<R>) -> Result<R> {
+        let mut txn = Txn::new(&self.state);
+        let out = f(&mut txn)?;
+        let changes = txn.into_changes();
+        self.store.commit(&changes.to_changeset())?;
+        let touched = views::touched(&self.state, &changes);
+        self.state.apply(changes);
+        views::refresh(&mut self.views, &self.state, touched);
+        Ok(out)
+    }
+}
+
+impl Engine {
+    /// Opens the engine over its store and executor. Pending operations left by a crash
+    /// are cleaned up before it returns (see [`Engine::recovery_report`]).
+    pub async fn open(options: EngineOptions, executor: Arc<dyn Executor>) -> Result<Engine> {
+        let store = match &options.db {
+            DbLocation::File(path) => Store::open(path)?,
+            DbLocation::Memory => Store::in_memory()?,
+        };
+        let state = State::from_raw(store.load()?)?;
+        Self::from_parts(options, executor, store, state).await
+    }
+
+    /// Creates a new engine whose store holds the records of a Heketi `db export`.
+    /// Refuses a store that already holds data.
+    pub async fn import(options: EngineOptions, executor: Arc<dyn Executor>, export: crate::model::DbExport) -> Result<Engine> {
+        let store = match &options.db {
+            DbLocation::File(path) => Store::open(path)?,
+            DbLocation::Memory => Store::in_memory()?,
+        };
+        if !store.is_empty()? {
+            return Err(crate::store::StoreError::NotEmpty.into());
+        }
+        let state = export::prepare_import(export)?;
+        store.commit(&state.to_changeset())?;
+        Self::from_parts(options, executor, store, state).await
+    }
+
+    async fn from_parts(options: EngineOptions, executor: Arc<dyn Executor>, store: Store, state: State) -> Result<Engine> {
+        let views = views::build_all(&state);
+        let cleanup_on_open = options.cleanup_on_open;
+        let mut engine = Engine {
+            shared: Arc::new(Shared {
+                inner: Mutex::new(Inner { state, store, views, reserved_hosts: HashSet::new() }),
+                executor,
+                options,
+                in_flight: Mutex::new(HashSet::new()),
+                recovery: CleanupReport::default(),
+            }),
+        };
+        engine.mark_all_stale()?;
+        if cleanup_on_open {
+            let report = engine.cleanup_pending(None).await?;
+            if let Some(shared) = Arc::get_mut(&mut engine.shared) {
+                shared.recovery = report;
+            }
+        }
+        Ok(engine)
+    }
+
+    /// What [`Engine::open`] found pending and cleaned up.
+    pub fn recovery_report(&self) -> &CleanupReport {
+        &self.shared.recovery
+    }
+
+    /// The options the engine was opened with.
+    pub fn options(&self) -> &EngineOptions {
+        &self.shared.options
+    }
+
+    /// The executor the engine drives.
+    pub fn executor(&self) -> &Arc<dyn Executor> {
+        &self.shared.executor
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-applied change: memory is
+        // only updated after a successful commit, in one step.
+        self.shared.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write<R>(&self, f: impl FnOnce(&mut Txn<'_>) -> Result<R>) -> Result<R> {
+        self.lock().write(f)
+    }
+
+    /// A snapshot of the state (for tests, export and consistency checks).
+    pub fn state(&self) -> State {
+        self.lock().state.clone()
+    }
+
+    fn track(&self, op_id: &str) -> InFlight {
+        let mut set = self.shared.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        set.insert(op_id.to_string());
+        InFlight { engine: self.clone(), id: op_id.to_string() }
+    }
+
+    fn is_in_flight(&self, op_id: &str) -> bool {
+        self.shared.in_flight.lock().unwrap_or_else(|p| p.into_inner()).contains(op_id)
+    }
+
+    /// Number of operations running in this process.
+    pub fn in_flight_count(&self) -> usize {
+        self.shared.in_flight.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// Marks an operation as running in this process until dropped.
+struct InFlight {
+    engine: Engine,
+    id: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut set = self.engine.shared.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        set.remove(&self.id);
+    }
+}
+
+/// Current time in Unix seconds (pending operation timestamps).
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn not_found_if_none<T>(v: Option<T>) -> Result<T> {
+    v.ok_or_else(Error::id_not_found)
+}

@@ -1,0 +1,280 @@
+//! Node operations: add (peer probe), delete (peer detach), state, with Heketi's checks.
+
+use std::future::Future;
+
+use crate::api::{EntryState, NodeAddRequest, NodeInfo, NodeInfoResponse};
+use crate::error::{Error, Result};
+use crate::id::{is_valid_id, new_id};
+use crate::model::{NodeEntry, insert_sorted, remove_sorted};
+use crate::state::State;
+
+use super::hosts::host_of;
+use super::validate::{Fields, is_valid_host, validate_tags};
+use super::volume_create::mount_info;
+use super::Engine;
+
+fn validate_node_request(req: &NodeAddRequest) -> Result<()> {
+    let mut f = Fields::default();
+    if req.zone == 0 {
+        f.add("zone", "cannot be blank");
+    } else if req.zone < 1 {
+        f.add("zone", "must be no less than 1");
+    }
+    if req.cluster.is_empty() {
+        f.add("cluster", "cannot be blank");
+    } else if !is_valid_id(&req.cluster) {
+        f.add("cluster", format!("{} is not a valid UUID", req.cluster));
+    }
+    let mut h = Vec::new();
+    for (key, list) in [("manage", &req.hostnames.manage), ("storage", &req.hostnames.storage)] {
+        if list.is_empty() {
+            h.push(format!("{key}: cannot be blank"));
+        } else if let Some(bad) = list.iter().find(|x| !is_valid_host(x)) {
+            h.push(format!("{key}: {bad} is not a valid {key} hostname"));
+        }
+    }
+    if !h.is_empty() {
+        f.add("hostnames", format!("({}.)", h.join("; ")));
+    }
+    f.finish()?;
+    validate_tags(&req.tags)
+}
+
+/// Which node uses `host` as a manage or storage hostname.
+fn host_owner<'a>(st: &'a State, host: &str) -> Option<&'a String> {
+    st.nodes
+        .iter()
+        .find(|(_, n)| n.info.hostnames.manage.iter().chain(&n.info.hostnames.storage).any(|h| h == host))
+        .map(|(id, _)| id)
+}
+
+fn refresh_mounts(txn: &mut crate::state::Txn<'_>, cluster_id: &str) {
+    // Mount hosts list every node of the cluster; rewrite them after a node left.
+    let vols: Vec<(String, String)> = txn
+        .volumes
+        .iter()
+        .filter(|(_, v)| v.info.cluster == cluster_id)
+        .map(|(id, v)| (id.clone(), v.info.request.name.clone()))
+        .collect();
+    for (id, name) in vols {
+        let mount = {
+            // Build from the transaction's view of the cluster and nodes.
+            let mut tmp = State::default();
+            if let Some(c) = txn.clusters.get(cluster_id) {
+                tmp.clusters.insert(cluster_id.to_string(), c.clone());
+                for n in &c.info.nodes {
+                    if let Some(node) = txn.nodes.get(n) {
+                        tmp.nodes.insert(n.clone(), node.clone());
+                    }
+                }
+            }
+            mount_info(&tmp, cluster_id, &name)
+        };
+        if let Some(v) = txn.volumes.get_mut(&id) {
+            v.info.mount = mount;
+        }
+    }
+}
+
+impl Engine {
+    /// Adds a node and waits for it.
+    pub async fn add_node(&self, req: NodeAddRequest) -> Result<NodeInfoResponse> {
+        self.begin_node_add(req)?.await
+    }
+
+    /// Checks the request (errors Heketi returns synchronously); the future probes the
+    /// node into the gluster pool and records it.
+    pub fn begin_node_add(&self, req: NodeAddRequest) -> Result<impl Future<Output = Result<NodeInfoResponse>> + Send + 'static> {
+        validate_node_request(&req)?;
+        let (probe_from, hosts) = {
+            let mut inner = self.lock();
+            let st = &inner.state;
+            let cluster = st.clusters.get(&req.cluster).ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
+            let hosts: Vec<String> = req.hostnames.manage.iter().chain(&req.hostnames.storage).cloned().collect();
+            for h in &hosts {
+                if let Some(owner) = host_owner(st, h) {
+                    return Err(Error::AlreadyExists(format!("Hostname {h} already used by node with id {owner}")));
+                }
+                if inner.reserved_hosts.contains(h) {
+                    return Err(Error::AlreadyExists(format!("Hostname {h} is being added by another request")));
+                }
+            }
+            let probe_from: Vec<_> = cluster
+                .info
+                .nodes
+                .iter()
+                .filter_map(|n| st.nodes.get(n))
+                .filter(|n| n.state == EntryState::Online)
+                .map(host_of)
+                .collect();
+            if !cluster.info.nodes.is_empty() && probe_from.is_empty() {
+                return Err(Error::invalid("None of the nodes in cluster has glusterd running"));
+            }
+            inner.reserved_hosts.extend(hosts.iter().cloned());
+            (probe_from, hosts)
+        };
+        let engine = self.clone();
+        Ok(async move {
+            let out = engine.exec_node_add(req, probe_from).await;
+            let mut inner = engine.lock();
+            for h in &hosts {
+                inner.reserved_hosts.remove(h);
+            }
+            out
+        })
+    }
+
+    async fn exec_node_add(&self, req: NodeAddRequest, probe_from: Vec<crate::executor::Host>) -> Result<NodeInfoResponse> {
+        let ex = self.shared.executor.clone();
+        let id = new_id();
+        let entry = NodeEntry {
+            state: EntryState::Online,
+            info: NodeInfo {
+                zone: req.zone,
+                hostnames: req.hostnames.clone(),
+                cluster: req.cluster.clone(),
+                tags: req.tags.clone(),
+                id: id.clone(),
+            },
+            devices: Vec::new(),
+        };
+        let new_host = host_of(&entry);
+        if probe_from.is_empty() {
+            ex.glusterd_check(&new_host)
+                .await
+                .map_err(|e| Error::from(e).context("New Node doesn't have glusterd running"))?;
+        } else {
+            super::rollback::on_first_reachable(&probe_from, |h| {
+                let ex = ex.clone();
+                let new_host = new_host.clone();
+                async move { ex.peer_probe(&h, &new_host).await }
+            })
+            .await?;
+        }
+        self.write(|txn| {
+            let c = txn.clusters.get_mut(&req.cluster).ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
+            insert_sorted(&mut c.info.nodes, &id);
+            txn.nodes.put(&id, entry.clone());
+            Ok(())
+        })?;
+        self.node_info(&id)
+    }
+
+    /// Deletes a node without devices and waits for it.
+    pub async fn delete_node(&self, id: &str) -> Result<()> {
+        self.begin_node_delete(id)?.await
+    }
+
+    pub fn begin_node_delete(&self, id: &str) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        let (node, peers) = {
+            let inner = self.lock();
+            let st = &inner.state;
+            let node = st.nodes.get(id).ok_or_else(Error::id_not_found)?.clone();
+            if !node.devices.is_empty() {
+                return Err(Error::conflict(format!("Unable to delete node [{id}] because it contains devices")));
+            }
+            let peers: Vec<_> = st
+                .clusters
+                .get(&node.info.cluster)
+                .map(|c| {
+                    c.info
+                        .nodes
+                        .iter()
+                        .filter(|n| *n != id)
+                        .filter_map(|n| st.nodes.get(n))
+                        .filter(|n| n.state == EntryState::Online)
+                        .map(host_of)
+                        .collect()
+                })
+                .unwrap_or_default();
+            (node, peers)
+        };
+        let engine = self.clone();
+        let id = id.to_string();
+        Ok(async move {
+            let ex = engine.shared.executor.clone();
+            let target = host_of(&node);
+            if !peers.is_empty() {
+                if let Err(e) = super::rollback::on_first_reachable(&peers, |h| {
+                    let ex = ex.clone();
+                    let target = target.clone();
+                    async move { ex.peer_detach(&h, &target).await }
+                })
+                .await
+                {
+                    tracing::warn!(node = %id, error = %e, "peer detach failed; removing the node anyway");
+                }
+            }
+            engine.write(|txn| {
+                let Some(node) = txn.nodes.get(&id).cloned() else { return Err(Error::id_not_found()) };
+                if !node.devices.is_empty() {
+                    return Err(Error::conflict(format!("Unable to delete node [{id}] because it contains devices")));
+                }
+                if let Some(c) = txn.clusters.get_mut(&node.info.cluster) {
+                    remove_sorted(&mut c.info.nodes, &id);
+                }
+                txn.nodes.remove(&id);
+                refresh_mounts(txn, &node.info.cluster);
+                Ok(())
+            })
+        })
+    }
+
+    /// Changes a node's state (`online`, `offline`, `failed` = remove).
+    pub async fn set_node_state(&self, id: &str, state: &str) -> Result<()> {
+        self.begin_node_state(id, state)?.await
+    }
+
+    pub fn begin_node_state(&self, id: &str, state: &str) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        let target = EntryState::parse(state).ok_or_else(|| Error::invalid(format!("{state} is not valid state")))?;
+        {
+            let inner = self.lock();
+            inner.state.nodes.get(id).ok_or_else(Error::id_not_found)?;
+        }
+        let engine = self.clone();
+        let id = id.to_string();
+        Ok(async move { engine.write(|txn| node_transition(txn, &id, target)) })
+    }
+}
+
+fn node_transition(txn: &mut crate::state::Txn<'_>, id: &str, target: EntryState) -> Result<()> {
+    let node = txn.nodes.get(id).ok_or_else(Error::id_not_found)?.clone();
+    use EntryState::*;
+    match (node.state, target) {
+        (a, b) if a == b => Ok(()),
+        (Online, Offline) | (Offline, Online) => {
+            if let Some(n) = txn.nodes.get_mut(id) {
+                n.state = target;
+            }
+            Ok(())
+        }
+        (Online, Failed) => Err(Error::conflict(format!(
+            "Node must be offline before remove operation is performed, node:{id}"
+        ))),
+        (Offline, Failed) => {
+            let busy: Vec<&String> = node
+                .devices
+                .iter()
+                .filter(|d| txn.devices.get(d).is_some_and(|d| !d.bricks.is_empty()))
+                .collect();
+            if let Some(d) = busy.first() {
+                return Err(Error::Unsupported(format!(
+                    "Unable to remove node [{id}]: device [{d}] holds bricks, and moving bricks to other devices \
+                     (brick eviction) is not available in this version; delete or move the volumes first"
+                )));
+            }
+            for d in &node.devices {
+                if let Some(dev) = txn.devices.get_mut(d) {
+                    dev.state = Failed;
+                }
+            }
+            if let Some(n) = txn.nodes.get_mut(id) {
+                n.state = Failed;
+            }
+            Ok(())
+        }
+        (Failed, Online) => Err(Error::conflict("Cannot move a failed/removed node to online state")),
+        (Failed, Offline) => Err(Error::conflict("Cannot move a failed/removed node to offline state")),
+        (_, _) => Err(Error::invalid(format!("{} is not valid state", target.as_str()))),
+    }
+}

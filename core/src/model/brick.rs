@@ -1,0 +1,61 @@
+use serde::{Deserialize, Serialize};
+
+use super::pending::PendingRef;
+use crate::api::BrickInfo;
+
+/// Heketi's brick subtype: 0 unknown, 1 normal, 2 arbiter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "u8", into = "u8")]
+pub enum BrickSubType {
+    Unknown,
+    #[default]
+    Normal,
+    Arbiter,
+}
+
+impl From<u8> for BrickSubType {
+    fn from(v: u8) -> Self {
+        match v {
+            1 => BrickSubType::Normal,
+            2 => BrickSubType::Arbiter,
+            _ => BrickSubType::Unknown,
+        }
+    }
+}
+
+impl From<BrickSubType> for u8 {
+    fn from(v: BrickSubType) -> u8 {
+        match v {
+            BrickSubType::Unknown => 0,
+            BrickSubType::Normal => 1,
+            BrickSubType::Arbiter => 2,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BrickEntry {
+    pub info: BrickInfo,
+    /// Thin pool size in KiB.
+    #[serde(default)]
+    pub tp_size: u64,
+    /// Thin pool metadata size in KiB.
+    #[serde(default)]
+    pub pool_metadata_size: u64,
+    #[serde(default)]
+    pub pending: PendingRef,
+    #[serde(default)]
+    pub lvm_thin_pool: String,
+    #[serde(default)]
+    pub lvm_lv: String,
+    #[serde(default)]
+    pub sub_type: BrickSubType,
+}
+
+impl BrickEntry {
+    /// What the brick takes from its device: pool plus pool metadata (KiB).
+    pub fn total_size(&self) -> u64 {
+        self.tp_size + self.pool_metadata_size
+    }
+}
