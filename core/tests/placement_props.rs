@@ -46,7 +46,12 @@ fn free_strategy() -> impl Strategy<Value = u64> {
     ]
 }
 
-fn device_strategy() -> impl Strategy<Value = (bool, u64, u64, Tags)> {
+/// A generated device: (online, free KiB, extent KiB, tags).
+type GenDevice = (bool, u64, u64, Tags);
+/// A generated node: (zone, online, tags, devices).
+type GenNode = (i64, bool, Tags, Vec<GenDevice>);
+
+fn device_strategy() -> impl Strategy<Value = GenDevice> {
     (
         prop::bool::weighted(0.9),
         free_strategy(),
@@ -55,9 +60,7 @@ fn device_strategy() -> impl Strategy<Value = (bool, u64, u64, Tags)> {
     )
 }
 
-fn node_strategy(
-    max_devices: usize,
-) -> impl Strategy<Value = (i64, bool, Tags, Vec<(bool, u64, u64, Tags)>)> {
+fn node_strategy(max_devices: usize) -> impl Strategy<Value = GenNode> {
     (
         1i64..=4,
         prop::bool::weighted(0.9),
