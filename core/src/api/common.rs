@@ -121,10 +121,6 @@ pub(crate) fn is_zero_i64(v: &i64) -> bool {
     *v == 0
 }
 
-pub(crate) fn is_zero_u64(v: &u64) -> bool {
-    *v == 0
-}
-
 /// Serialises an `f32` as Go does: integral values without a fraction (`1`, not `1.0`).
 pub(crate) fn ser_go_f32<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
     if v.fract() == 0.0 && v.abs() < 1e15 {

@@ -53,6 +53,8 @@ pub(crate) fn volume_request(state: &State, volume: &VolumeEntry, brick_ids: &[S
         .collect();
     let arbiter = placement_settings(&volume.gluster_volume_options, opts).map(|s| s.arbiter).unwrap_or(false);
     let durability = match durability_of(&volume.info.request.durability) {
+        // gluster refuses `replica 1`: a one-brick set is plain distribute.
+        Durability::Replicate { replica: 1 } => VolumeDurability::Distribute,
         Durability::Replicate { replica } => VolumeDurability::Replicate { replica, arbiter },
         Durability::Disperse { data, redundancy } => VolumeDurability::Disperse { data, redundancy },
         Durability::Distribute => VolumeDurability::Distribute,

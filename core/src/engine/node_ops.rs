@@ -139,11 +139,12 @@ impl Engine {
             devices: Vec::new(),
         };
         let new_host = host_of(&entry);
-        if probe_from.is_empty() {
-            ex.glusterd_check(&new_host)
-                .await
-                .map_err(|e| Error::from(e).context("New Node doesn't have glusterd running"))?;
-        } else {
+        // Heketi only checks glusterd on the first node of a cluster; checking every new
+        // node first gives a clear error before the pool is touched.
+        ex.glusterd_check(&new_host)
+            .await
+            .map_err(|e| Error::from(e).context("New Node doesn't have glusterd running"))?;
+        if !probe_from.is_empty() {
             super::rollback::on_first_reachable(&probe_from, |h| {
                 let ex = ex.clone();
                 let new_host = new_host.clone();

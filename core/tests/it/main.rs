@@ -1,0 +1,10 @@
+//! Engine integration tests: one binary, themed modules, a small harness.
+
+mod harness;
+
+mod import_export;
+mod model;
+mod operations;
+mod properties;
+mod recovery;
+mod topology;

@@ -1,0 +1,150 @@
+//! Crashes between Build and Finalize: the next open cleans up and reports it.
+
+use std::sync::Arc;
+
+use brickyard::engine::CleanupOutcome;
+use brickyard::executor::{BrickFormat, BrickLocation, BrickRequest, Executor, FaultyMockExecutor, Host, VolumeDurability, VolumeRequest};
+use brickyard::state::State;
+use brickyard::{Engine, EngineOptions};
+
+use crate::harness::*;
+
+fn host_of(st: &State, node: &str) -> Host {
+    let n = &st.nodes[node];
+    Host { manage: n.info.hostnames.manage[0].clone(), storage: n.info.hostnames.storage[0].clone() }
+}
+
+/// Does by hand what the create's Exec would have done before the crash.
+async fn run_exec_by_hand(mock: &FaultyMockExecutor, st: &State, volume_id: &str, with_volume: bool) {
+    let vol = &st.volumes[volume_id];
+    for bid in &vol.bricks {
+        let b = &st.bricks[bid];
+        let req = BrickRequest {
+            vg_id: b.info.device.clone(),
+            brick_id: b.info.id.clone(),
+            size: b.info.size,
+            tp_size: b.tp_size,
+            pool_metadata_size: b.pool_metadata_size,
+            gid: 0,
+            format: BrickFormat::Normal,
+        };
+        mock.brick_create(&host_of(st, &b.info.node), &req).await.unwrap();
+    }
+    if with_volume {
+        let bricks = vol
+            .bricks
+            .iter()
+            .map(|bid| {
+                let b = &st.bricks[bid];
+                BrickLocation { storage_host: host_of(st, &b.info.node).storage, path: b.info.path.clone() }
+            })
+            .collect();
+        let req = VolumeRequest {
+            name: vol.info.request.name.clone(),
+            bricks,
+            durability: VolumeDurability::Replicate { replica: 3, arbiter: false },
+            options: vec![],
+        };
+        let first = &st.bricks[&vol.bricks[0]].info.node;
+        mock.volume_create(&host_of(st, first), &req).await.unwrap();
+    }
+}
+
+async fn crash_during_create(progress: u8) {
+    let dir = temp_dir("crash");
+    let path = dir.join("db.redb");
+    let b = bed_with(EngineOptions::with_file(&path), 3, 1).await;
+    let records_before = b.engine.state();
+    let nodes_before = nodes_view(&b.mock.nodes());
+    let mock = b.mock.clone();
+    {
+        let fut = b.engine.begin_volume_create(replica(3, 3)).unwrap();
+        let st = b.engine.state();
+        assert_eq!(st.pending.len(), 1, "Build recorded a pending operation");
+        let vol_id = st.volumes.keys().next().unwrap().clone();
+        if progress > 0 {
+            run_exec_by_hand(&mock, &st, &vol_id, progress > 1).await;
+        }
+        drop(fut); // the process dies here: Exec never finishes
+    }
+    drop(b.engine);
+    let engine = Engine::open(EngineOptions::with_file(&path), mock.clone() as Arc<dyn Executor>).await.unwrap();
+    let report = engine.recovery_report();
+    assert_eq!(report.operations.len(), 1, "{report:?}");
+    assert_eq!(report.operations[0].type_name, "create-volume");
+    assert_eq!(report.operations[0].outcome, CleanupOutcome::RolledBack);
+    assert_eq!(engine.state(), records_before, "records as before the create");
+    assert_eq!(nodes_view(&mock.nodes()), nodes_before, "nothing leaked on the nodes");
+    assert_agree(&engine, &mock.nodes());
+    drop(engine);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn crash_after_build_is_rolled_back_at_open() {
+    crash_during_create(0).await;
+}
+
+#[tokio::test]
+async fn crash_after_bricks_is_rolled_back_at_open() {
+    crash_during_create(1).await;
+}
+
+#[tokio::test]
+async fn crash_after_gluster_volume_is_rolled_back_at_open() {
+    crash_during_create(2).await;
+}
+
+#[tokio::test]
+async fn crash_during_delete_is_rolled_forward_at_open() {
+    let dir = temp_dir("crash-del");
+    let path = dir.join("db.redb");
+    let b = bed_with(EngineOptions::with_file(&path), 3, 1).await;
+    let nodes_before = nodes_view(&b.mock.nodes());
+    let vol = b.engine.create_volume(replica(2, 3)).await.unwrap();
+    let mock = b.mock.clone();
+    {
+        let fut = b.engine.begin_volume_delete(&vol.info.id).unwrap();
+        let st = b.engine.state();
+        let first = &st.bricks[&vol.bricks[0].id].info.node;
+        mock.volume_destroy(&host_of(&st, first), &vol.info.request.name).await.unwrap();
+        drop(fut);
+    }
+    drop(b.engine);
+    let engine = Engine::open(EngineOptions::with_file(&path), mock.clone() as Arc<dyn Executor>).await.unwrap();
+    let report = engine.recovery_report();
+    assert_eq!(report.operations[0].outcome, CleanupOutcome::RolledForward, "{report:?}");
+    assert!(engine.volume_list().volumes.is_empty());
+    assert_eq!(nodes_view(&mock.nodes()), nodes_before);
+    assert_agree(&engine, &mock.nodes());
+    drop(engine);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn unreachable_node_during_rollback_keeps_operation_for_the_cleaner() {
+    let b = bed(3, 1).await;
+    let records_before = b.engine.state();
+    let nodes_before = nodes_view(&b.mock.nodes());
+    let st = b.engine.state();
+    let victim = st.nodes.values().next().unwrap().info.hostnames.manage[0].clone();
+    // The volume start fails, and the victim node cannot be reached by the rollback.
+    b.mock.faults().fail_matching(|_, cmd| cmd.contains("volume start"), brickyard::executor::Fault::failed(), true);
+    let v = victim.clone();
+    b.mock.faults().fail_matching(
+        move |host, cmd| host == v && cmd.starts_with("umount"),
+        brickyard::executor::Fault::Unreachable,
+        false,
+    );
+    let err = b.engine.create_volume(replica(1, 3)).await.unwrap_err();
+    assert!(err.to_string().contains("kept for the cleaner"), "{err}");
+    let ops = b.engine.operations_info();
+    assert_eq!((ops.total, ops.failed), (1, 1));
+    assert!(b.engine.volume_list().volumes.is_empty(), "a half-created volume is not shown");
+    // The node comes back; the cleaner finishes the rollback.
+    b.mock.faults().clear();
+    let report = b.engine.cleanup_pending(None).await.unwrap();
+    assert_eq!(report.operations[0].outcome, CleanupOutcome::RolledBack, "{report:?}");
+    assert_eq!(b.engine.state(), records_before);
+    assert_eq!(nodes_view(&b.mock.nodes()), nodes_before);
+}
