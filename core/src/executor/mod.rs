@@ -6,9 +6,11 @@
 //! to inject failures. The exact command lines are built by [`commands`] and their outputs
 //! read by [`parse`] and [`gluster_xml`].
 
+mod cmd;
 pub mod commands;
 mod config;
 mod error;
+mod fault;
 pub mod gluster_xml;
 pub mod parse;
 mod transport;
@@ -16,8 +18,10 @@ mod validate;
 
 use async_trait::async_trait;
 
+pub use cmd::CommandExecutor;
 pub use config::CommandConfig;
 pub use error::{ExecError, ExecErrorKind};
+pub use fault::{Fault, FaultHandle, FaultTransport};
 pub use transport::{CommandOutput, Transport};
 
 /// Where Heketi mounts bricks: `<BRICK_MOUNT_ROOT>/vg_<device id>/brick_<brick id>`.
