@@ -12,7 +12,11 @@ mod config;
 mod error;
 mod fault;
 pub mod gluster_xml;
+#[cfg(feature = "mock")]
+mod mock;
 pub mod parse;
+#[cfg(all(test, feature = "mock"))]
+mod tests;
 mod transport;
 mod validate;
 
@@ -22,6 +26,11 @@ pub use cmd::CommandExecutor;
 pub use config::CommandConfig;
 pub use error::{ExecError, ExecErrorKind};
 pub use fault::{Fault, FaultHandle, FaultTransport};
+#[cfg(feature = "mock")]
+pub use mock::{
+    FaultyMockExecutor, MockConfig, MockExecutor, MockMount, MockNodeState, MockPv, MockThinLv,
+    MockThinPool, MockTransport, MockVg, MockVolume,
+};
 pub use transport::{CommandOutput, Transport};
 
 /// Where Heketi mounts bricks: `<BRICK_MOUNT_ROOT>/vg_<device id>/brick_<brick id>`.
