@@ -1,5 +1,288 @@
 //! The commands that run on storage nodes.
+//!
+//! The engine talks to nodes only through the [`Executor`] trait. It is implemented once,
+//! by [`CommandExecutor`], over a [`Transport`] that runs one shell command on one host
+//! (ssh in production, [`MockTransport`] in tests). [`FaultTransport`] wraps any transport
+//! to inject failures. The exact command lines are built by [`commands`] and their outputs
+//! read by [`parse`] and [`gluster_xml`].
 
+mod cmd;
+pub mod commands;
+mod config;
 mod error;
+mod fault;
+pub mod gluster_xml;
+#[cfg(feature = "mock")]
+mod mock;
+pub mod parse;
+#[cfg(all(test, feature = "mock"))]
+mod tests;
+mod transport;
+mod validate;
 
+use async_trait::async_trait;
+
+pub use cmd::CommandExecutor;
+pub use config::CommandConfig;
 pub use error::{ExecError, ExecErrorKind};
+pub use fault::{Fault, FaultHandle, FaultTransport};
+#[cfg(feature = "mock")]
+pub use mock::{
+    FaultyMockExecutor, MockConfig, MockExecutor, MockMount, MockNodeState, MockPv, MockThinLv,
+    MockThinPool, MockTransport, MockVg, MockVolume,
+};
+pub use transport::{CommandOutput, Transport};
+
+/// Where Heketi mounts bricks: `<BRICK_MOUNT_ROOT>/vg_<device id>/brick_<brick id>`.
+pub const BRICK_MOUNT_ROOT: &str = "/var/lib/heketi/mounts";
+
+/// A node as the executor addresses it: commands run on `manage`, gluster refers to it by
+/// `storage`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Host {
+    /// Host name or address commands are sent to.
+    pub manage: String,
+    /// Host name or address gluster knows the node by (peer probe, brick names).
+    pub storage: String,
+}
+
+impl Host {
+    /// A host from its manage and storage names.
+    pub fn new(manage: impl Into<String>, storage: impl Into<String>) -> Host {
+        Host {
+            manage: manage.into(),
+            storage: storage.into(),
+        }
+    }
+}
+
+/// What LVM says about a device's volume group. Sizes in KiB.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DeviceInfo {
+    /// Total extents × extent size.
+    pub total: u64,
+    /// Free extents × extent size.
+    pub free: u64,
+    /// Allocated extents × extent size.
+    pub used: u64,
+    /// Physical extent size.
+    pub extent_size: u64,
+    /// The PV's UUID (`/dev/disk/by-id/lvm-pv-uuid-<uuid>` addresses it persistently).
+    pub pv_uuid: String,
+    /// udev aliases of the device (falls back to the device name when udev is absent).
+    pub paths: Vec<String>,
+}
+
+/// How a brick's XFS file system is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BrickFormat {
+    /// Data brick: `mkfs.xfs -i size=512`.
+    #[default]
+    Normal,
+    /// Arbiter brick (metadata only): `mkfs.xfs -i maxpct=100`, chunk size forced to 256K.
+    Arbiter,
+}
+
+/// One brick to create or destroy. Sizes in KiB.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrickRequest {
+    /// Device id; the volume group is `vg_<vg_id>`.
+    pub vg_id: String,
+    /// Brick id; names the thin pool `tp_<id>` and the LV `brick_<id>`.
+    pub brick_id: String,
+    /// Virtual size of the thin LV.
+    pub size: u64,
+    /// Thin pool data size (size × snapshot factor, extent aligned).
+    pub tp_size: u64,
+    /// Thin pool metadata size.
+    pub pool_metadata_size: u64,
+    /// Group owning the brick directory; 0 leaves it to root.
+    pub gid: i64,
+    /// File system layout.
+    pub format: BrickFormat,
+}
+
+impl BrickRequest {
+    /// `vg_<device id>`.
+    pub fn vg_name(&self) -> String {
+        format!("vg_{}", self.vg_id)
+    }
+
+    /// `/var/lib/heketi/mounts/vg_<dev>/brick_<brick>`: where the LV is mounted.
+    pub fn mount_dir(&self) -> String {
+        format!(
+            "{BRICK_MOUNT_ROOT}/vg_{}/brick_{}",
+            self.vg_id, self.brick_id
+        )
+    }
+
+    /// `<mount_dir>/brick`: the directory gluster uses.
+    pub fn brick_path(&self) -> String {
+        format!("{}/brick", self.mount_dir())
+    }
+
+    /// `tp_<brick>`.
+    pub fn tp_name(&self) -> String {
+        format!("tp_{}", self.brick_id)
+    }
+
+    /// `brick_<brick>`.
+    pub fn lv_name(&self) -> String {
+        format!("brick_{}", self.brick_id)
+    }
+
+    /// `/dev/mapper/vg_<dev>-brick_<brick>`.
+    pub fn dev_node(&self) -> String {
+        format!("/dev/mapper/vg_{}-brick_{}", self.vg_id, self.brick_id)
+    }
+}
+
+/// Durability of a gluster volume, as given to `volume create`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VolumeDurability {
+    /// Plain distribute: one brick per set.
+    Distribute,
+    /// `replica N [arbiter 1]`.
+    Replicate {
+        /// Bricks per set.
+        replica: u32,
+        /// The last brick of each set is an arbiter.
+        arbiter: bool,
+    },
+    /// `disperse-data D redundancy R`.
+    Disperse {
+        /// Data bricks per set.
+        data: u32,
+        /// Redundancy bricks per set.
+        redundancy: u32,
+    },
+}
+
+impl VolumeDurability {
+    /// Bricks per set.
+    pub fn set_size(&self) -> usize {
+        match *self {
+            VolumeDurability::Distribute => 1,
+            VolumeDurability::Replicate { replica, .. } => replica as usize,
+            VolumeDurability::Disperse { data, redundancy } => (data + redundancy) as usize,
+        }
+    }
+
+    /// How many sets one `add-brick` command carries (Heketi: 5 replica sets, 1 disperse
+    /// set, 15 distribute bricks).
+    pub fn sets_per_add_brick(&self) -> usize {
+        match self {
+            VolumeDurability::Distribute => 15,
+            VolumeDurability::Replicate { .. } => 5,
+            VolumeDurability::Disperse { .. } => 1,
+        }
+    }
+}
+
+/// A brick as gluster names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrickLocation {
+    /// Storage host name of the brick's node.
+    pub storage_host: String,
+    /// Brick directory (`BrickRequest::brick_path`).
+    pub path: String,
+}
+
+impl BrickLocation {
+    /// `host:path`, the form gluster uses on its command line and in `volume info`.
+    pub fn gluster_name(&self) -> String {
+        format!("{}:{}", self.storage_host, self.path)
+    }
+}
+
+/// A gluster volume to create or expand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumeRequest {
+    /// Volume name.
+    pub name: String,
+    /// Bricks in gluster order (sets are consecutive).
+    pub bricks: Vec<BrickLocation>,
+    /// Replication scheme.
+    pub durability: VolumeDurability,
+    /// `"key value"` strings for `volume set`, already including `user.heketi.id`.
+    pub options: Vec<String>,
+}
+
+/// A volume as `gluster volume info --xml` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct GlusterVolume {
+    /// Volume name.
+    pub name: String,
+    /// Gluster's volume UUID.
+    pub id: String,
+    /// `Created`, `Started` or `Stopped`.
+    pub status: String,
+    /// Bricks as `host:path`, in gluster order.
+    pub bricks: Vec<String>,
+    /// `Distribute`, `Replicate`, `Distributed-Replicate`, `Disperse`, …
+    pub type_name: String,
+    /// Reconfigured options.
+    pub options: Vec<(String, String)>,
+}
+
+/// The operations the engine runs on storage nodes.
+///
+/// Every method names the node it runs on; errors say which node and which command failed.
+#[async_trait]
+pub trait Executor: Send + Sync {
+    /// Is glusterd running on `host`?
+    async fn glusterd_check(&self, host: &Host) -> Result<(), ExecError>;
+    /// From `exec_host`, add `new_node` to the trusted pool.
+    async fn peer_probe(&self, exec_host: &Host, new_node: &Host) -> Result<(), ExecError>;
+    /// From `exec_host`, remove `node` from the trusted pool.
+    async fn peer_detach(&self, exec_host: &Host, node: &Host) -> Result<(), ExecError>;
+    /// Make `device` a PV with the volume group `vg_<vg_id>`; optionally wipe it first.
+    async fn device_setup(
+        &self,
+        host: &Host,
+        device: &str,
+        vg_id: &str,
+        destroy_data: bool,
+    ) -> Result<DeviceInfo, ExecError>;
+    /// Read the device's current sizes from LVM (resync).
+    async fn device_info(
+        &self,
+        host: &Host,
+        device: &str,
+        vg_id: &str,
+    ) -> Result<DeviceInfo, ExecError>;
+    /// Remove the volume group and the PV, and the VG's mount directory.
+    async fn device_teardown(
+        &self,
+        host: &Host,
+        device: &str,
+        vg_id: &str,
+    ) -> Result<(), ExecError>;
+    /// Thin pool + LV + XFS + fstab + mount + brick dir. All or nothing: on failure the
+    /// steps already done are undone.
+    async fn brick_create(&self, host: &Host, brick: &BrickRequest) -> Result<(), ExecError>;
+    /// Undo `brick_create`. Idempotent: destroying a missing brick succeeds. Returns whether
+    /// the thin pool's space went back to the volume group.
+    async fn brick_destroy(&self, host: &Host, brick: &BrickRequest) -> Result<bool, ExecError>;
+    /// `volume create` with the first set, `add-brick` for the rest, options, `start`.
+    async fn volume_create(&self, host: &Host, vol: &VolumeRequest) -> Result<(), ExecError>;
+    /// `add-brick` the request's (new) bricks, then optionally start a rebalance (whose
+    /// failure is only logged).
+    async fn volume_expand(
+        &self,
+        host: &Host,
+        vol: &VolumeRequest,
+        rebalance: bool,
+    ) -> Result<(), ExecError>;
+    /// `volume stop force` (error ignored) then `volume delete`; a missing volume is
+    /// [`ExecErrorKind::NotFound`].
+    async fn volume_destroy(&self, host: &Host, name: &str) -> Result<(), ExecError>;
+    /// The volume as gluster sees it; `None` when gluster says it does not exist.
+    async fn volume_info(
+        &self,
+        host: &Host,
+        name: &str,
+    ) -> Result<Option<GlusterVolume>, ExecError>;
+    /// All volumes of the pool `host` belongs to.
+    async fn volumes(&self, host: &Host) -> Result<Vec<GlusterVolume>, ExecError>;
+}

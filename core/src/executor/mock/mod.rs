@@ -1,0 +1,603 @@
+//! An in-memory model of storage nodes that interprets the exact command lines the
+//! command layer sends.
+//!
+//! Per node (keyed by manage host; created on first contact or by
+//! [`MockTransport::add_node`]): disks, PVs, VGs with thin pools and thin LVs, XFS file
+//! systems, directories, mounts, files (fstab), and one glusterd whose pool and volumes
+//! are shared with its peers. Outputs and error texts follow the real tools; anything the
+//! model does not know fails with exit status 127.
+
+mod fs;
+mod gluster;
+mod lvm;
+mod node;
+mod shell;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{
+    CommandConfig, CommandExecutor, CommandOutput, ExecError, FaultHandle, FaultTransport,
+    Transport,
+};
+use gluster::Volume;
+use node::{LvKind, Node};
+
+/// Settings of the mock nodes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockConfig {
+    /// Size of any `/dev/...` disk without an override (KiB); default 500 GiB.
+    pub default_device_size_kib: u64,
+    /// The fstab file each new node starts with (empty); should match
+    /// [`CommandConfig::fstab`].
+    pub fstab: String,
+}
+
+impl Default for MockConfig {
+    fn default() -> MockConfig {
+        MockConfig {
+            default_device_size_kib: 500 * 1024 * 1024,
+            fstab: "/etc/fstab".to_string(),
+        }
+    }
+}
+
+/// The result of one interpreted command.
+pub(super) struct Reply(CommandOutput);
+
+impl Reply {
+    fn ok(stdout: impl Into<String>) -> Reply {
+        Reply(CommandOutput::ok(stdout))
+    }
+    fn err(status: i32, stderr: impl Into<String>) -> Reply {
+        let mut s: String = stderr.into();
+        if !s.is_empty() && !s.ends_with('\n') {
+            s.push('\n');
+        }
+        Reply(CommandOutput::failed(status, s))
+    }
+    fn unsupported(what: &str) -> Reply {
+        Reply::err(127, format!("mock: unsupported command: {what}"))
+    }
+}
+
+pub(super) struct World {
+    config: MockConfig,
+    nodes: BTreeMap<String, Node>,
+    volumes: BTreeMap<u64, BTreeMap<String, Volume>>,
+    commands: Vec<(String, String)>,
+    counter: u64,
+}
+
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+impl World {
+    fn next(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    fn new_pool(&mut self) -> u64 {
+        self.next()
+    }
+
+    /// An LVM-style UUID (`xxxxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxxxx`), deterministic.
+    fn lvm_uuid(&mut self) -> String {
+        const CHARS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let n = self.next();
+        let mut s = String::new();
+        for (i, len) in [6, 4, 4, 4, 4, 4, 6].iter().enumerate() {
+            if i > 0 {
+                s.push('-');
+            }
+            let mut x = mix(n * 7 + i as u64);
+            for _ in 0..*len {
+                s.push(CHARS[(x % 62) as usize] as char);
+                x /= 62;
+            }
+        }
+        s
+    }
+
+    /// A gluster-style UUID, deterministic.
+    fn gluster_uuid(&mut self) -> String {
+        let n = self.next();
+        let (a, b) = (mix(n), mix(n ^ 0xABCD));
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | (b >> 48 & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    fn node_mut(&mut self, manage: &str) -> &mut Node {
+        if !self.nodes.contains_key(manage) {
+            let pool = self.new_pool();
+            let n = Node::new(manage, manage, pool, &self.config.fstab);
+            self.nodes.insert(manage.to_string(), n);
+        }
+        match self.nodes.get_mut(manage) {
+            Some(n) => n,
+            None => unreachable!("node inserted above"),
+        }
+    }
+
+    fn run(&mut self, host: &str, command: &str) -> CommandOutput {
+        self.commands.push((host.to_string(), command.to_string()));
+        let words = match shell::split(command) {
+            Ok(w) => w,
+            Err(e) => return Reply::unsupported(&format!("{command} ({e})")).0,
+        };
+        let mut w: &[String] = &words;
+        if w.first().is_some_and(|s| s == "sudo") {
+            w = &w[1..];
+        }
+        let Some((cmd, args)) = w.split_first() else {
+            return Reply::ok("").0;
+        };
+        let reply = match cmd.as_str() {
+            "/usr/sbin/lvm" | "lvm" => self.lvm(host, args),
+            "pvcreate" | "vgcreate" | "pvs" | "vgdisplay" | "vgremove" | "pvremove"
+            | "lvcreate" | "lvremove" | "lvs" => self.lvm(host, w),
+            "/usr/bin/udevadm" | "udevadm" => self.udevadm(host, args),
+            "wipefs" => self.wipefs(host, args),
+            "mkfs.xfs" => self.mkfs_xfs(host, args),
+            "mkdir" => self.mkdir(host, args),
+            "rmdir" => self.rmdir(host, args),
+            "chown" => self.chown(host, args),
+            "chmod" => self.chmod(host, args),
+            "mount" => self.mount(host, args),
+            "umount" => self.umount(host, args),
+            "awk" => self.awk(host, args),
+            "sed" => self.sed(host, args),
+            "systemctl" => self.systemctl(host, args),
+            "gluster" => self.gluster(host, args),
+            other => Reply::err(127, format!("bash: line 1: {other}: command not found")),
+        };
+        reply.0
+    }
+}
+
+/// A PV on a mock node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockPv {
+    /// Device path.
+    pub device: String,
+    /// PV UUID.
+    pub uuid: String,
+    /// Volume group, if any.
+    pub vg: Option<String>,
+}
+
+/// A thin LV inside a pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockThinLv {
+    /// LV name.
+    pub name: String,
+    /// Virtual size (KiB).
+    pub virtual_size_kib: u64,
+    /// Carries an XFS file system.
+    pub formatted: bool,
+    /// Formatted as an arbiter brick (`-i maxpct=100`).
+    pub arbiter: bool,
+    /// XFS stripe geometry (`su=…,sw=…`) if given to mkfs.
+    pub xfs_stripe: Option<String>,
+}
+
+/// A thin pool and its thin LVs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockThinPool {
+    /// Pool LV name.
+    pub name: String,
+    /// Data size (KiB, extent aligned).
+    pub size_kib: u64,
+    /// Metadata size (KiB, extent aligned).
+    pub metadata_kib: u64,
+    /// Thin LVs in the pool.
+    pub thin_lvs: Vec<MockThinLv>,
+}
+
+/// A volume group on a mock node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockVg {
+    /// VG name.
+    pub name: String,
+    /// The PV's device.
+    pub device: String,
+    /// Extent size (KiB).
+    pub extent_size_kib: u64,
+    /// Total extents.
+    pub total_extents: u64,
+    /// Free extents.
+    pub free_extents: u64,
+    /// Thin pools.
+    pub thin_pools: Vec<MockThinPool>,
+}
+
+impl MockVg {
+    /// Total size in KiB.
+    pub fn total_kib(&self) -> u64 {
+        self.total_extents * self.extent_size_kib
+    }
+    /// Free size in KiB.
+    pub fn free_kib(&self) -> u64 {
+        self.free_extents * self.extent_size_kib
+    }
+}
+
+/// A mounted file system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockMount {
+    /// Mount point.
+    pub dir: String,
+    /// `/dev/mapper/...` device.
+    pub device: String,
+    /// Mount options.
+    pub options: String,
+}
+
+/// A gluster volume as the mock glusterd holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockVolume {
+    /// Name.
+    pub name: String,
+    /// UUID.
+    pub id: String,
+    /// `Distribute`, `Replicate`, `Distributed-Replicate`, …
+    pub type_name: String,
+    /// `Created`, `Started` or `Stopped`.
+    pub status: String,
+    /// Bricks as `host:path`, in order.
+    pub bricks: Vec<String>,
+    /// Options set with `volume set`.
+    pub options: Vec<(String, String)>,
+}
+
+/// A snapshot of one mock node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockNodeState {
+    /// Manage host name.
+    pub manage: String,
+    /// Storage host name.
+    pub storage: String,
+    /// glusterd is running.
+    pub glusterd_running: bool,
+    /// Storage names of the other members of this node's pool.
+    pub peers: Vec<String>,
+    /// Physical volumes.
+    pub pvs: Vec<MockPv>,
+    /// Volume groups.
+    pub vgs: Vec<MockVg>,
+    /// Mounts.
+    pub mounts: Vec<MockMount>,
+    /// Lines of the fstab file ([`MockConfig::fstab`]).
+    pub fstab: Vec<String>,
+    /// Directories on the root file system.
+    pub dirs: Vec<String>,
+    /// Volumes of this node's pool.
+    pub volumes: Vec<MockVolume>,
+}
+
+impl MockNodeState {
+    /// The VG named `name`.
+    pub fn vg(&self, name: &str) -> Option<&MockVg> {
+        self.vgs.iter().find(|v| v.name == name)
+    }
+    /// The volume named `name`.
+    pub fn volume(&self, name: &str) -> Option<&MockVolume> {
+        self.volumes.iter().find(|v| v.name == name)
+    }
+}
+
+impl World {
+    fn snapshot(&self, n: &Node) -> MockNodeState {
+        let vgs = n
+            .vgs
+            .iter()
+            .map(|(name, v)| {
+                let thin_pools = v
+                    .lvs
+                    .iter()
+                    .filter_map(|(pname, lv)| match lv.kind {
+                        LvKind::Pool {
+                            data_kib, meta_kib, ..
+                        } => Some(MockThinPool {
+                            name: pname.clone(),
+                            size_kib: data_kib,
+                            metadata_kib: meta_kib,
+                            thin_lvs: v
+                                .lvs
+                                .iter()
+                                .filter_map(|(tname, t)| match &t.kind {
+                                    LvKind::Thin { pool, virtual_kib } if pool == pname => {
+                                        Some(MockThinLv {
+                                            name: tname.clone(),
+                                            virtual_size_kib: *virtual_kib,
+                                            formatted: t.fs.is_some(),
+                                            arbiter: t.fs.as_ref().is_some_and(|f| f.arbiter),
+                                            xfs_stripe: t
+                                                .fs
+                                                .as_ref()
+                                                .and_then(|f| f.stripe.clone()),
+                                        })
+                                    }
+                                    _ => None,
+                                })
+                                .collect(),
+                        }),
+                        LvKind::Thin { .. } => None,
+                    })
+                    .collect();
+                MockVg {
+                    name: name.clone(),
+                    device: v.pv.clone(),
+                    extent_size_kib: v.extent_kib,
+                    total_extents: v.total_extents,
+                    free_extents: v.free_extents(),
+                    thin_pools,
+                }
+            })
+            .collect();
+        MockNodeState {
+            manage: n.manage.clone(),
+            storage: n.storage.clone(),
+            glusterd_running: n.glusterd,
+            peers: self
+                .nodes
+                .values()
+                .filter(|o| o.pool == n.pool && o.manage != n.manage)
+                .map(|o| o.storage.clone())
+                .collect(),
+            pvs: n
+                .pvs
+                .iter()
+                .map(|(d, p)| MockPv {
+                    device: d.clone(),
+                    uuid: p.uuid.clone(),
+                    vg: p.vg.clone(),
+                })
+                .collect(),
+            vgs,
+            mounts: n
+                .mounts
+                .iter()
+                .map(|(dir, m)| MockMount {
+                    dir: dir.clone(),
+                    device: m.device.clone(),
+                    options: m.options.clone(),
+                })
+                .collect(),
+            fstab: n.files.get(&self.config.fstab).cloned().unwrap_or_default(),
+            dirs: n.dirs.keys().cloned().collect(),
+            volumes: self
+                .volumes
+                .get(&n.pool)
+                .map(|vs| {
+                    vs.values()
+                        .map(|v| MockVolume {
+                            name: v.name.clone(),
+                            id: v.id.clone(),
+                            type_name: v.type_name().to_string(),
+                            status: v.status.to_string(),
+                            bricks: v.bricks.clone(),
+                            options: v.options.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The mock nodes behind a [`Transport`]. Clones share the same nodes.
+#[derive(Clone)]
+pub struct MockTransport {
+    world: Arc<Mutex<World>>,
+}
+
+impl Default for MockTransport {
+    fn default() -> MockTransport {
+        MockTransport::new(MockConfig::default())
+    }
+}
+
+impl MockTransport {
+    /// Empty world; nodes appear on first contact.
+    pub fn new(config: MockConfig) -> MockTransport {
+        MockTransport {
+            world: Arc::new(Mutex::new(World {
+                config,
+                nodes: BTreeMap::new(),
+                volumes: BTreeMap::new(),
+                commands: Vec::new(),
+                counter: 0,
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Declare a node with its storage host name (gluster's name for it).
+    pub fn add_node(&self, manage: &str, storage: &str) {
+        let mut w = self.lock();
+        w.node_mut(manage).storage = storage.to_string();
+    }
+
+    /// Give `device` on `manage` a size (KiB) other than the default.
+    pub fn set_device_size(&self, manage: &str, device: &str, size_kib: u64) {
+        let mut w = self.lock();
+        let n = w.node_mut(manage);
+        n.missing.remove(device);
+        n.disk_sizes.insert(device.to_string(), size_kib);
+    }
+
+    /// Declare `device` absent on `manage` (or present again).
+    pub fn set_device_missing(&self, manage: &str, device: &str, missing: bool) {
+        let mut w = self.lock();
+        let n = w.node_mut(manage);
+        if missing {
+            n.missing.insert(device.to_string());
+        } else {
+            n.missing.remove(device);
+        }
+    }
+
+    /// Start or stop glusterd on `manage`.
+    pub fn set_glusterd_running(&self, manage: &str, running: bool) {
+        self.lock().node_mut(manage).glusterd = running;
+    }
+
+    /// Install or remove `udevadm` on `manage` (absent: exit 127, as in containers).
+    pub fn set_udev_available(&self, manage: &str, available: bool) {
+        self.lock().node_mut(manage).udev = available;
+    }
+
+    /// Snapshots of every node, by manage host.
+    pub fn nodes(&self) -> Vec<MockNodeState> {
+        let w = self.lock();
+        w.nodes.values().map(|n| w.snapshot(n)).collect()
+    }
+
+    /// Snapshot of one node.
+    pub fn node(&self, manage: &str) -> Option<MockNodeState> {
+        let w = self.lock();
+        w.nodes.get(manage).map(|n| w.snapshot(n))
+    }
+
+    /// Lines of a file on a node.
+    pub fn file(&self, manage: &str, path: &str) -> Option<Vec<String>> {
+        self.lock().nodes.get(manage)?.files.get(path).cloned()
+    }
+
+    /// `(host, command)` of every command run so far.
+    pub fn commands(&self) -> Vec<(String, String)> {
+        self.lock().commands.clone()
+    }
+
+    /// Forget the recorded commands.
+    pub fn clear_commands(&self) {
+        self.lock().commands.clear();
+    }
+
+    /// Interpret one command line on `host` (what [`Transport::run`] does).
+    pub fn run_command(&self, host: &str, command: &str) -> CommandOutput {
+        self.lock().run(host, command)
+    }
+}
+
+#[async_trait]
+impl Transport for MockTransport {
+    async fn run(
+        &self,
+        host: &str,
+        command: &str,
+        _timeout: Duration,
+    ) -> Result<CommandOutput, ExecError> {
+        Ok(self.run_command(host, command))
+    }
+}
+
+/// The command executor over mock nodes.
+pub type MockExecutor = CommandExecutor<MockTransport>;
+
+/// The command executor over mock nodes with fault injection in between.
+pub type FaultyMockExecutor = CommandExecutor<FaultTransport<MockTransport>>;
+
+impl Default for CommandExecutor<MockTransport> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CommandExecutor<MockTransport> {
+    /// Mock nodes with default settings (500 GiB disks, `/etc/fstab`).
+    pub fn new() -> MockExecutor {
+        Self::with_config(MockConfig::default())
+    }
+
+    /// Mock nodes with `config`; the command layer uses the same fstab.
+    pub fn with_config(config: MockConfig) -> MockExecutor {
+        let cmd = CommandConfig {
+            fstab: config.fstab.clone(),
+            ..CommandConfig::default()
+        };
+        CommandExecutor::from_transport(MockTransport::new(config), cmd)
+    }
+
+    /// The mock nodes (shared handle).
+    pub fn mock(&self) -> &MockTransport {
+        self.transport()
+    }
+
+    /// Snapshots of every node.
+    pub fn nodes(&self) -> Vec<MockNodeState> {
+        self.transport().nodes()
+    }
+
+    /// `(host, command)` of every command run so far.
+    pub fn commands(&self) -> Vec<(String, String)> {
+        self.transport().commands()
+    }
+
+    /// Forget the recorded commands.
+    pub fn clear_commands(&self) {
+        self.transport().clear_commands();
+    }
+}
+
+impl Default for CommandExecutor<FaultTransport<MockTransport>> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CommandExecutor<FaultTransport<MockTransport>> {
+    /// Mock nodes with default settings behind a fault injector.
+    pub fn new() -> FaultyMockExecutor {
+        Self::with_config(MockConfig::default())
+    }
+
+    /// Mock nodes with `config` behind a fault injector.
+    pub fn with_config(config: MockConfig) -> FaultyMockExecutor {
+        let cmd = CommandConfig {
+            fstab: config.fstab.clone(),
+            ..CommandConfig::default()
+        };
+        CommandExecutor::from_transport(FaultTransport::new(MockTransport::new(config)), cmd)
+    }
+
+    /// The mock nodes (shared handle).
+    pub fn mock(&self) -> &MockTransport {
+        self.transport().inner()
+    }
+
+    /// The fault handle (shared; arm it while the engine holds the executor).
+    pub fn faults(&self) -> FaultHandle {
+        self.transport().handle()
+    }
+
+    /// Snapshots of every node.
+    pub fn nodes(&self) -> Vec<MockNodeState> {
+        self.mock().nodes()
+    }
+
+    /// `(host, command)` of every command that reached the mock.
+    pub fn commands(&self) -> Vec<(String, String)> {
+        self.mock().commands()
+    }
+}

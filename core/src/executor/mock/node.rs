@@ -1,0 +1,330 @@
+//! The in-memory state of one mock storage node: disks, LVM, XFS file systems, mounts,
+//! files, and the node's glusterd pool membership.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Metadata of a directory (on the root file system or inside a brick's XFS).
+#[derive(Clone, Debug, Default)]
+pub(super) struct DirMeta {
+    pub gid: Option<i64>,
+    pub mode: Option<String>,
+    /// `trusted.glusterfs.volume-id` xattr: set by `volume create`/`add-brick`, survives
+    /// `volume delete`, as on a real brick.
+    pub volume_id: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Pv {
+    pub uuid: String,
+    /// Usable data area (disk minus metadata and alignment).
+    pub data_kib: u64,
+    pub vg: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Xfs {
+    pub arbiter: bool,
+    pub stripe: Option<String>,
+    /// Directories by path relative to the file system root ("" = root).
+    pub dirs: BTreeMap<String, DirMeta>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum LvKind {
+    Pool {
+        data_kib: u64,
+        meta_kib: u64,
+        extents: u64,
+    },
+    Thin {
+        pool: String,
+        virtual_kib: u64,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Lv {
+    pub kind: LvKind,
+    pub fs: Option<Xfs>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Vg {
+    pub pv: String,
+    pub uuid: String,
+    pub extent_kib: u64,
+    pub total_extents: u64,
+    pub lvs: BTreeMap<String, Lv>,
+}
+
+impl Vg {
+    pub fn allocated_extents(&self) -> u64 {
+        self.lvs
+            .values()
+            .map(|lv| match lv.kind {
+                LvKind::Pool { extents, .. } => extents,
+                LvKind::Thin { .. } => 0,
+            })
+            .sum()
+    }
+    pub fn free_extents(&self) -> u64 {
+        self.total_extents.saturating_sub(self.allocated_extents())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Mount {
+    pub device: String,
+    pub vg: String,
+    pub lv: String,
+    pub options: String,
+}
+
+/// Where a path lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Loc {
+    Root(String),
+    Fs { vg: String, lv: String, rel: String },
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Node {
+    pub manage: String,
+    pub storage: String,
+    pub pool: u64,
+    pub glusterd: bool,
+    pub udev: bool,
+    pub disk_sizes: BTreeMap<String, u64>,
+    pub missing: BTreeSet<String>,
+    pub pvs: BTreeMap<String, Pv>,
+    pub vgs: BTreeMap<String, Vg>,
+    pub dirs: BTreeMap<String, DirMeta>,
+    pub mounts: BTreeMap<String, Mount>,
+    pub files: BTreeMap<String, Vec<String>>,
+}
+
+/// `/dev/mapper` name of an LV (dashes inside names are doubled).
+pub(super) fn mapper_name(vg: &str, lv: &str) -> String {
+    format!(
+        "/dev/mapper/{}-{}",
+        vg.replace('-', "--"),
+        lv.replace('-', "--")
+    )
+}
+
+fn parent(path: &str) -> Option<&str> {
+    let p = path.trim_end_matches('/');
+    match p.rfind('/') {
+        Some(0) if p.len() > 1 => Some("/"),
+        Some(0) | None => None,
+        Some(i) => Some(&p[..i]),
+    }
+}
+
+impl Node {
+    pub fn new(manage: &str, storage: &str, pool: u64, fstab: &str) -> Node {
+        let dirs = [
+            "/",
+            "/dev",
+            "/etc",
+            "/run",
+            "/tmp",
+            "/var",
+            "/var/lib",
+            "/var/lib/heketi",
+        ]
+        .iter()
+        .map(|d| (d.to_string(), DirMeta::default()))
+        .collect();
+        let mut files = BTreeMap::new();
+        files.insert(fstab.to_string(), Vec::new());
+        Node {
+            manage: manage.to_string(),
+            storage: storage.to_string(),
+            pool,
+            glusterd: true,
+            udev: true,
+            disk_sizes: BTreeMap::new(),
+            missing: BTreeSet::new(),
+            pvs: BTreeMap::new(),
+            vgs: BTreeMap::new(),
+            dirs,
+            mounts: BTreeMap::new(),
+            files,
+        }
+    }
+
+    /// `/dev/disk/by-id/lvm-pv-uuid-<uuid>` → the PV's device; anything else unchanged.
+    pub fn resolve_device(&self, dev: &str) -> String {
+        if let Some(uuid) = dev.strip_prefix("/dev/disk/by-id/lvm-pv-uuid-")
+            && let Some((d, _)) = self.pvs.iter().find(|(_, pv)| pv.uuid == uuid)
+        {
+            return d.clone();
+        }
+        dev.to_string()
+    }
+
+    /// Size of a disk, or `None` when there is no such block device.
+    pub fn disk_size(&self, dev: &str, default: u64) -> Option<u64> {
+        if !dev.starts_with("/dev/")
+            || self.missing.contains(dev)
+            || dev.starts_with("/dev/mapper/")
+        {
+            return None;
+        }
+        Some(self.disk_sizes.get(dev).copied().unwrap_or(default))
+    }
+
+    /// The (vg, lv) whose `/dev/mapper` node or `/dev/<vg>/<lv>` path is `dev`.
+    pub fn lv_by_dev(&self, dev: &str) -> Option<(String, String)> {
+        self.vgs.iter().find_map(|(vg, v)| {
+            v.lvs
+                .keys()
+                .find(|lv| mapper_name(vg, lv) == dev || format!("/dev/{vg}/{lv}") == dev)
+                .map(|lv| (vg.clone(), lv.clone()))
+        })
+    }
+
+    pub fn lv_mounted(&self, vg: &str, lv: &str) -> bool {
+        self.mounts.values().any(|m| m.vg == vg && m.lv == lv)
+    }
+
+    pub fn locate(&self, path: &str) -> Loc {
+        let path = if path.len() > 1 {
+            path.trim_end_matches('/')
+        } else {
+            path
+        };
+        let best = self
+            .mounts
+            .iter()
+            .filter(|(mp, _)| path == mp.as_str() || path.starts_with(&format!("{mp}/")))
+            .max_by_key(|(mp, _)| mp.len());
+        match best {
+            Some((mp, m)) => Loc::Fs {
+                vg: m.vg.clone(),
+                lv: m.lv.clone(),
+                rel: path[mp.len()..].trim_start_matches('/').to_string(),
+            },
+            None => Loc::Root(path.to_string()),
+        }
+    }
+
+    fn fs_dirs_mut(&mut self, vg: &str, lv: &str) -> Option<&mut BTreeMap<String, DirMeta>> {
+        self.vgs
+            .get_mut(vg)?
+            .lvs
+            .get_mut(lv)?
+            .fs
+            .as_mut()
+            .map(|f| &mut f.dirs)
+    }
+
+    fn fs_dirs(&self, vg: &str, lv: &str) -> Option<&BTreeMap<String, DirMeta>> {
+        self.vgs.get(vg)?.lvs.get(lv)?.fs.as_ref().map(|f| &f.dirs)
+    }
+
+    pub fn dir_meta(&self, path: &str) -> Option<&DirMeta> {
+        match self.locate(path) {
+            Loc::Root(p) => self.dirs.get(&p),
+            Loc::Fs { vg, lv, rel } => self.fs_dirs(&vg, &lv)?.get(&rel),
+        }
+    }
+
+    pub fn dir_meta_mut(&mut self, path: &str) -> Option<&mut DirMeta> {
+        match self.locate(path) {
+            Loc::Root(p) => self.dirs.get_mut(&p),
+            Loc::Fs { vg, lv, rel } => self.fs_dirs_mut(&vg, &lv)?.get_mut(&rel),
+        }
+    }
+
+    pub fn dir_exists(&self, path: &str) -> bool {
+        self.dir_meta(path).is_some()
+    }
+
+    /// Create one directory whose parent exists.
+    fn insert_dir(&mut self, path: &str) -> bool {
+        match self.locate(path) {
+            Loc::Root(p) => {
+                self.dirs.insert(p, DirMeta::default());
+                true
+            }
+            Loc::Fs { vg, lv, rel } => match self.fs_dirs_mut(&vg, &lv) {
+                Some(d) => {
+                    d.insert(rel, DirMeta::default());
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    /// `mkdir [-p] path`: Err(stderr) like coreutils.
+    pub fn mkdir(&mut self, path: &str, parents: bool) -> Result<(), String> {
+        if self.dir_exists(path) {
+            return if parents {
+                Ok(())
+            } else {
+                Err(format!(
+                    "mkdir: cannot create directory '{path}': File exists"
+                ))
+            };
+        }
+        match parent(path) {
+            Some(p) if self.dir_exists(p) => {}
+            Some(p) if parents => self.mkdir(p, true)?,
+            _ => {
+                return Err(format!(
+                    "mkdir: cannot create directory '{path}': No such file or directory"
+                ));
+            }
+        }
+        self.insert_dir(path);
+        Ok(())
+    }
+
+    /// `rmdir path`.
+    pub fn rmdir(&mut self, path: &str) -> Result<(), String> {
+        let path = path.trim_end_matches('/');
+        if !self.dir_exists(path) {
+            return Err(format!(
+                "rmdir: failed to remove '{path}': No such file or directory"
+            ));
+        }
+        if self.mounts.contains_key(path) {
+            return Err(format!(
+                "rmdir: failed to remove '{path}': Device or resource busy"
+            ));
+        }
+        let loc = self.locate(path);
+        let prefix = match &loc {
+            Loc::Root(p) => format!("{p}/"),
+            Loc::Fs { rel, .. } => format!("{rel}/"),
+        };
+        let has_children = match &loc {
+            Loc::Root(_) => self.dirs.keys().any(|k| k.starts_with(&prefix)),
+            Loc::Fs { vg, lv, .. } => self
+                .fs_dirs(vg, lv)
+                .is_some_and(|d| d.keys().any(|k| k.starts_with(&prefix))),
+        } || self
+            .mounts
+            .keys()
+            .any(|m| m.starts_with(&format!("{path}/")));
+        if has_children {
+            return Err(format!(
+                "rmdir: failed to remove '{path}': Directory not empty"
+            ));
+        }
+        match loc {
+            Loc::Root(p) => {
+                self.dirs.remove(&p);
+            }
+            Loc::Fs { vg, lv, rel } => {
+                if let Some(d) = self.fs_dirs_mut(&vg, &lv) {
+                    d.remove(&rel);
+                }
+            }
+        }
+        Ok(())
+    }
+}
