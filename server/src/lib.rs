@@ -8,11 +8,18 @@
 //! - [`auth`]: the JWT middleware; [`admin`]: the admin-mode gate.
 
 pub mod admin;
+pub mod auth;
 pub mod body;
 pub mod config;
 pub mod error;
 pub mod logging;
+pub mod queue;
 pub mod redirect;
+pub mod routes;
+pub mod state;
 
 pub use config::{ConfigError, ServerConfig};
 pub use error::AppError;
+pub use queue::{Accepted, OpOutcome, Queue};
+pub use routes::router;
+pub use state::AppState;

@@ -125,10 +125,10 @@ pub(super) fn apply(config: &mut ServerConfig, env: Lookup<'_>) -> Result<(), Co
             )
         })?;
     }
-    if let Some(n) = uint_var(env, "HEKETI_MAX_INFLIGHT_OPERATIONS")? {
-        if n != 0 {
-            g.max_inflight_operations = n;
-        }
+    if let Some(n) = uint_var(env, "HEKETI_MAX_INFLIGHT_OPERATIONS")?
+        && n != 0
+    {
+        g.max_inflight_operations = n;
     }
     if let Some(v) = get(env, "HEKETI_PRE_REQUEST_VOLUME_OPTIONS") {
         g.pre_request_volume_options = v;
@@ -148,10 +148,10 @@ pub(super) fn apply(config: &mut ServerConfig, env: Lookup<'_>) -> Result<(), Co
     if let Some(b) = bool_var(env, "HEKETI_AUTO_CREATE_BLOCK_HOSTING_VOLUME")? {
         g.auto_create_block_hosting_volume = b;
     }
-    if let Some(n) = uint_var(env, "HEKETI_BLOCK_HOSTING_VOLUME_SIZE")? {
-        if n != 0 {
-            g.block_hosting_volume_size = n;
-        }
+    if let Some(n) = uint_var(env, "HEKETI_BLOCK_HOSTING_VOLUME_SIZE")?
+        && n != 0
+    {
+        g.block_hosting_volume_size = n;
     }
     if let Some(v) = get(env, "HEKETI_BLOCK_HOSTING_VOLUME_OPTIONS") {
         g.block_hosting_volume_options = v;
@@ -185,10 +185,10 @@ pub(super) fn apply(config: &mut ServerConfig, env: Lookup<'_>) -> Result<(), Co
     if let Some(v) = get(env, "HEKETI_MOUNT_OPTS") {
         s.mountopts = v;
     }
-    if let Some(n) = u32_var(env, "HEKETI_GLUSTER_CLI_TIMEOUT")? {
-        if n != 0 {
-            s.gluster_cli_timeout = n;
-        }
+    if let Some(n) = u32_var(env, "HEKETI_GLUSTER_CLI_TIMEOUT")?
+        && n != 0
+    {
+        s.gluster_cli_timeout = n;
     }
     if let Some(v) = get(env, "HEKETI_LVM_WRAPPER") {
         s.lvm_wrapper = v;

@@ -300,20 +300,20 @@ fn parse_raw(text: &str, origin: &str) -> Result<RawConfig, ConfigError> {
             hint: "end the comment with */".into(),
         })
     })?;
-    if let Some((index, first)) = cleaned.char_indices().find(|(_, c)| !c.is_whitespace()) {
-        if first != '{' {
-            let before = &cleaned[..index];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            return Err(ConfigError::At(Located {
-                origin: origin.to_string(),
-                line,
-                column,
-                key: None,
-                message: format!("expected `{{`, found `{first}`"),
-                hint: "the configuration must be an object: { \"port\": \"8080\", ... }".into(),
-            }));
-        }
+    if let Some((index, first)) = cleaned.char_indices().find(|(_, c)| !c.is_whitespace())
+        && first != '{'
+    {
+        let before = &cleaned[..index];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        return Err(ConfigError::At(Located {
+            origin: origin.to_string(),
+            line,
+            column,
+            key: None,
+            message: format!("expected `{{`, found `{first}`"),
+            hint: "the configuration must be an object: { \"port\": \"8080\", ... }".into(),
+        }));
     }
     let mut de = serde_json::Deserializer::from_str(&cleaned);
     let raw: RawConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
