@@ -1,0 +1,76 @@
+//! The HTTP surface: [`router`] assembles the middleware chain of Heketi's
+//! `main.go` around the route table built by [`table`].
+//!
+//! Order for every path except `/hello` (and `/metrics`): panic recovery → request
+//! log → JWT check and user/admin authorization → admin-mode gate → StrictSlash
+//! redirect → route table, whose fallback is `404 Invalid path or request` (so an
+//! unknown path without a token is `401`). A wrong method on a known path is `405`
+//! with an empty body.
+//!
+//! **Adding engine routes**: write a `routes/<resource>.rs` with a
+//! `pub fn routes() -> Router<AppState>`, merge it in [`table`], take ids with
+//! [`HexId`], bodies with [`crate::body::JsonBody`], answer with
+//! [`crate::body::Json`] or [`crate::AppError`], and run long operations with
+//! `state.queue.start(label, async move { ... Ok(OpOutcome::Redirect(path)) })?`.
+
+mod hello;
+mod id;
+mod queue;
+mod slash;
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+pub use hello::hello;
+pub use id::{HexId, is_hex};
+pub use queue::queue_status;
+pub use slash::RouteMiss;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{admin, auth, logging, redirect};
+
+/// The route table behind authentication and the admin gate.
+pub fn table(state: AppState) -> Router {
+    Router::new()
+        .route("/queue/{id}", get(queue_status))
+        .route("/admin", get(admin::get_admin).post(admin::set_admin))
+        .route(
+            "/internal/logging",
+            get(logging::get_logging).post(logging::set_logging),
+        )
+        // Engine routes (clusters, nodes, devices, volumes, …) are merged here.
+        .fallback(slash::fallback)
+        .with_state(state)
+}
+
+/// The whole server for `state`.
+pub fn router(state: AppState) -> Router {
+    router_with_table(state.clone(), table(state))
+}
+
+/// The middleware chain of [`router`] around any route table (tests and the engine
+/// integration use it to add routes).
+pub fn router_with_table(state: AppState, table: Router) -> Router {
+    let probe = table.clone();
+    let protected = table
+        .layer(from_fn(move |req, next| {
+            slash::strict_slash(probe.clone(), req, next)
+        }))
+        .layer(from_fn_with_state(state.admin.clone(), admin::gate))
+        .layer(from_fn_with_state(state.auth.clone(), auth::middleware));
+    Router::new()
+        .route("/hello", get(hello))
+        .fallback_service(protected)
+        .layer(from_fn(redirect::go_redirect_body))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(panic_response))
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::internal("Internal Server Error").into_response()
+}

@@ -1,0 +1,74 @@
+//! [`AppState`]: everything the handlers share.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+
+use crate::admin::AdminState;
+use crate::auth::AuthSettings;
+use crate::config::ServerConfig;
+use crate::logging::LogControl;
+use crate::queue::Queue;
+
+/// The state behind every route (cheap to clone: `Arc`s inside).
+///
+/// Engine routes will add the engine here (`engine: Arc<brickyard::Engine>`).
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The configuration the server started with.
+    pub config: Arc<ServerConfig>,
+    /// JWT settings (or disabled).
+    pub auth: AuthSettings,
+    /// The admin mode.
+    pub admin: AdminState,
+    /// The asynchronous operation queue.
+    pub queue: Queue,
+    /// The runtime log level.
+    pub log: LogControl,
+}
+
+impl AppState {
+    /// State for `config` and `auth`: admin mode from `default_state`, queue limit
+    /// from `max_inflight_operations`, log level from `glusterfs.loglevel`. Logs the
+    /// configuration warnings and, when the API is open, a warning saying so.
+    pub fn new(config: ServerConfig, auth: AuthSettings) -> AppState {
+        for warning in &config.warnings {
+            tracing::warn!("{warning}");
+        }
+        if let Some(warning) = auth.open_api_warning() {
+            tracing::warn!("{warning}");
+        }
+        let limit = usize::try_from(config.glusterfs.max_inflight_operations).unwrap_or(usize::MAX);
+        AppState {
+            admin: AdminState::new(config.default_state),
+            queue: Queue::new(limit),
+            log: LogControl::new(config.glusterfs.loglevel),
+            config: Arc::new(config),
+            auth,
+        }
+    }
+}
+
+impl FromRef<AppState> for AdminState {
+    fn from_ref(state: &AppState) -> AdminState {
+        state.admin.clone()
+    }
+}
+
+impl FromRef<AppState> for LogControl {
+    fn from_ref(state: &AppState) -> LogControl {
+        state.log.clone()
+    }
+}
+
+impl FromRef<AppState> for Queue {
+    fn from_ref(state: &AppState) -> Queue {
+        state.queue.clone()
+    }
+}
+
+impl FromRef<AppState> for AuthSettings {
+    fn from_ref(state: &AppState) -> AuthSettings {
+        state.auth.clone()
+    }
+}
