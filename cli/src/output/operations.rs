@@ -43,3 +43,51 @@ pub fn operation_details(d: &PendingOperationDetails) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brickyard::api::{PendingChangeInfo, PendingOperationInfo};
+
+    fn op(status: &str, sub: &str) -> PendingOperationInfo {
+        PendingOperationInfo {
+            id: "o1".into(),
+            type_name: "create-volume".into(),
+            status: status.into(),
+            sub_status: sub.into(),
+        }
+    }
+
+    #[test]
+    fn templates_render_like_go() {
+        let l = PendingOperationListResponse {
+            pendingoperations: vec![op("", "in-flight"), op("stale", "")],
+        };
+        assert_eq!(
+            operations_list(&l),
+            "Id:o1  Type:create-volume  Status:New in-flight\nId:o1  Type:create-volume  Status:stale \n"
+        );
+        let d = PendingOperationDetails {
+            info: op("failed", ""),
+            changes: vec![PendingChangeInfo {
+                id: "b1".into(),
+                description: "Add brick".into(),
+            }],
+        };
+        assert_eq!(
+            operation_details(&d),
+            "\nId: o1\nType: create-volume\nStatus: failed \nChanges:\n    Add brick: b1\n"
+        );
+        let o = OperationsInfo {
+            total: 3,
+            in_flight: 1,
+            stale: 1,
+            failed: 0,
+            new: 1,
+        };
+        assert_eq!(
+            operations_info(&o),
+            "Operation Counts:\n  Total: 3\n  In-Flight: 1\n  New: 1\n  Failed: 0\n  Stale: 1\n"
+        );
+    }
+}

@@ -77,3 +77,42 @@ pub fn volume_list_line(id: &str, v: &VolumeInfoResponse) -> String {
         id, v.info.cluster, v.info.request.name, block
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brickyard::api::{BrickInfo, VolumeInfoResponse};
+
+    fn volume(json: &str) -> VolumeInfoResponse {
+        serde_json::from_str(json).expect("volume json")
+    }
+
+    #[test]
+    fn disperse_with_snapshot_and_block_info() {
+        let mut v = volume(
+            r#"{"size":8,"name":"v","durability":{"type":"disperse","disperse":{"data":4,"redundancy":2}},
+                "snapshot":{"enable":true,"factor":1.5},"id":"i","cluster":"c","block":true,
+                "mount":{"glusterfs":{"hosts":["a"],"device":"a:v","options":{"backup-volfile-servers":""}}},
+                "blockinfo":{"freesize":5,"reservedsize":1,"blockvolume":["b1","b2"],"restriction":"locked"}}"#,
+        );
+        v.bricks = vec![BrickInfo::default(); 12];
+        assert_eq!(
+            volume_info(&v),
+            "Name: v\nSize: 8\nVolume Id: i\nCluster Id: c\nMount: a:v\nMount Options: backup-volfile-servers=\n\
+             Block: true\nFree Size: 5\nReserved Size: 1\nBlock Hosting Restriction: locked\nBlock Volumes: [b1 b2]\n\
+             Durability Type: disperse\nDistribute Count: 2\nDisperse Data Count: 4\nDisperse Redundancy Count: 2\n\
+             Snapshot Factor: 1.50\n\n"
+        );
+        assert_eq!(
+            volume_list_line("i", &v),
+            format!("Id:{:<35} Cluster:{:<35} Name:v [block]\n", "i", "c")
+        );
+    }
+
+    #[test]
+    fn none_durability_counts_bricks() {
+        let mut v = volume(r#"{"size":2,"name":"n","durability":{"type":"none"},"id":"i"}"#);
+        v.bricks = vec![BrickInfo::default(); 2];
+        assert!(volume_info(&v).ends_with("Durability Type: none\nDistribute Count: 2\n"));
+    }
+}
