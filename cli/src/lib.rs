@@ -1,0 +1,135 @@
+//! The `brickyard` command line: a heketi-cli compatible client for Heketi's
+//! REST API (and, as `brickyard serve`, the server).
+//!
+//! - [`client::Client`]: blocking HTTP client behaving like Heketi's Go client.
+//! - [`output`]: heketi-cli's exact text output.
+//! - [`commands::Cli`]: the clap command tree; [`run`] is the whole program.
+//!
+//! Invoked as `heketi-cli` (argv[0]), the binary behaves exactly as heketi-cli;
+//! invoked as `brickyard`, it adds extras (`volume create --dry-run`, a
+//! `topology load` summary and failure status, `serve`).
+
+pub mod client;
+pub mod commands;
+mod error;
+pub mod output;
+pub mod serve;
+
+use std::io::Write;
+
+use clap::{CommandFactory, FromArgMatches};
+
+pub use error::CliError;
+
+use client::{Client, ClientConfig};
+use commands::{Cli, Command, Context, Mode};
+
+/// Exit status of heketi-cli on any error (`os.Exit(-1)`).
+pub const EXIT_ERROR: i32 = 255;
+
+/// Which program `argv[0]` names.
+pub fn mode_from_argv0(argv0: &str) -> Mode {
+    let base = argv0.rsplit(['/', '\\']).next().unwrap_or(argv0);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    if base == "heketi-cli" {
+        Mode::HeketiCli
+    } else {
+        Mode::Brickyard
+    }
+}
+
+fn command_for(mode: Mode) -> clap::Command {
+    let cmd = Cli::command();
+    match mode {
+        Mode::Brickyard => cmd,
+        Mode::HeketiCli => cmd
+            .name("heketi-cli")
+            .bin_name("heketi-cli")
+            .mut_subcommand("serve", |s| s.hide(true))
+            .mut_subcommand("volume", |v| {
+                v.mut_subcommand("create", |c| c.mut_arg("dry_run", |a| a.hide(true)))
+            }),
+    }
+}
+
+/// Runs the program with `args` (argv, program name first); returns the exit status.
+pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let mode = args
+        .first()
+        .map(|a| mode_from_argv0(a))
+        .unwrap_or(Mode::Brickyard);
+    let args = commands::rewrite_topology_load_args(args);
+    let matches = match command_for(mode).try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => return clap_error(e, out, err),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return clap_error(e, out, err),
+    };
+    match run_cli(cli, mode, out, err) {
+        Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => 0,
+        Err(e) => {
+            let _ = writeln!(err, "Error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let text = e.render().to_string();
+    if e.use_stderr() {
+        let _ = err.write_all(text.as_bytes());
+        EXIT_ERROR
+    } else {
+        let _ = out.write_all(text.as_bytes());
+        0
+    }
+}
+
+fn run_cli(
+    cli: Cli,
+    mode: Mode,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, CliError> {
+    let Some(command) = cli.command else {
+        if cli.version {
+            let name = match mode {
+                Mode::HeketiCli => "heketi-cli",
+                Mode::Brickyard => "brickyard",
+            };
+            writeln!(out, "{name} v{}", env!("CARGO_PKG_VERSION"))?;
+        } else {
+            let help = command_for(mode).render_help().to_string();
+            out.write_all(help.as_bytes())?;
+        }
+        return Ok(0);
+    };
+    if mode == Mode::HeketiCli {
+        match &command {
+            Command::Serve(_) => {
+                return Err(CliError::Usage(
+                    "unknown command \"serve\" for \"heketi-cli\"".into(),
+                ));
+            }
+            Command::Volume(v) if v.uses_dry_run() => {
+                return Err(CliError::Usage("unknown flag: --dry-run".into()));
+            }
+            _ => {}
+        }
+    }
+    let g = cli.global;
+    let client = Client::new(ClientConfig::new(g.server, g.user, g.secret));
+    let mut ctx = Context {
+        client,
+        json: g.json,
+        mode,
+        out,
+        err,
+    };
+    let code = command.run(&mut ctx)?;
+    ctx.out.flush()?;
+    Ok(code)
+}

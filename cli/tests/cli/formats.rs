@@ -1,0 +1,185 @@
+//! Human and `--json` output against the transcript's exact bytes.
+
+use crate::support::{Canned, fixture, run};
+use crate::transcript::{self, CLUSTER, VOLUME};
+
+#[test]
+fn volume_info_matches_transcript() {
+    let fake = transcript::server();
+    let r = run(&fake, &["volume", "info", VOLUME]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, fixture("volume_info.txt"));
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn volume_info_json_is_compact_without_newline() {
+    let fake = transcript::server();
+    let r = run(&fake, &["volume", "info", VOLUME, "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, fixture("volume_info.json"));
+}
+
+#[test]
+fn volume_list_matches_transcript() {
+    let fake = transcript::server();
+    let r = run(&fake, &["volume", "list"]);
+    assert_eq!(r.stdout, fixture("volume_list.txt"));
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn cluster_list_text_and_json_match_transcript() {
+    let fake = transcript::server();
+    let r = run(&fake, &["cluster", "list"]);
+    assert_eq!(r.stdout, fixture("cluster_list.txt"));
+    let r = run(&fake, &["--json", "cluster", "list"]);
+    assert_eq!(r.stdout, fixture("cluster_list.json"));
+}
+
+#[test]
+fn topology_info_matches_transcript() {
+    let fake = transcript::server();
+    let r = run(&fake, &["topology", "info"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, fixture("topology_info.txt"));
+    // The Go client's TopologyInfo(): clusters, each cluster, its volumes, its nodes.
+    assert_eq!(
+        fake.calls(),
+        vec![
+            "GET /clusters".to_string(),
+            format!("GET /clusters/{CLUSTER}"),
+            format!("GET /volumes/{VOLUME}"),
+            format!("GET /nodes/{}", transcript::NODES[0]),
+            format!("GET /nodes/{}", transcript::NODES[1]),
+            format!("GET /nodes/{}", transcript::NODES[2]),
+        ]
+    );
+}
+
+#[test]
+fn volume_create_posts_heketi_cli_request_and_prints_info() {
+    let fake = transcript::server();
+    fake.on("POST", "/volumes", vec![Canned::accepted("q1")]);
+    fake.on(
+        "GET",
+        "/queue/q1",
+        vec![Canned::see_other(&format!("/volumes/{VOLUME}"))],
+    );
+    let r = run(&fake, &["volume", "create", "--size=1"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, fixture("volume_info.txt"));
+    let post = &fake.requests()[0];
+    assert_eq!(post.path, "/volumes");
+    assert_eq!(post.content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        post.body,
+        r#"{"size":1,"name":"","durability":{"type":"replicate","replicate":{"replica":3},"disperse":{"data":4,"redundancy":2}},"snapshot":{"enable":false,"factor":0}}"#
+    );
+}
+
+#[test]
+fn volume_create_flags_take_both_cobra_syntaxes() {
+    let fake = transcript::server();
+    fake.on("POST", "/volumes", vec![Canned::accepted("q1")]);
+    fake.on(
+        "GET",
+        "/queue/q1",
+        vec![Canned::see_other(&format!("/volumes/{VOLUME}"))],
+    );
+    let r = run(
+        &fake,
+        &[
+            "volume",
+            "create",
+            "--size",
+            "5",
+            "--durability=disperse",
+            "--snapshot-factor",
+            "1.5",
+            "--clusters=a,b",
+            "--gluster-volume-options=x 1,y 2",
+            "--gid=7",
+            "--block",
+            "--name",
+            "v1",
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let body: serde_json::Value = serde_json::from_str(&fake.requests()[0].body).expect("json");
+    assert_eq!(body["size"], 5);
+    assert_eq!(body["name"], "v1");
+    assert_eq!(body["durability"]["type"], "disperse");
+    assert_eq!(body["clusters"], serde_json::json!(["a", "b"]));
+    assert_eq!(
+        body["glustervolumeoptions"],
+        serde_json::json!(["x 1", "y 2"])
+    );
+    assert_eq!(body["gid"], 7);
+    assert_eq!(body["block"], true);
+    assert_eq!(
+        body["snapshot"],
+        serde_json::json!({"enable": true, "factor": 1.5})
+    );
+}
+
+#[test]
+fn node_info_pads_device_lines() {
+    let fake = transcript::server();
+    let r = run(&fake, &["node", "info", transcript::NODES[0]]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let expected = format!(
+        "Node Id: {n}\nState: online\nCluster Id: {CLUSTER}\nZone: 2\nManagement Hostname: 127.0.0.12\nStorage Hostname: 127.0.0.12\nDevices:\n\
+         Id:8761bef11940f1bd418d552b99e8e29e   Name:/dev/sdb            State:online    Size (GiB):500     Used (GiB):1       Free (GiB):498     Bricks:1       \n",
+        n = transcript::NODES[0]
+    );
+    assert_eq!(r.stdout, expected);
+}
+
+#[test]
+fn cluster_info_and_node_list_texts() {
+    let fake = transcript::server();
+    let r = run(&fake, &["cluster", "info", CLUSTER]);
+    let n = transcript::NODES;
+    assert_eq!(
+        r.stdout,
+        format!(
+            "Cluster id: {CLUSTER}\nNodes:\n{}\n{}\n{}\nVolumes:\n{VOLUME}\nBlock: true\n\nFile: true\n",
+            n[0], n[1], n[2]
+        )
+    );
+    let r = run(&fake, &["node", "list"]);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "Id:{}\tCluster:{CLUSTER}\nId:{}\tCluster:{CLUSTER}\nId:{}\tCluster:{CLUSTER}\n",
+            n[0], n[1], n[2]
+        )
+    );
+}
+
+#[test]
+fn dry_run_prints_the_plan_table() {
+    let fake = transcript::server();
+    fake.on(
+        "POST",
+        "/volumes/plan",
+        vec![Canned::json(
+            200,
+            r#"{"cluster":"c1","sets":[[{"device":"d1","node":"n1","host":"h1","size":1048576,"tp_size":1048576,"metadata_size":8192,"arbiter":false},{"device":"d2","node":"n2","host":"h2","size":16384,"tp_size":16384,"metadata_size":8192,"arbiter":true}]]}"#,
+        )],
+    );
+    let r = run(&fake, &["volume", "create", "--size=1", "--dry-run"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .starts_with("Dry run: no volume created\nCluster: c1\nBrick sets: 1  Bricks: 2\n"),
+        "{}",
+        r.stdout
+    );
+    let rows: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("1 ")).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].contains("d1") && rows[0].contains("h1") && rows[0].ends_with("data"));
+    assert!(rows[1].contains("0.02") && rows[1].ends_with("arbiter"));
+    assert_eq!(fake.calls(), vec!["POST /volumes/plan".to_string()]);
+}
