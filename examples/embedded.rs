@@ -10,7 +10,9 @@ use brickyard::{Engine, EngineOptions};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let db = std::env::args().nth(1).unwrap_or_else(|| "brickyard-example.redb".into());
+    let db = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "brickyard-example.redb".into());
     let engine = Engine::open(EngineOptions::with_file(&db), Arc::new(MockExecutor::new())).await?;
     let topology = TopologyFile::parse(include_str!("topology.json"))?;
     let report = engine.apply_topology(&topology).await?;
@@ -26,10 +28,17 @@ async fn main() -> anyhow::Result<()> {
             ..Default::default()
         })
         .await?;
-    println!("created {} ({} GiB), mount {}", volume.info.request.name, volume.info.request.size, volume.info.mount.glusterfs.mount_point);
+    println!(
+        "created {} ({} GiB), mount {}",
+        volume.info.request.name, volume.info.request.size, volume.info.mount.glusterfs.mount_point
+    );
     for b in &volume.bricks {
         println!("  brick {} on node {} device {}", b.path, b.node, b.device);
     }
-    println!("{} volumes in {db}; consistency check: {:?}", engine.volume_list().volumes.len(), engine.check().inconsistencies);
+    println!(
+        "{} volumes in {db}; consistency check: {:?}",
+        engine.volume_list().volumes.len(),
+        engine.check().inconsistencies
+    );
     Ok(())
 }

@@ -31,27 +31,41 @@ fn request() -> VolumeCreateRequest {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let dir = std::env::temp_dir().join(format!("brickyard-bench-{}", brickyard::id::new_id()));
     std::fs::create_dir_all(&dir).expect("bench dir");
     let mut opts = EngineOptions::with_file(dir.join("bench.redb"));
     opts.max_volumes_per_cluster = -1;
     opts.limits.max_bricks_per_volume = 32;
     let engine = rt.block_on(async {
-        let engine = Engine::open(opts, Arc::new(MockExecutor::new())).await.expect("engine");
-        engine.apply_topology(&topology(30, 10)).await.expect("topology");
+        let engine = Engine::open(opts, Arc::new(MockExecutor::new()))
+            .await
+            .expect("engine");
+        engine
+            .apply_topology(&topology(30, 10))
+            .await
+            .expect("topology");
         engine
     });
     let mut g = c.benchmark_group("volume_create_redb_file");
     g.throughput(Throughput::Elements(1));
     g.bench_function("one_at_a_time", |b| {
-        b.iter(|| rt.block_on(engine.create_volume(request())).expect("create"));
+        b.iter(|| {
+            rt.block_on(engine.create_volume(request()))
+                .expect("create")
+        });
     });
     g.throughput(Throughput::Elements(16));
     g.bench_function("16_concurrent", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let futs: Vec<_> = (0..16).map(|_| engine.begin_volume_create(request()).expect("build")).collect();
+                let futs: Vec<_> = (0..16)
+                    .map(|_| engine.begin_volume_create(request()).expect("build"))
+                    .collect();
                 for r in futures_util::future::join_all(futs).await {
                     r.expect("create");
                 }

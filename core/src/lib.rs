@@ -16,10 +16,10 @@ pub mod id;
 pub mod placement;
 
 pub use error::{Error, ErrorKind, Result};
+pub mod engine;
 pub mod model;
 pub mod state;
 pub mod store;
-pub mod engine;
 pub mod topology;
 
 pub use engine::{DbLocation, Engine, EngineOptions};

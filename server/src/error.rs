@@ -192,7 +192,7 @@ mod tests {
                 StatusCode::TOO_MANY_REQUESTS,
             ),
             (
-                brickyard::Error::Store("x".into()),
+                brickyard::Error::Store(brickyard::store::StoreError::NotEmpty),
                 StatusCode::INTERNAL_SERVER_ERROR,
             ),
             (

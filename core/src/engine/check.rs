@@ -24,26 +24,42 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
         for n in &c.info.nodes {
             match st.nodes.get(n) {
                 None => bad.push(format!("cluster {cid} lists missing node {n}")),
-                Some(node) if node.info.cluster != *cid => bad.push(format!("node {n} is listed by cluster {cid} but belongs to {}", node.info.cluster)),
+                Some(node) if node.info.cluster != *cid => bad.push(format!(
+                    "node {n} is listed by cluster {cid} but belongs to {}",
+                    node.info.cluster
+                )),
                 _ => {}
             }
         }
         for v in &c.info.volumes {
             match st.volumes.get(v) {
                 None => bad.push(format!("cluster {cid} lists missing volume {v}")),
-                Some(vol) if vol.info.cluster != *cid => bad.push(format!("volume {v} is listed by cluster {cid} but belongs to {}", vol.info.cluster)),
+                Some(vol) if vol.info.cluster != *cid => bad.push(format!(
+                    "volume {v} is listed by cluster {cid} but belongs to {}",
+                    vol.info.cluster
+                )),
                 _ => {}
             }
         }
     }
     for (nid, n) in &st.nodes {
-        if !st.clusters.get(&n.info.cluster).is_some_and(|c| c.info.nodes.contains(nid)) {
-            bad.push(format!("node {nid} is not listed by its cluster {}", n.info.cluster));
+        if !st
+            .clusters
+            .get(&n.info.cluster)
+            .is_some_and(|c| c.info.nodes.contains(nid))
+        {
+            bad.push(format!(
+                "node {nid} is not listed by its cluster {}",
+                n.info.cluster
+            ));
         }
         for d in &n.devices {
             match st.devices.get(d) {
                 None => bad.push(format!("node {nid} lists missing device {d}")),
-                Some(dev) if dev.node_id != *nid => bad.push(format!("device {d} is listed by node {nid} but belongs to {}", dev.node_id)),
+                Some(dev) if dev.node_id != *nid => bad.push(format!(
+                    "device {d} is listed by node {nid} but belongs to {}",
+                    dev.node_id
+                )),
                 _ => {}
             }
         }
@@ -51,7 +67,10 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
     for (did, d) in &st.devices {
         let s = d.info.storage;
         if s.total != s.free + s.used {
-            bad.push(format!("device {did}: total {} != free {} + used {}", s.total, s.free, s.used));
+            bad.push(format!(
+                "device {did}: total {} != free {} + used {}",
+                s.total, s.free, s.used
+            ));
         }
         let mut sum = 0;
         for b in &d.bricks {
@@ -59,51 +78,99 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
                 None => bad.push(format!("device {did} lists missing brick {b}")),
                 Some(brick) => {
                     if brick.info.device != *did {
-                        bad.push(format!("brick {b} is listed by device {did} but is on {}", brick.info.device));
+                        bad.push(format!(
+                            "brick {b} is listed by device {did} but is on {}",
+                            brick.info.device
+                        ));
                     }
                     sum += brick.total_size();
                 }
             }
         }
         if sum > s.used {
-            bad.push(format!("device {did}: bricks take {sum} KiB but only {} KiB are used", s.used));
+            bad.push(format!(
+                "device {did}: bricks take {sum} KiB but only {} KiB are used",
+                s.used
+            ));
         }
-        if !st.nodes.get(&d.node_id).is_some_and(|n| n.devices.contains(did)) {
-            bad.push(format!("device {did} is not listed by its node {}", d.node_id));
+        if !st
+            .nodes
+            .get(&d.node_id)
+            .is_some_and(|n| n.devices.contains(did))
+        {
+            bad.push(format!(
+                "device {did} is not listed by its node {}",
+                d.node_id
+            ));
         }
     }
     for (bid, b) in &st.bricks {
-        if !st.devices.get(&b.info.device).is_some_and(|d| d.bricks.contains(bid)) {
-            bad.push(format!("brick {bid} is not listed by its device {}", b.info.device));
+        if !st
+            .devices
+            .get(&b.info.device)
+            .is_some_and(|d| d.bricks.contains(bid))
+        {
+            bad.push(format!(
+                "brick {bid} is not listed by its device {}",
+                b.info.device
+            ));
         }
-        if !st.volumes.get(&b.info.volume).is_some_and(|v| v.bricks.contains(bid)) {
-            bad.push(format!("brick {bid} is not listed by its volume {}", b.info.volume));
+        if !st
+            .volumes
+            .get(&b.info.volume)
+            .is_some_and(|v| v.bricks.contains(bid))
+        {
+            bad.push(format!(
+                "brick {bid} is not listed by its volume {}",
+                b.info.volume
+            ));
         }
         if let Some(dev) = st.devices.get(&b.info.device) {
             if dev.node_id != b.info.node {
-                bad.push(format!("brick {bid} says node {} but its device is on {}", b.info.node, dev.node_id));
+                bad.push(format!(
+                    "brick {bid} says node {} but its device is on {}",
+                    b.info.node, dev.node_id
+                ));
             }
         }
         if b.pending.is_pending() && !st.pending.contains_key(&b.pending.id) {
-            bad.push(format!("brick {bid} is pending on missing operation {}", b.pending.id));
+            bad.push(format!(
+                "brick {bid} is pending on missing operation {}",
+                b.pending.id
+            ));
         }
     }
     for (vid, v) in &st.volumes {
-        if !st.clusters.get(&v.info.cluster).is_some_and(|c| c.info.volumes.contains(vid)) {
-            bad.push(format!("volume {vid} is not listed by its cluster {}", v.info.cluster));
+        if !st
+            .clusters
+            .get(&v.info.cluster)
+            .is_some_and(|c| c.info.volumes.contains(vid))
+        {
+            bad.push(format!(
+                "volume {vid} is not listed by its cluster {}",
+                v.info.cluster
+            ));
         }
         for b in &v.bricks {
             match st.bricks.get(b) {
                 None => bad.push(format!("volume {vid} lists missing brick {b}")),
-                Some(brick) if brick.info.volume != *vid => bad.push(format!("brick {b} is listed by volume {vid} but belongs to {}", brick.info.volume)),
+                Some(brick) if brick.info.volume != *vid => bad.push(format!(
+                    "brick {b} is listed by volume {vid} but belongs to {}",
+                    brick.info.volume
+                )),
                 _ => {}
             }
         }
         if v.pending.is_pending() && !st.pending.contains_key(&v.pending.id) {
-            bad.push(format!("volume {vid} is pending on missing operation {}", v.pending.id));
+            bad.push(format!(
+                "volume {vid} is pending on missing operation {}",
+                v.pending.id
+            ));
         }
     }
-    CheckReport { inconsistencies: bad }
+    CheckReport {
+        inconsistencies: bad,
+    }
 }
 
 impl Engine {

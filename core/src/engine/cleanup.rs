@@ -8,9 +8,11 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::model::{ChangeKind, OperationKind, PendingOperationEntry};
 
-use super::hosts::{brick_jobs, gluster_hosts};
-use super::rollback::{clear_pending, destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed};
 use super::Engine;
+use super::hosts::{brick_jobs, gluster_hosts};
+use super::rollback::{
+    clear_pending, destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed,
+};
 
 /// What happened to one pending operation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -48,7 +50,12 @@ impl Engine {
     /// Marks every pending operation `stale`: at open, nothing of them runs any more.
     pub(super) fn mark_all_stale(&self) -> Result<()> {
         self.write(|txn| {
-            let ids: Vec<String> = txn.pending.iter().filter(|(_, op)| op.status.is_empty()).map(|(id, _)| id.clone()).collect();
+            let ids: Vec<String> = txn
+                .pending
+                .iter()
+                .filter(|(_, op)| op.status.is_empty())
+                .map(|(id, _)| id.clone())
+                .collect();
             for id in ids {
                 if let Some(op) = txn.pending.get_mut(&id) {
                     op.status = "stale".into();
@@ -68,15 +75,25 @@ impl Engine {
                 Some(ids) => {
                     let mut v = Vec::new();
                     for id in ids {
-                        let op = st.pending.get(id).ok_or_else(|| Error::not_found(format!("Id not found: {id}")))?;
+                        let op = st
+                            .pending
+                            .get(id)
+                            .ok_or_else(|| Error::not_found(format!("Id not found: {id}")))?;
                         if self.is_in_flight(id) {
-                            return Err(Error::conflict(format!("operation {id} is still running")));
+                            return Err(Error::conflict(format!(
+                                "operation {id} is still running"
+                            )));
                         }
                         v.push(op.clone());
                     }
                     v
                 }
-                None => st.pending.values().filter(|op| !self.is_in_flight(&op.id)).cloned().collect(),
+                None => st
+                    .pending
+                    .values()
+                    .filter(|op| !self.is_in_flight(&op.id))
+                    .cloned()
+                    .collect(),
             }
         };
         let mut report = CleanupReport::default();
@@ -96,7 +113,11 @@ impl Engine {
             tracing::info!(operation = %op.id, ?outcome, "pending operation cleaned");
             report.operations.push(CleanedOperation {
                 id: op.id.clone(),
-                type_name: op.kind().map(OperationKind::type_name).unwrap_or("unknown").to_string(),
+                type_name: op
+                    .kind()
+                    .map(OperationKind::type_name)
+                    .unwrap_or("unknown")
+                    .to_string(),
                 outcome,
             });
         }
@@ -104,25 +125,47 @@ impl Engine {
     }
 
     async fn clean_one(&self, op: &PendingOperationEntry) -> Result<CleanupOutcome> {
-        let bricks: Vec<String> = op.ids_with(ChangeKind::AddBrick).map(str::to_string).collect();
+        let bricks: Vec<String> = op
+            .ids_with(ChangeKind::AddBrick)
+            .map(str::to_string)
+            .collect();
         match op.kind() {
             Some(OperationKind::CreateVolume) => {
-                let volume = op.ids_with(ChangeKind::AddVolume).next().map(str::to_string);
+                let volume = op
+                    .ids_with(ChangeKind::AddVolume)
+                    .next()
+                    .map(str::to_string);
                 self.undo_creation(op, &bricks, volume.as_deref()).await
             }
             Some(OperationKind::ExpandVolume) => {
-                let volume = op.ids_with(ChangeKind::ExpandVolume).next().map(str::to_string);
-                let delta = op.actions.iter().find(|a| a.change == ChangeKind::ExpandVolume as i32).map(|a| a.delta).unwrap_or(0);
+                let volume = op
+                    .ids_with(ChangeKind::ExpandVolume)
+                    .next()
+                    .map(str::to_string);
+                let delta = op
+                    .actions
+                    .iter()
+                    .find(|a| a.change == ChangeKind::ExpandVolume as i32)
+                    .map(|a| a.delta)
+                    .unwrap_or(0);
                 match volume {
                     Some(v) => self.clean_expand(op, &bricks, &v, delta).await,
                     None => self.undo_creation(op, &bricks, None).await,
                 }
             }
             Some(OperationKind::DeleteVolume) => {
-                let volume = op.ids_with(ChangeKind::DeleteVolume).next().map(str::to_string);
-                let bricks: Vec<String> = op.ids_with(ChangeKind::DeleteBrick).map(str::to_string).collect();
+                let volume = op
+                    .ids_with(ChangeKind::DeleteVolume)
+                    .next()
+                    .map(str::to_string);
+                let bricks: Vec<String> = op
+                    .ids_with(ChangeKind::DeleteBrick)
+                    .map(str::to_string)
+                    .collect();
                 let Some(volume) = volume else {
-                    return Ok(CleanupOutcome::Failed("delete operation names no volume".into()));
+                    return Ok(CleanupOutcome::Failed(
+                        "delete operation names no volume".into(),
+                    ));
                 };
                 if !self.lock().state.volumes.contains_key(&volume) {
                     self.write(|txn| {
@@ -148,7 +191,12 @@ impl Engine {
     }
 
     /// Destroys what a create (or an expand that never reached gluster) made, then forgets it.
-    async fn undo_creation(&self, op: &PendingOperationEntry, bricks: &[String], volume: Option<&str>) -> Result<CleanupOutcome> {
+    async fn undo_creation(
+        &self,
+        op: &PendingOperationEntry,
+        bricks: &[String],
+        volume: Option<&str>,
+    ) -> Result<CleanupOutcome> {
         let ex = self.shared.executor.clone();
         let (jobs, hosts, name) = {
             let inner = self.lock();
@@ -157,9 +205,19 @@ impl Engine {
             let gid = vol.map(|v| v.info.request.gid).unwrap_or(0);
             let cluster = vol
                 .map(|v| v.info.cluster.clone())
-                .or_else(|| bricks.first().and_then(|b| st.bricks.get(b)).and_then(|b| st.nodes.get(&b.info.node)).map(|n| n.info.cluster.clone()))
+                .or_else(|| {
+                    bricks
+                        .first()
+                        .and_then(|b| st.bricks.get(b))
+                        .and_then(|b| st.nodes.get(&b.info.node))
+                        .map(|n| n.info.cluster.clone())
+                })
                 .unwrap_or_default();
-            (brick_jobs(st, bricks, gid), gluster_hosts(st, &cluster, None), vol.map(|v| v.info.request.name.clone()))
+            (
+                brick_jobs(st, bricks, gid),
+                gluster_hosts(st, &cluster, None),
+                vol.map(|v| v.info.request.name.clone()),
+            )
         };
         let mut leftovers = Vec::new();
         if let Some(name) = &name {
@@ -190,7 +248,13 @@ impl Engine {
     }
 
     /// An expand either reached gluster (finish it) or did not (undo it).
-    async fn clean_expand(&self, op: &PendingOperationEntry, bricks: &[String], volume: &str, delta: i64) -> Result<CleanupOutcome> {
+    async fn clean_expand(
+        &self,
+        op: &PendingOperationEntry,
+        bricks: &[String],
+        volume: &str,
+        delta: i64,
+    ) -> Result<CleanupOutcome> {
         let ex = self.shared.executor.clone();
         let (hosts, name, wanted) = {
             let inner = self.lock();
@@ -207,7 +271,11 @@ impl Engine {
                     Some(format!("{}:{}", n.storage_host(), b.info.path))
                 })
                 .collect();
-            (gluster_hosts(st, &vol.info.cluster, None), vol.info.request.name.clone(), wanted)
+            (
+                gluster_hosts(st, &vol.info.cluster, None),
+                vol.info.request.name.clone(),
+                wanted,
+            )
         };
         let mut info = None;
         let mut last_err = None;
@@ -221,10 +289,16 @@ impl Engine {
             }
         }
         let Some(info) = info else {
-            let e = last_err.map(|e| e.to_string()).unwrap_or_else(|| "no node to ask".into());
-            return Err(Error::conflict(format!("cannot read gluster volume {name} to decide how to clean the expansion: {e}")));
+            let e = last_err
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "no node to ask".into());
+            return Err(Error::conflict(format!(
+                "cannot read gluster volume {name} to decide how to clean the expansion: {e}"
+            )));
         };
-        let present = info.map(|v| wanted.iter().filter(|w| v.bricks.contains(w)).count()).unwrap_or(0);
+        let present = info
+            .map(|v| wanted.iter().filter(|w| v.bricks.contains(w)).count())
+            .unwrap_or(0);
         if present == wanted.len() && !wanted.is_empty() {
             self.write(|txn| {
                 if let Some(v) = txn.volumes.get_mut(volume) {

@@ -11,7 +11,12 @@ impl Engine {
     /// Creates an empty cluster with the given file/block flags.
     pub fn create_cluster(&self, flags: ClusterFlags) -> Result<ClusterInfoResponse> {
         let id = new_id();
-        let info = ClusterInfoResponse { id: id.clone(), block: flags.block, file: flags.file, ..Default::default() };
+        let info = ClusterInfoResponse {
+            id: id.clone(),
+            block: flags.block,
+            file: flags.file,
+            ..Default::default()
+        };
         self.write(|txn| {
             txn.clusters.put(&id, ClusterEntry { info: info.clone() });
             Ok(())
@@ -23,7 +28,10 @@ impl Engine {
     pub fn delete_cluster(&self, id: &str) -> Result<()> {
         self.write(|txn| {
             let c = txn.clusters.get(id).ok_or_else(Error::id_not_found)?;
-            if !c.info.nodes.is_empty() || !c.info.volumes.is_empty() || !c.info.blockvolumes.is_empty() {
+            if !c.info.nodes.is_empty()
+                || !c.info.volumes.is_empty()
+                || !c.info.blockvolumes.is_empty()
+            {
                 return Err(Error::conflict(format!(
                     "Unable to delete cluster [{id}] because it contains volumes and/or nodes"
                 )));

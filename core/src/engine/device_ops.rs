@@ -22,7 +22,10 @@ impl Engine {
     }
 
     /// Checks the request; the future sets up LVM on the node and records the device.
-    pub fn begin_device_add(&self, req: DeviceAddRequest) -> Result<impl Future<Output = Result<DeviceInfoResponse>> + Send + 'static> {
+    pub fn begin_device_add(
+        &self,
+        req: DeviceAddRequest,
+    ) -> Result<impl Future<Output = Result<DeviceInfoResponse>> + Send + 'static> {
         let mut f = Fields::default();
         if req.name.is_empty() {
             f.add("name", "cannot be blank");
@@ -40,8 +43,15 @@ impl Engine {
         let host = {
             let mut inner = self.lock();
             let st = &inner.state;
-            let node = st.nodes.get(&req.node).ok_or_else(|| Error::not_found("Node id does not exist"))?;
-            if let Some(existing) = node.devices.iter().find(|d| st.devices.get(*d).is_some_and(|d| d.info.name == req.name)) {
+            let node = st
+                .nodes
+                .get(&req.node)
+                .ok_or_else(|| Error::not_found("Node id does not exist"))?;
+            if let Some(existing) = node
+                .devices
+                .iter()
+                .find(|d| st.devices.get(*d).is_some_and(|d| d.info.name == req.name))
+            {
                 return Err(Error::AlreadyExists(format!(
                     "Device {} already exists on node {} (device id {existing})",
                     req.name, req.node
@@ -49,7 +59,10 @@ impl Engine {
             }
             let host = host_of(node);
             if !inner.reserved_hosts.insert(key.clone()) {
-                return Err(Error::AlreadyExists(format!("Device {} is being added by another request", req.name)));
+                return Err(Error::AlreadyExists(format!(
+                    "Device {} is being added by another request",
+                    req.name
+                )));
             }
             host
         };
@@ -61,16 +74,26 @@ impl Engine {
         })
     }
 
-    async fn exec_device_add(&self, req: DeviceAddRequest, host: crate::executor::Host) -> Result<DeviceInfoResponse> {
+    async fn exec_device_add(
+        &self,
+        req: DeviceAddRequest,
+        host: crate::executor::Host,
+    ) -> Result<DeviceInfoResponse> {
         let ex = self.shared.executor.clone();
         let id = new_id();
-        let info = ex.device_setup(&host, &req.name, &id, req.destroydata).await?;
+        let info = ex
+            .device_setup(&host, &req.name, &id, req.destroydata)
+            .await?;
         let entry = DeviceEntry {
             state: EntryState::Online,
             info: DeviceInfo {
                 name: req.name.clone(),
                 tags: req.tags.clone(),
-                storage: StorageSize { total: info.total, free: info.free, used: info.used },
+                storage: StorageSize {
+                    total: info.total,
+                    free: info.free,
+                    used: info.used,
+                },
                 id: id.clone(),
                 paths: info.paths.clone(),
                 pv_uuid: info.pv_uuid.clone(),
@@ -80,14 +103,19 @@ impl Engine {
             extent_size: info.extent_size,
         };
         let saved = self.write(|txn| {
-            let node = txn.nodes.get_mut(&req.node).ok_or_else(|| Error::not_found("Node id does not exist"))?;
+            let node = txn
+                .nodes
+                .get_mut(&req.node)
+                .ok_or_else(|| Error::not_found("Node id does not exist"))?;
             insert_sorted(&mut node.devices, &id);
             txn.devices.put(&id, entry.clone());
             Ok(())
         });
         if let Err(e) = saved {
             if let Err(t) = ex.device_teardown(&host, &req.name, &id).await {
-                return Err(e.context(format!("device could not be recorded, and tearing it down failed too ({t})")));
+                return Err(e.context(format!(
+                    "device could not be recorded, and tearing it down failed too ({t})"
+                )));
             }
             return Err(e);
         }
@@ -99,16 +127,24 @@ impl Engine {
         self.begin_device_delete(id, force_forget)?.await
     }
 
-    pub fn begin_device_delete(&self, id: &str, force_forget: bool) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+    pub fn begin_device_delete(
+        &self,
+        id: &str,
+        force_forget: bool,
+    ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
         let (dev, host) = {
             let inner = self.lock();
             let st = &inner.state;
             let dev = st.devices.get(id).ok_or_else(Error::id_not_found)?.clone();
             if dev.state != EntryState::Failed {
-                return Err(Error::invalid(format!("device: {id} is not in failed state")));
+                return Err(Error::invalid(format!(
+                    "device: {id} is not in failed state"
+                )));
             }
             if !dev.bricks.is_empty() {
-                return Err(Error::conflict(format!("Unable to delete device [{id}] because it contains bricks")));
+                return Err(Error::conflict(format!(
+                    "Unable to delete device [{id}] because it contains bricks"
+                )));
             }
             let host = st.nodes.get(&dev.node_id).map(host_of);
             (dev, host)
@@ -117,7 +153,11 @@ impl Engine {
         let id = id.to_string();
         Ok(async move {
             if let Some(host) = host {
-                let torn = engine.shared.executor.device_teardown(&host, &dev.info.name, &id).await;
+                let torn = engine
+                    .shared
+                    .executor
+                    .device_teardown(&host, &dev.info.name, &id)
+                    .await;
                 match torn {
                     Ok(()) => {}
                     Err(e) if force_forget => {
@@ -127,9 +167,15 @@ impl Engine {
                 }
             }
             engine.write(|txn| {
-                let dev = txn.devices.get(&id).ok_or_else(Error::id_not_found)?.clone();
+                let dev = txn
+                    .devices
+                    .get(&id)
+                    .ok_or_else(Error::id_not_found)?
+                    .clone();
                 if !dev.bricks.is_empty() {
-                    return Err(Error::conflict(format!("Unable to delete device [{id}] because it contains bricks")));
+                    return Err(Error::conflict(format!(
+                        "Unable to delete device [{id}] because it contains bricks"
+                    )));
                 }
                 if let Some(n) = txn.nodes.get_mut(&dev.node_id) {
                     remove_sorted(&mut n.devices, &id);
@@ -145,9 +191,18 @@ impl Engine {
         self.begin_device_state(id, state)?.await
     }
 
-    pub fn begin_device_state(&self, id: &str, state: &str) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
-        let target = EntryState::parse(state).ok_or_else(|| Error::invalid(format!("{state} is not valid state")))?;
-        self.lock().state.devices.get(id).ok_or_else(Error::id_not_found)?;
+    pub fn begin_device_state(
+        &self,
+        id: &str,
+        state: &str,
+    ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        let target = EntryState::parse(state)
+            .ok_or_else(|| Error::invalid(format!("{state} is not valid state")))?;
+        self.lock()
+            .state
+            .devices
+            .get(id)
+            .ok_or_else(Error::id_not_found)?;
         let engine = self.clone();
         let id = id.to_string();
         Ok(async move {
@@ -187,32 +242,55 @@ impl Engine {
         self.begin_device_resync(id)?.await
     }
 
-    pub fn begin_device_resync(&self, id: &str) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+    pub fn begin_device_resync(
+        &self,
+        id: &str,
+    ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
         let (dev, host) = {
             let inner = self.lock();
             let st = &inner.state;
             let dev = st.devices.get(id).ok_or_else(Error::id_not_found)?.clone();
-            if dev.bricks.iter().any(|b| st.bricks.get(b).is_some_and(|b| b.pending.is_pending())) {
+            if dev
+                .bricks
+                .iter()
+                .any(|b| st.bricks.get(b).is_some_and(|b| b.pending.is_pending()))
+            {
                 return Err(Error::conflict(CONFLICT));
             }
-            let host = st.nodes.get(&dev.node_id).map(host_of).ok_or_else(Error::id_not_found)?;
+            let host = st
+                .nodes
+                .get(&dev.node_id)
+                .map(host_of)
+                .ok_or_else(Error::id_not_found)?;
             (dev, host)
         };
         let engine = self.clone();
         let id = id.to_string();
         Ok(async move {
-            let info = engine.shared.executor.device_info(&host, &dev.info.name, &id).await?;
+            let info = engine
+                .shared
+                .executor
+                .device_info(&host, &dev.info.name, &id)
+                .await?;
             engine.write(|txn| {
                 let bricks_total: u64 = {
                     let d = txn.devices.get(&id).ok_or_else(Error::id_not_found)?;
-                    d.bricks.iter().filter_map(|b| txn.bricks.get(b)).map(|b| b.total_size()).sum()
+                    d.bricks
+                        .iter()
+                        .filter_map(|b| txn.bricks.get(b))
+                        .map(|b| b.total_size())
+                        .sum()
                 };
                 let d = txn.devices.get_mut(&id).ok_or_else(Error::id_not_found)?;
                 // LVM's total is the truth; what our bricks hold stays used, and space LVM
                 // reports as taken by something else is not offered to placement either.
                 let total = info.total;
                 let free = total.saturating_sub(bricks_total).min(info.free);
-                d.info.storage = StorageSize { total, free, used: total - free };
+                d.info.storage = StorageSize {
+                    total,
+                    free,
+                    used: total - free,
+                };
                 if info.extent_size > 0 {
                     d.extent_size = info.extent_size;
                 }

@@ -5,8 +5,8 @@ use crate::id::new_id;
 use crate::model::{DbAttributeEntry, DbExport};
 use crate::state::State;
 
-use super::check::check_state;
 use super::Engine;
+use super::check::check_state;
 
 /// Feature flags Heketi writes; a Heketi reading our export finds its migrations done.
 const ATTRIBUTES: [&str; 4] = [
@@ -25,18 +25,28 @@ pub(crate) fn prepare_import(export: DbExport) -> Result<State> {
         return Err(Error::invalid(format!(
             "the database to import is inconsistent ({} problems): {}",
             report.inconsistencies.len(),
-            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         )));
     }
     for key in ATTRIBUTES {
         state
             .attributes
             .entry(key.to_string())
-            .or_insert_with(|| DbAttributeEntry { key: key.to_string(), value: "yes".into() });
+            .or_insert_with(|| DbAttributeEntry {
+                key: key.to_string(),
+                value: "yes".into(),
+            });
     }
     state.attributes.insert(
         "DB_GENERATION_ID".to_string(),
-        DbAttributeEntry { key: "DB_GENERATION_ID".into(), value: new_id() },
+        DbAttributeEntry {
+            key: "DB_GENERATION_ID".into(),
+            value: new_id(),
+        },
     );
     Ok(state)
 }
@@ -48,7 +58,10 @@ impl Engine {
         for key in ATTRIBUTES {
             e.dbattributeentries
                 .entry(key.to_string())
-                .or_insert_with(|| DbAttributeEntry { key: key.to_string(), value: "yes".into() });
+                .or_insert_with(|| DbAttributeEntry {
+                    key: key.to_string(),
+                    value: "yes".into(),
+                });
         }
         e
     }

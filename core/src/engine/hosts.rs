@@ -1,12 +1,14 @@
 //! Translating records into what the executor needs: hosts, brick and volume requests.
 
-use crate::executor::{BrickFormat, BrickLocation, BrickRequest, Host, VolumeDurability, VolumeRequest};
+use crate::executor::{
+    BrickFormat, BrickLocation, BrickRequest, Host, VolumeDurability, VolumeRequest,
+};
 use crate::model::{BrickEntry, BrickSubType, NodeEntry, VolumeEntry};
 use crate::placement::Durability;
 use crate::state::State;
 
-use super::volume_spec::{durability_of, placement_settings};
 use super::EngineOptions;
+use super::volume_spec::{durability_of, placement_settings};
 
 /// Heketi's brick path: `/var/lib/heketi/mounts/vg_<device>/brick_<brick>/brick`.
 pub(crate) fn brick_path(device_id: &str, brick_id: &str) -> String {
@@ -14,7 +16,10 @@ pub(crate) fn brick_path(device_id: &str, brick_id: &str) -> String {
 }
 
 pub(crate) fn host_of(node: &NodeEntry) -> Host {
-    Host { manage: node.manage_host().to_string(), storage: node.storage_host().to_string() }
+    Host {
+        manage: node.manage_host().to_string(),
+        storage: node.storage_host().to_string(),
+    }
 }
 
 pub(crate) fn brick_request(brick: &BrickEntry, gid: i64) -> BrickRequest {
@@ -25,12 +30,20 @@ pub(crate) fn brick_request(brick: &BrickEntry, gid: i64) -> BrickRequest {
         tp_size: brick.tp_size,
         pool_metadata_size: brick.pool_metadata_size,
         gid,
-        format: if brick.sub_type == BrickSubType::Arbiter { BrickFormat::Arbiter } else { BrickFormat::Normal },
+        format: if brick.sub_type == BrickSubType::Arbiter {
+            BrickFormat::Arbiter
+        } else {
+            BrickFormat::Normal
+        },
     }
 }
 
 /// The brick jobs of a list of brick ids: (node host, request).
-pub(crate) fn brick_jobs(state: &State, brick_ids: &[String], gid: i64) -> Vec<(Host, BrickRequest)> {
+pub(crate) fn brick_jobs(
+    state: &State,
+    brick_ids: &[String],
+    gid: i64,
+) -> Vec<(Host, BrickRequest)> {
     brick_ids
         .iter()
         .filter_map(|id| {
@@ -42,21 +55,33 @@ pub(crate) fn brick_jobs(state: &State, brick_ids: &[String], gid: i64) -> Vec<(
 }
 
 /// Gluster's volume request for `brick_ids` (in gluster order) of `volume`.
-pub(crate) fn volume_request(state: &State, volume: &VolumeEntry, brick_ids: &[String], opts: &EngineOptions) -> VolumeRequest {
+pub(crate) fn volume_request(
+    state: &State,
+    volume: &VolumeEntry,
+    brick_ids: &[String],
+    opts: &EngineOptions,
+) -> VolumeRequest {
     let bricks = brick_ids
         .iter()
         .filter_map(|id| {
             let brick = state.bricks.get(id)?;
             let node = state.nodes.get(&brick.info.node)?;
-            Some(BrickLocation { storage_host: node.storage_host().to_string(), path: brick.info.path.clone() })
+            Some(BrickLocation {
+                storage_host: node.storage_host().to_string(),
+                path: brick.info.path.clone(),
+            })
         })
         .collect();
-    let arbiter = placement_settings(&volume.gluster_volume_options, opts).map(|s| s.arbiter).unwrap_or(false);
+    let arbiter = placement_settings(&volume.gluster_volume_options, opts)
+        .map(|s| s.arbiter)
+        .unwrap_or(false);
     let durability = match durability_of(&volume.info.request.durability) {
         // gluster refuses `replica 1`: a one-brick set is plain distribute.
         Durability::Replicate { replica: 1 } => VolumeDurability::Distribute,
         Durability::Replicate { replica } => VolumeDurability::Replicate { replica, arbiter },
-        Durability::Disperse { data, redundancy } => VolumeDurability::Disperse { data, redundancy },
+        Durability::Disperse { data, redundancy } => {
+            VolumeDurability::Disperse { data, redundancy }
+        }
         Durability::Distribute => VolumeDurability::Distribute,
     };
     let mut options: Vec<String> = volume
@@ -66,17 +91,31 @@ pub(crate) fn volume_request(state: &State, volume: &VolumeEntry, brick_ids: &[S
         .cloned()
         .collect();
     options.push(format!("user.heketi.id {}", volume.info.id));
-    VolumeRequest { name: volume.info.request.name.clone(), bricks, durability, options }
+    VolumeRequest {
+        name: volume.info.request.name.clone(),
+        bricks,
+        durability,
+        options,
+    }
 }
 
 /// Hosts that can run gluster commands for a cluster: online nodes first (in cluster
 /// order), then the others; `first` (e.g. the first brick's node) leads when given.
 pub(crate) fn gluster_hosts(state: &State, cluster_id: &str, first: Option<&str>) -> Vec<Host> {
-    let Some(cluster) = state.clusters.get(cluster_id) else { return Vec::new() };
+    let Some(cluster) = state.clusters.get(cluster_id) else {
+        return Vec::new();
+    };
     let mut ids: Vec<&String> = cluster.info.nodes.iter().collect();
     ids.sort_by_key(|id| {
-        let online = state.nodes.get(*id).map(|n| n.state == crate::api::EntryState::Online).unwrap_or(false);
+        let online = state
+            .nodes
+            .get(*id)
+            .map(|n| n.state == crate::api::EntryState::Online)
+            .unwrap_or(false);
         (Some(id.as_str()) != first, !online)
     });
-    ids.into_iter().filter_map(|id| state.nodes.get(id)).map(host_of).collect()
+    ids.into_iter()
+        .filter_map(|id| state.nodes.get(id))
+        .map(host_of)
+        .collect()
 }

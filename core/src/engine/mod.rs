@@ -35,12 +35,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use check::CheckReport;
-pub use cleanup::{CleanupOutcome, CleanupReport, CleanedOperation};
-pub use options::{DbLocation, EngineOptions};
-pub use topology_apply::{TopologyReport, TopologyItem, ItemOutcome};
-pub use volume_plan::{PlannedBrickInfo, VolumePlan};
+pub use cleanup::{CleanedOperation, CleanupOutcome, CleanupReport};
 pub use export::to_heketi_json;
+pub use options::{DbLocation, EngineOptions};
+pub use topology_apply::{ItemOutcome, TopologyItem, TopologyReport};
 pub use volume_delete::HEKETI_DB_VOLUME;
+pub use volume_plan::{PlannedBrickInfo, VolumePlan};
 
 use crate::error::{Error, Result};
 use crate::executor::Executor;
@@ -100,7 +100,11 @@ impl Engine {
 
     /// Creates a new engine whose store holds the records of a Heketi `db export`.
     /// Refuses a store that already holds data.
-    pub async fn import(options: EngineOptions, executor: Arc<dyn Executor>, export: crate::model::DbExport) -> Result<Engine> {
+    pub async fn import(
+        options: EngineOptions,
+        executor: Arc<dyn Executor>,
+        export: crate::model::DbExport,
+    ) -> Result<Engine> {
         let store = match &options.db {
             DbLocation::File(path) => Store::open(path)?,
             DbLocation::Memory => Store::in_memory()?,
@@ -113,12 +117,22 @@ impl Engine {
         Self::from_parts(options, executor, store, state).await
     }
 
-    async fn from_parts(options: EngineOptions, executor: Arc<dyn Executor>, store: Store, state: State) -> Result<Engine> {
+    async fn from_parts(
+        options: EngineOptions,
+        executor: Arc<dyn Executor>,
+        store: Store,
+        state: State,
+    ) -> Result<Engine> {
         let views = views::build_all(&state);
         let cleanup_on_open = options.cleanup_on_open;
         let mut engine = Engine {
             shared: Arc::new(Shared {
-                inner: Mutex::new(Inner { state, store, views, reserved_hosts: HashSet::new() }),
+                inner: Mutex::new(Inner {
+                    state,
+                    store,
+                    views,
+                    reserved_hosts: HashSet::new(),
+                }),
                 executor,
                 options,
                 in_flight: Mutex::new(HashSet::new()),
@@ -166,18 +180,33 @@ impl Engine {
     }
 
     fn track(&self, op_id: &str) -> InFlight {
-        let mut set = self.shared.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let mut set = self
+            .shared
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         set.insert(op_id.to_string());
-        InFlight { engine: self.clone(), id: op_id.to_string() }
+        InFlight {
+            engine: self.clone(),
+            id: op_id.to_string(),
+        }
     }
 
     fn is_in_flight(&self, op_id: &str) -> bool {
-        self.shared.in_flight.lock().unwrap_or_else(|p| p.into_inner()).contains(op_id)
+        self.shared
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(op_id)
     }
 
     /// Number of operations running in this process.
     pub fn in_flight_count(&self) -> usize {
-        self.shared.in_flight.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.shared
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 }
 
@@ -189,7 +218,12 @@ struct InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let mut set = self.engine.shared.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let mut set = self
+            .engine
+            .shared
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         set.remove(&self.id);
     }
 }

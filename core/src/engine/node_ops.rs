@@ -8,10 +8,10 @@ use crate::id::{is_valid_id, new_id};
 use crate::model::{NodeEntry, insert_sorted, remove_sorted};
 use crate::state::State;
 
+use super::Engine;
 use super::hosts::host_of;
 use super::validate::{Fields, is_valid_host, validate_tags};
 use super::volume_create::mount_info;
-use super::Engine;
 
 fn validate_node_request(req: &NodeAddRequest) -> Result<()> {
     let mut f = Fields::default();
@@ -26,7 +26,10 @@ fn validate_node_request(req: &NodeAddRequest) -> Result<()> {
         f.add("cluster", format!("{} is not a valid UUID", req.cluster));
     }
     let mut h = Vec::new();
-    for (key, list) in [("manage", &req.hostnames.manage), ("storage", &req.hostnames.storage)] {
+    for (key, list) in [
+        ("manage", &req.hostnames.manage),
+        ("storage", &req.hostnames.storage),
+    ] {
         if list.is_empty() {
             h.push(format!("{key}: cannot be blank"));
         } else if let Some(bad) = list.iter().find(|x| !is_valid_host(x)) {
@@ -44,7 +47,14 @@ fn validate_node_request(req: &NodeAddRequest) -> Result<()> {
 fn host_owner<'a>(st: &'a State, host: &str) -> Option<&'a String> {
     st.nodes
         .iter()
-        .find(|(_, n)| n.info.hostnames.manage.iter().chain(&n.info.hostnames.storage).any(|h| h == host))
+        .find(|(_, n)| {
+            n.info
+                .hostnames
+                .manage
+                .iter()
+                .chain(&n.info.hostnames.storage)
+                .any(|h| h == host)
+        })
         .map(|(id, _)| id)
 }
 
@@ -84,19 +94,35 @@ impl Engine {
 
     /// Checks the request (errors Heketi returns synchronously); the future probes the
     /// node into the gluster pool and records it.
-    pub fn begin_node_add(&self, req: NodeAddRequest) -> Result<impl Future<Output = Result<NodeInfoResponse>> + Send + 'static> {
+    pub fn begin_node_add(
+        &self,
+        req: NodeAddRequest,
+    ) -> Result<impl Future<Output = Result<NodeInfoResponse>> + Send + 'static> {
         validate_node_request(&req)?;
         let (probe_from, hosts) = {
             let mut inner = self.lock();
             let st = &inner.state;
-            let cluster = st.clusters.get(&req.cluster).ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
-            let hosts: Vec<String> = req.hostnames.manage.iter().chain(&req.hostnames.storage).cloned().collect();
+            let cluster = st
+                .clusters
+                .get(&req.cluster)
+                .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
+            let hosts: Vec<String> = req
+                .hostnames
+                .manage
+                .iter()
+                .chain(&req.hostnames.storage)
+                .cloned()
+                .collect();
             for h in &hosts {
                 if let Some(owner) = host_owner(st, h) {
-                    return Err(Error::AlreadyExists(format!("Hostname {h} already used by node with id {owner}")));
+                    return Err(Error::AlreadyExists(format!(
+                        "Hostname {h} already used by node with id {owner}"
+                    )));
                 }
                 if inner.reserved_hosts.contains(h) {
-                    return Err(Error::AlreadyExists(format!("Hostname {h} is being added by another request")));
+                    return Err(Error::AlreadyExists(format!(
+                        "Hostname {h} is being added by another request"
+                    )));
                 }
             }
             let probe_from: Vec<_> = cluster
@@ -108,7 +134,9 @@ impl Engine {
                 .map(host_of)
                 .collect();
             if !cluster.info.nodes.is_empty() && probe_from.is_empty() {
-                return Err(Error::invalid("None of the nodes in cluster has glusterd running"));
+                return Err(Error::invalid(
+                    "None of the nodes in cluster has glusterd running",
+                ));
             }
             inner.reserved_hosts.extend(hosts.iter().cloned());
             (probe_from, hosts)
@@ -124,7 +152,11 @@ impl Engine {
         })
     }
 
-    async fn exec_node_add(&self, req: NodeAddRequest, probe_from: Vec<crate::executor::Host>) -> Result<NodeInfoResponse> {
+    async fn exec_node_add(
+        &self,
+        req: NodeAddRequest,
+        probe_from: Vec<crate::executor::Host>,
+    ) -> Result<NodeInfoResponse> {
         let ex = self.shared.executor.clone();
         let id = new_id();
         let entry = NodeEntry {
@@ -153,7 +185,10 @@ impl Engine {
             .await?;
         }
         self.write(|txn| {
-            let c = txn.clusters.get_mut(&req.cluster).ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
+            let c = txn
+                .clusters
+                .get_mut(&req.cluster)
+                .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
             insert_sorted(&mut c.info.nodes, &id);
             txn.nodes.put(&id, entry.clone());
             Ok(())
@@ -166,13 +201,18 @@ impl Engine {
         self.begin_node_delete(id)?.await
     }
 
-    pub fn begin_node_delete(&self, id: &str) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+    pub fn begin_node_delete(
+        &self,
+        id: &str,
+    ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
         let (node, peers) = {
             let inner = self.lock();
             let st = &inner.state;
             let node = st.nodes.get(id).ok_or_else(Error::id_not_found)?.clone();
             if !node.devices.is_empty() {
-                return Err(Error::conflict(format!("Unable to delete node [{id}] because it contains devices")));
+                return Err(Error::conflict(format!(
+                    "Unable to delete node [{id}] because it contains devices"
+                )));
             }
             let peers: Vec<_> = st
                 .clusters
@@ -207,9 +247,13 @@ impl Engine {
                 }
             }
             engine.write(|txn| {
-                let Some(node) = txn.nodes.get(&id).cloned() else { return Err(Error::id_not_found()) };
+                let Some(node) = txn.nodes.get(&id).cloned() else {
+                    return Err(Error::id_not_found());
+                };
                 if !node.devices.is_empty() {
-                    return Err(Error::conflict(format!("Unable to delete node [{id}] because it contains devices")));
+                    return Err(Error::conflict(format!(
+                        "Unable to delete node [{id}] because it contains devices"
+                    )));
                 }
                 if let Some(c) = txn.clusters.get_mut(&node.info.cluster) {
                     remove_sorted(&mut c.info.nodes, &id);
@@ -226,8 +270,13 @@ impl Engine {
         self.begin_node_state(id, state)?.await
     }
 
-    pub fn begin_node_state(&self, id: &str, state: &str) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
-        let target = EntryState::parse(state).ok_or_else(|| Error::invalid(format!("{state} is not valid state")))?;
+    pub fn begin_node_state(
+        &self,
+        id: &str,
+        state: &str,
+    ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        let target = EntryState::parse(state)
+            .ok_or_else(|| Error::invalid(format!("{state} is not valid state")))?;
         {
             let inner = self.lock();
             inner.state.nodes.get(id).ok_or_else(Error::id_not_found)?;
@@ -274,8 +323,15 @@ fn node_transition(txn: &mut crate::state::Txn<'_>, id: &str, target: EntryState
             }
             Ok(())
         }
-        (Failed, Online) => Err(Error::conflict("Cannot move a failed/removed node to online state")),
-        (Failed, Offline) => Err(Error::conflict("Cannot move a failed/removed node to offline state")),
-        (_, _) => Err(Error::invalid(format!("{} is not valid state", target.as_str()))),
+        (Failed, Online) => Err(Error::conflict(
+            "Cannot move a failed/removed node to online state",
+        )),
+        (Failed, Offline) => Err(Error::conflict(
+            "Cannot move a failed/removed node to offline state",
+        )),
+        (_, _) => Err(Error::invalid(format!(
+            "{} is not valid state",
+            target.as_str()
+        ))),
     }
 }

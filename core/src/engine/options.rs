@@ -52,7 +52,10 @@ impl Default for EngineOptions {
 impl EngineOptions {
     /// Options for an engine on a redb file.
     pub fn with_file(path: impl Into<PathBuf>) -> Self {
-        EngineOptions { db: DbLocation::File(path.into()), ..Default::default() }
+        EngineOptions {
+            db: DbLocation::File(path.into()),
+            ..Default::default()
+        }
     }
 
     /// Options for an in-memory engine.

@@ -1,9 +1,10 @@
 //! The read model: Heketi's info and list responses, built from memory.
 
 use crate::api::{
-    BrickInfo, ClusterInfoResponse, ClusterListResponse, DeviceInfoResponse, NodeInfoResponse, OperationsInfo,
-    PendingChangeInfo, PendingOperationDetails, PendingOperationInfo, PendingOperationListResponse, TopologyCluster,
-    TopologyInfoResponse, VolumeInfoResponse, VolumeListResponse,
+    BrickInfo, ClusterInfoResponse, ClusterListResponse, DeviceInfoResponse, NodeInfoResponse,
+    OperationsInfo, PendingChangeInfo, PendingOperationDetails, PendingOperationInfo,
+    PendingOperationListResponse, TopologyCluster, TopologyInfoResponse, VolumeInfoResponse,
+    VolumeListResponse,
 };
 use crate::error::{Error, Result};
 use crate::model::{ChangeKind, OperationKind, PendingOperationEntry};
@@ -14,8 +15,13 @@ use super::{Engine, not_found_if_none};
 pub(crate) fn cluster_info(st: &State, id: &str) -> Option<ClusterInfoResponse> {
     let c = st.clusters.get(id)?;
     let mut info = c.info.clone();
-    info.volumes.retain(|v| st.volumes.get(v).is_some_and(|v| !v.pending.is_pending()));
-    info.blockvolumes.retain(|v| st.blockvolumes.get(v).is_some_and(|v| !v.pending.is_pending()));
+    info.volumes
+        .retain(|v| st.volumes.get(v).is_some_and(|v| !v.pending.is_pending()));
+    info.blockvolumes.retain(|v| {
+        st.blockvolumes
+            .get(v)
+            .is_some_and(|v| !v.pending.is_pending())
+    });
     Some(info)
 }
 
@@ -24,7 +30,12 @@ pub(crate) fn device_info(st: &State, id: &str) -> Option<DeviceInfoResponse> {
     Some(DeviceInfoResponse {
         info: d.info.clone(),
         state: d.state,
-        bricks: d.bricks.iter().filter_map(|b| st.bricks.get(b)).map(|b| b.info.clone()).collect(),
+        bricks: d
+            .bricks
+            .iter()
+            .filter_map(|b| st.bricks.get(b))
+            .map(|b| b.info.clone())
+            .collect(),
     })
 }
 
@@ -33,7 +44,11 @@ pub(crate) fn node_info(st: &State, id: &str) -> Option<NodeInfoResponse> {
     Some(NodeInfoResponse {
         info: n.info.clone(),
         state: n.state,
-        devices: n.devices.iter().filter_map(|d| device_info(st, d)).collect(),
+        devices: n
+            .devices
+            .iter()
+            .filter_map(|d| device_info(st, d))
+            .collect(),
     })
 }
 
@@ -45,23 +60,42 @@ pub(crate) fn volume_info(st: &State, id: &str) -> Option<VolumeInfoResponse> {
     let mut info = v.info.clone();
     info.request.glustervolumeoptions = v.gluster_volume_options.clone();
     info.request.clusters.clear();
-    info.blockinfo.blockvolumes.retain(|b| st.blockvolumes.get(b).is_some_and(|b| !b.pending.is_pending()));
-    let bricks: Vec<BrickInfo> = v.bricks.iter().filter_map(|b| st.bricks.get(b)).map(|b| b.info.clone()).collect();
+    info.blockinfo.blockvolumes.retain(|b| {
+        st.blockvolumes
+            .get(b)
+            .is_some_and(|b| !b.pending.is_pending())
+    });
+    let bricks: Vec<BrickInfo> = v
+        .bricks
+        .iter()
+        .filter_map(|b| st.bricks.get(b))
+        .map(|b| b.info.clone())
+        .collect();
     Some(VolumeInfoResponse { info, bricks })
 }
 
 fn pending_info(engine: &Engine, op: &PendingOperationEntry) -> PendingOperationInfo {
     PendingOperationInfo {
         id: op.id.clone(),
-        type_name: op.kind().map(OperationKind::type_name).unwrap_or("unknown").to_string(),
+        type_name: op
+            .kind()
+            .map(OperationKind::type_name)
+            .unwrap_or("unknown")
+            .to_string(),
         status: op.status.clone(),
-        sub_status: if engine.is_in_flight(&op.id) { "in-flight".into() } else { String::new() },
+        sub_status: if engine.is_in_flight(&op.id) {
+            "in-flight".into()
+        } else {
+            String::new()
+        },
     }
 }
 
 impl Engine {
     pub fn cluster_list(&self) -> ClusterListResponse {
-        ClusterListResponse { clusters: self.lock().state.clusters.keys().cloned().collect() }
+        ClusterListResponse {
+            clusters: self.lock().state.clusters.keys().cloned().collect(),
+        }
     }
 
     pub fn cluster_info(&self, id: &str) -> Result<ClusterInfoResponse> {
@@ -79,7 +113,13 @@ impl Engine {
     pub fn volume_list(&self) -> VolumeListResponse {
         let inner = self.lock();
         VolumeListResponse {
-            volumes: inner.state.volumes.iter().filter(|(_, v)| !v.pending.is_pending()).map(|(k, _)| k.clone()).collect(),
+            volumes: inner
+                .state
+                .volumes
+                .iter()
+                .filter(|(_, v)| !v.pending.is_pending())
+                .map(|(k, _)| k.clone())
+                .collect(),
         }
     }
 
@@ -107,7 +147,11 @@ impl Engine {
             .filter_map(|cid| {
                 let c = cluster_info(st, cid)?;
                 Some(TopologyCluster {
-                    volumes: c.volumes.iter().filter_map(|v| volume_info(st, v)).collect(),
+                    volumes: c
+                        .volumes
+                        .iter()
+                        .filter_map(|v| volume_info(st, v))
+                        .collect(),
                     blockvolumes: Vec::new(),
                     nodes: c.nodes.iter().filter_map(|n| node_info(st, n)).collect(),
                     id: c.id,
@@ -122,7 +166,10 @@ impl Engine {
     /// `GET /operations`.
     pub fn operations_info(&self) -> OperationsInfo {
         let inner = self.lock();
-        let mut info = OperationsInfo { in_flight: self.in_flight_count() as u64, ..Default::default() };
+        let mut info = OperationsInfo {
+            in_flight: self.in_flight_count() as u64,
+            ..Default::default()
+        };
         for op in inner.state.pending.values() {
             info.total += 1;
             match op.status.as_str() {
@@ -138,14 +185,23 @@ impl Engine {
     pub fn pending_operations(&self) -> PendingOperationListResponse {
         let inner = self.lock();
         PendingOperationListResponse {
-            pendingoperations: inner.state.pending.values().map(|op| pending_info(self, op)).collect(),
+            pendingoperations: inner
+                .state
+                .pending
+                .values()
+                .map(|op| pending_info(self, op))
+                .collect(),
         }
     }
 
     /// `GET /operations/pending/{id}`.
     pub fn pending_operation(&self, id: &str) -> Result<PendingOperationDetails> {
         let inner = self.lock();
-        let op = inner.state.pending.get(id).ok_or_else(|| Error::not_found(format!("Id not found: {id}")))?;
+        let op = inner
+            .state
+            .pending
+            .get(id)
+            .ok_or_else(|| Error::not_found(format!("Id not found: {id}")))?;
         Ok(PendingOperationDetails {
             info: pending_info(self, op),
             changes: op
@@ -153,7 +209,10 @@ impl Engine {
                 .iter()
                 .map(|a| PendingChangeInfo {
                     id: a.id.clone(),
-                    description: ChangeKind::from_code(a.change).map(ChangeKind::description).unwrap_or("Unknown").to_string(),
+                    description: ChangeKind::from_code(a.change)
+                        .map(ChangeKind::description)
+                        .unwrap_or("Unknown")
+                        .to_string(),
                 })
                 .collect(),
         })

@@ -13,7 +13,9 @@ use crate::state::Txn;
 /// Removes bricks from the records and gives their space back to their devices.
 pub(crate) fn forget_bricks(txn: &mut Txn<'_>, brick_ids: &[String]) {
     for id in brick_ids {
-        let Some(brick) = txn.bricks.get(id).cloned() else { continue };
+        let Some(brick) = txn.bricks.get(id).cloned() else {
+            continue;
+        };
         if let Some(dev) = txn.devices.get_mut(&brick.info.device) {
             let total = brick.total_size();
             let s = &mut dev.info.storage;
@@ -31,7 +33,9 @@ pub(crate) fn forget_bricks(txn: &mut Txn<'_>, brick_ids: &[String]) {
 
 /// Removes a volume record (its bricks must be forgotten first) and its cluster link.
 pub(crate) fn forget_volume(txn: &mut Txn<'_>, volume_id: &str) {
-    let Some(vol) = txn.volumes.get(volume_id).cloned() else { return };
+    let Some(vol) = txn.volumes.get(volume_id).cloned() else {
+        return;
+    };
     if let Some(c) = txn.clusters.get_mut(&vol.info.cluster) {
         remove_sorted(&mut c.info.volumes, volume_id);
     }
@@ -40,7 +44,12 @@ pub(crate) fn forget_volume(txn: &mut Txn<'_>, volume_id: &str) {
 
 /// Clears the pending marks an operation put on bricks and on a volume, and deletes the
 /// operation record.
-pub(crate) fn clear_pending(txn: &mut Txn<'_>, op_id: &str, brick_ids: &[String], volume_id: Option<&str>) {
+pub(crate) fn clear_pending(
+    txn: &mut Txn<'_>,
+    op_id: &str,
+    brick_ids: &[String],
+    volume_id: Option<&str>,
+) {
     for id in brick_ids {
         if let Some(b) = txn.bricks.get_mut(id) {
             if b.pending.id == op_id {
@@ -68,28 +77,44 @@ pub(crate) fn mark_failed(txn: &mut Txn<'_>, op_id: &str, leftovers: Vec<String>
 }
 
 /// Destroys bricks on their nodes, in parallel; returns what could not be destroyed.
-pub(crate) async fn destroy_bricks(ex: &Arc<dyn Executor>, bricks: &[(Host, BrickRequest)]) -> Vec<String> {
+pub(crate) async fn destroy_bricks(
+    ex: &Arc<dyn Executor>,
+    bricks: &[(Host, BrickRequest)],
+) -> Vec<String> {
     let results = join_all(bricks.iter().map(|(h, b)| ex.brick_destroy(h, b))).await;
     bricks
         .iter()
         .zip(results)
-        .filter_map(|((h, b), r)| r.err().map(|e| format!("brick {} on {}: {e}", b.brick_id, h.manage)))
+        .filter_map(|((h, b), r)| {
+            r.err()
+                .map(|e| format!("brick {} on {}: {e}", b.brick_id, h.manage))
+        })
         .collect()
 }
 
 /// Stops and deletes a gluster volume from the first host that answers; a volume that
 /// does not exist counts as deleted.
-pub(crate) async fn destroy_volume(ex: &Arc<dyn Executor>, hosts: &[Host], name: &str) -> Result<()> {
+pub(crate) async fn destroy_volume(
+    ex: &Arc<dyn Executor>,
+    hosts: &[Host],
+    name: &str,
+) -> Result<()> {
     let mut last: Option<Error> = None;
     for h in hosts {
         match ex.volume_destroy(h, name).await {
             Ok(()) => return Ok(()),
             Err(e) if e.kind == ExecErrorKind::NotFound => return Ok(()),
-            Err(e) if matches!(e.kind, ExecErrorKind::Unreachable | ExecErrorKind::Timeout) => last = Some(e.into()),
+            Err(e) if matches!(e.kind, ExecErrorKind::Unreachable | ExecErrorKind::Timeout) => {
+                last = Some(e.into())
+            }
             Err(e) => return Err(e.into()),
         }
     }
-    Err(last.unwrap_or_else(|| Error::Conflict(format!("no node of the cluster can run gluster to delete volume {name}"))))
+    Err(last.unwrap_or_else(|| {
+        Error::Conflict(format!(
+            "no node of the cluster can run gluster to delete volume {name}"
+        ))
+    }))
 }
 
 /// Runs `f` on the first host that is reachable; other failures stop at once.
@@ -106,5 +131,7 @@ where
             Err(e) => return Err(e.into()),
         }
     }
-    Err(last.unwrap_or_else(|| Error::Conflict("no node of the cluster is available to run gluster".into())))
+    Err(last.unwrap_or_else(|| {
+        Error::Conflict("no node of the cluster is available to run gluster".into())
+    }))
 }

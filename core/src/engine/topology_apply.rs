@@ -38,7 +38,10 @@ pub struct TopologyReport {
 
 impl TopologyReport {
     fn count(&self, kind: &str, f: impl Fn(&ItemOutcome) -> bool) -> usize {
-        self.items.iter().filter(|i| i.kind == kind && f(&i.outcome)).count()
+        self.items
+            .iter()
+            .filter(|i| i.kind == kind && f(&i.outcome))
+            .count()
     }
 
     pub fn created(&self, kind: &str) -> usize {
@@ -50,7 +53,10 @@ impl TopologyReport {
     }
 
     pub fn failed(&self) -> usize {
-        self.items.iter().filter(|i| matches!(i.outcome, ItemOutcome::Failed(_))).count()
+        self.items
+            .iter()
+            .filter(|i| matches!(i.outcome, ItemOutcome::Failed(_)))
+            .count()
     }
 
     /// True when the apply created anything.
@@ -102,28 +108,54 @@ impl Engine {
                 let node_id = match existing {
                     Some((id, cluster)) => {
                         target.get_or_insert(cluster);
-                        report.items.push(TopologyItem { kind: "node", name: manage.clone(), id: Some(id.clone()), outcome: ItemOutcome::Existing });
+                        report.items.push(TopologyItem {
+                            kind: "node",
+                            name: manage.clone(),
+                            id: Some(id.clone()),
+                            outcome: ItemOutcome::Existing,
+                        });
                         id
                     }
                     None => {
                         let cluster = match &target {
                             Some(c) => c.clone(),
                             None => {
-                                let c = self.create_cluster(ClusterFlags { block: fc.block, file: fc.file })?;
-                                report.items.push(TopologyItem { kind: "cluster", name: c.id.clone(), id: Some(c.id.clone()), outcome: ItemOutcome::Created });
+                                let c = self.create_cluster(ClusterFlags {
+                                    block: fc.block,
+                                    file: fc.file,
+                                })?;
+                                report.items.push(TopologyItem {
+                                    kind: "cluster",
+                                    name: c.id.clone(),
+                                    id: Some(c.id.clone()),
+                                    outcome: ItemOutcome::Created,
+                                });
                                 created = Some(c.id.clone());
                                 target = Some(c.id.clone());
                                 c.id
                             }
                         };
-                        let req = NodeAddRequest { cluster, ..fnode.node.clone() };
+                        let req = NodeAddRequest {
+                            cluster,
+                            ..fnode.node.clone()
+                        };
                         match self.add_node(req).await {
                             Ok(n) => {
-                                report.items.push(TopologyItem { kind: "node", name: manage.clone(), id: Some(n.info.id.clone()), outcome: ItemOutcome::Created });
+                                report.items.push(TopologyItem {
+                                    kind: "node",
+                                    name: manage.clone(),
+                                    id: Some(n.info.id.clone()),
+                                    outcome: ItemOutcome::Created,
+                                });
                                 n.info.id
                             }
                             Err(e) => {
-                                report.items.push(TopologyItem { kind: "node", name: manage.clone(), id: None, outcome: ItemOutcome::Failed(e.to_string()) });
+                                report.items.push(TopologyItem {
+                                    kind: "node",
+                                    name: manage.clone(),
+                                    id: None,
+                                    outcome: ItemOutcome::Failed(e.to_string()),
+                                });
                                 continue;
                             }
                         }
@@ -136,16 +168,32 @@ impl Engine {
                         let inner = self.lock();
                         let st = &inner.state;
                         st.nodes.get(&node_id).and_then(|n| {
-                            n.devices.iter().find(|d| st.devices.get(*d).is_some_and(|d| d.info.name == name)).cloned()
+                            n.devices
+                                .iter()
+                                .find(|d| st.devices.get(*d).is_some_and(|d| d.info.name == name))
+                                .cloned()
                         })
                     };
                     if let Some(id) = found {
-                        report.items.push(TopologyItem { kind: "device", name: label, id: Some(id), outcome: ItemOutcome::Existing });
+                        report.items.push(TopologyItem {
+                            kind: "device",
+                            name: label,
+                            id: Some(id),
+                            outcome: ItemOutcome::Existing,
+                        });
                         continue;
                     }
                     let req = match dev {
-                        TopologyFileDevice::Name(n) => DeviceAddRequest { name: n.clone(), node: node_id.clone(), ..Default::default() },
-                        TopologyFileDevice::Full { name, destroydata, tags } => DeviceAddRequest {
+                        TopologyFileDevice::Name(n) => DeviceAddRequest {
+                            name: n.clone(),
+                            node: node_id.clone(),
+                            ..Default::default()
+                        },
+                        TopologyFileDevice::Full {
+                            name,
+                            destroydata,
+                            tags,
+                        } => DeviceAddRequest {
                             name: name.clone(),
                             tags: tags.clone(),
                             node: node_id.clone(),
@@ -156,11 +204,19 @@ impl Engine {
                         Ok(d) => (Some(d.info.id), ItemOutcome::Created),
                         Err(e) => (None, ItemOutcome::Failed(e.to_string())),
                     };
-                    report.items.push(TopologyItem { kind: "device", name: label, id: outcome.0, outcome: outcome.1 });
+                    report.items.push(TopologyItem {
+                        kind: "device",
+                        name: label,
+                        id: outcome.0,
+                        outcome: outcome.1,
+                    });
                 }
             }
             if let Some(c) = created {
-                let empty = self.cluster_info(&c).map(|i| i.nodes.is_empty() && i.volumes.is_empty()).unwrap_or(false);
+                let empty = self
+                    .cluster_info(&c)
+                    .map(|i| i.nodes.is_empty() && i.volumes.is_empty())
+                    .unwrap_or(false);
                 if empty {
                     self.delete_cluster(&c)?;
                 }

@@ -7,7 +7,11 @@ use crate::error::Error;
 /// `validation failed: key: message; key2: message2.` (sorted by key).
 pub(crate) fn validation_failed(mut errors: Vec<(String, String)>) -> Error {
     errors.sort();
-    let body = errors.iter().map(|(k, m)| format!("{k}: {m}")).collect::<Vec<_>>().join("; ");
+    let body = errors
+        .iter()
+        .map(|(k, m)| format!("{k}: {m}"))
+        .collect::<Vec<_>>()
+        .join("; ");
     Error::invalid(format!("validation failed: {body}."))
 }
 
@@ -23,20 +27,27 @@ impl Fields {
     }
 
     pub(crate) fn finish(self) -> Result<(), Error> {
-        if self.errors.is_empty() { Ok(()) } else { Err(validation_failed(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(validation_failed(self.errors))
+        }
     }
 }
 
 /// `^[a-zA-Z0-9_-]+$` (volume and block volume names).
 pub(crate) fn is_valid_volume_name(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// `^/[a-zA-Z0-9_.:/-]+$` (device names).
 pub(crate) fn is_valid_device_name(s: &str) -> bool {
     s.len() > 1
         && s.starts_with('/')
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'/' | b'-'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'/' | b'-'))
 }
 
 /// A DNS host name or an IP address (ozzo `is.Host`).
@@ -52,7 +63,9 @@ pub(crate) fn is_valid_host(s: &str) -> bool {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     })
 }
 
@@ -60,20 +73,32 @@ pub(crate) fn is_valid_host(s: &str) -> bool {
 /// values of at most 64 characters.
 pub(crate) fn validate_tags(tags: &Tags) -> Result<(), Error> {
     if tags.len() > 32 {
-        return Err(Error::invalid(format!("too many tags specified ({}), up to 32 supported", tags.len())));
+        return Err(Error::invalid(format!(
+            "too many tags specified ({}), up to 32 supported",
+            tags.len()
+        )));
     }
     for (k, v) in tags {
         if k.is_empty() {
             return Err(Error::invalid("tag names may not be empty"));
         }
         if k.chars().count() > 32 {
-            return Err(Error::invalid(format!("tag name {k} exceeds 32 characters")));
+            return Err(Error::invalid(format!(
+                "tag name {k} exceeds 32 characters"
+            )));
         }
-        if !k.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) {
-            return Err(Error::invalid(format!("invalid characters in tag name {k}")));
+        if !k
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        {
+            return Err(Error::invalid(format!(
+                "invalid characters in tag name {k}"
+            )));
         }
         if v.chars().count() > 64 {
-            return Err(Error::invalid(format!("value of tag {k} exceeds 64 characters")));
+            return Err(Error::invalid(format!(
+                "value of tag {k} exceeds 64 characters"
+            )));
         }
     }
     Ok(())
@@ -94,8 +119,14 @@ mod tests {
 
     #[test]
     fn ozzo_format_is_sorted_and_terminated() {
-        let e = validation_failed(vec![("zone".into(), "must be no less than 1".into()), ("cluster".into(), "cannot be blank".into())]);
-        assert_eq!(e.to_string(), "validation failed: cluster: cannot be blank; zone: must be no less than 1.");
+        let e = validation_failed(vec![
+            ("zone".into(), "must be no less than 1".into()),
+            ("cluster".into(), "cannot be blank".into()),
+        ]);
+        assert_eq!(
+            e.to_string(),
+            "validation failed: cluster: cannot be blank; zone: must be no less than 1."
+        );
     }
 
     #[test]
@@ -119,6 +150,9 @@ mod tests {
         t.insert("rack".into(), "r1".into());
         assert!(validate_tags(&t).is_ok());
         t.insert("bad key".into(), "x".into());
-        assert_eq!(validate_tags(&t).unwrap_err().to_string(), "invalid characters in tag name bad key");
+        assert_eq!(
+            validate_tags(&t).unwrap_err().to_string(),
+            "invalid characters in tag name bad key"
+        );
     }
 }

@@ -17,7 +17,11 @@ pub(super) struct Touched {
 }
 
 pub(super) fn build_all(state: &State) -> BTreeMap<String, ClusterView> {
-    state.clusters.keys().map(|id| (id.clone(), build(state, id))).collect()
+    state
+        .clusters
+        .keys()
+        .map(|id| (id.clone(), build(state, id)))
+        .collect()
 }
 
 pub(super) fn build(state: &State, cluster_id: &str) -> ClusterView {
@@ -25,7 +29,9 @@ pub(super) fn build(state: &State, cluster_id: &str) -> ClusterView {
     let mut devices = Vec::new();
     if let Some(cluster) = state.clusters.get(cluster_id) {
         for node_id in &cluster.info.nodes {
-            let Some(node) = state.nodes.get(node_id) else { continue };
+            let Some(node) = state.nodes.get(node_id) else {
+                continue;
+            };
             let node_idx = nodes.len();
             nodes.push(NodeSlot {
                 id: node_id.clone(),
@@ -34,7 +40,9 @@ pub(super) fn build(state: &State, cluster_id: &str) -> ClusterView {
                 tags: node.info.tags.clone(),
             });
             for dev_id in &node.devices {
-                let Some(dev) = state.devices.get(dev_id) else { continue };
+                let Some(dev) = state.devices.get(dev_id) else {
+                    continue;
+                };
                 devices.push(DeviceSlot {
                     id: dev_id.clone(),
                     node: node_idx,
@@ -62,7 +70,13 @@ pub(super) fn touched(state: &State, changes: &Changes) -> Touched {
     for (id, new) in &changes.clusters {
         match new {
             Some(_) => {
-                let nodes_changed = state.clusters.get(id).map(|old| old.info.nodes != new.as_ref().map(|c| c.info.nodes.clone()).unwrap_or_default());
+                let nodes_changed = state.clusters.get(id).map(|old| {
+                    old.info.nodes
+                        != new
+                            .as_ref()
+                            .map(|c| c.info.nodes.clone())
+                            .unwrap_or_default()
+                });
                 if nodes_changed != Some(false) {
                     t.rebuild.insert(id.clone());
                 }
@@ -76,7 +90,11 @@ pub(super) fn touched(state: &State, changes: &Changes) -> Touched {
         let old = state.nodes.get(id);
         let same_shape = match (old, new) {
             (Some(o), Some(n)) => {
-                o.devices == n.devices && o.info.cluster == n.info.cluster && o.state == n.state && o.info.zone == n.info.zone && o.info.tags == n.info.tags
+                o.devices == n.devices
+                    && o.info.cluster == n.info.cluster
+                    && o.state == n.state
+                    && o.info.zone == n.info.zone
+                    && o.info.tags == n.info.tags
             }
             _ => false,
         };
@@ -96,7 +114,11 @@ pub(super) fn touched(state: &State, changes: &Changes) -> Touched {
                 t.devices.insert(id.clone());
             }
             _ => {
-                for node_id in old.map(|o| o.node_id.as_str()).into_iter().chain(new.as_ref().map(|n| n.node_id.as_str())) {
+                for node_id in old
+                    .map(|o| o.node_id.as_str())
+                    .into_iter()
+                    .chain(new.as_ref().map(|n| n.node_id.as_str()))
+                {
                     if let Some(c) = cluster_of_node(state, changes, node_id) {
                         t.rebuild.insert(c);
                     }
@@ -118,12 +140,18 @@ pub(super) fn refresh(views: &mut BTreeMap<String, ClusterView>, state: &State, 
         }
     }
     for dev_id in &t.devices {
-        let Some(dev) = state.devices.get(dev_id) else { continue };
-        let Some(node) = state.nodes.get(&dev.node_id) else { continue };
+        let Some(dev) = state.devices.get(dev_id) else {
+            continue;
+        };
+        let Some(node) = state.nodes.get(&dev.node_id) else {
+            continue;
+        };
         if t.rebuild.contains(&node.info.cluster) {
             continue;
         }
-        let Some(view) = views.get_mut(&node.info.cluster) else { continue };
+        let Some(view) = views.get_mut(&node.info.cluster) else {
+            continue;
+        };
         match view.device_index(dev_id) {
             Some(idx) => {
                 view.set_free(idx, dev.info.storage.free);

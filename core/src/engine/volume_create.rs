@@ -5,18 +5,21 @@ use std::future::Future;
 
 use futures_util::future::join_all;
 
-use crate::api::{BlockInfo, GlusterFsMount, VolumeCreateRequest, VolumeInfo, VolumeInfoResponse, VolumeMount};
+use crate::api::{
+    BlockInfo, GlusterFsMount, VolumeCreateRequest, VolumeInfo, VolumeInfoResponse, VolumeMount,
+};
 use crate::error::{Error, Result};
 use crate::id::new_id;
 use crate::model::{
-    BrickEntry, BrickSubType, ChangeKind, OperationKind, PendingAction, PendingOperationEntry, PendingRef, VolumeEntry,
-    insert_sorted,
+    BrickEntry, BrickSubType, ChangeKind, OperationKind, PendingAction, PendingOperationEntry,
+    PendingRef, VolumeEntry, insert_sorted,
 };
 use crate::state::{State, Txn};
 
 use super::hosts::{brick_jobs, brick_path, gluster_hosts, volume_request};
 use super::rollback::{
-    clear_pending, destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed, on_first_reachable,
+    clear_pending, destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed,
+    on_first_reachable,
 };
 use super::volume_plan::{PlannedBrickInfo, place_volume, resolve};
 use super::volume_spec::VolumeSpec;
@@ -37,11 +40,20 @@ pub(crate) fn mount_info(state: &State, cluster_id: &str, name: &str) -> VolumeM
         })
         .unwrap_or_default();
     let mut options = std::collections::BTreeMap::new();
-    let device = hosts.first().map(|h| format!("{h}:{name}")).unwrap_or_default();
+    let device = hosts
+        .first()
+        .map(|h| format!("{h}:{name}"))
+        .unwrap_or_default();
     if !hosts.is_empty() {
         options.insert("backup-volfile-servers".to_string(), hosts[1..].join(","));
     }
-    VolumeMount { glusterfs: GlusterFsMount { hosts, mount_point: device, options } }
+    VolumeMount {
+        glusterfs: GlusterFsMount {
+            hosts,
+            mount_point: device,
+            options,
+        },
+    }
 }
 
 /// Records the bricks of `plan` (pending under `op_id`), debiting their devices.
@@ -57,13 +69,18 @@ pub(crate) fn reserve_bricks(
     for pb in sets.iter().flatten() {
         let brick_id = new_id();
         let total = pb.tp_size + pb.metadata_size;
-        let dev = txn
-            .devices
-            .get_mut(&pb.device)
-            .ok_or_else(|| Error::conflict(format!("device {} disappeared during placement; retry", pb.device)))?;
+        let dev = txn.devices.get_mut(&pb.device).ok_or_else(|| {
+            Error::conflict(format!(
+                "device {} disappeared during placement; retry",
+                pb.device
+            ))
+        })?;
         let s = &mut dev.info.storage;
         if s.free <= total {
-            return Err(Error::conflict(format!("device {} no longer has {} KiB free; retry", pb.device, total)));
+            return Err(Error::conflict(format!(
+                "device {} no longer has {} KiB free; retry",
+                pb.device, total
+            )));
         }
         s.free -= total;
         s.used += total;
@@ -81,13 +98,23 @@ pub(crate) fn reserve_bricks(
                 },
                 tp_size: pb.tp_size,
                 pool_metadata_size: pb.metadata_size,
-                pending: PendingRef { id: op_id.to_string() },
+                pending: PendingRef {
+                    id: op_id.to_string(),
+                },
                 lvm_thin_pool: format!("tp_{brick_id}"),
                 lvm_lv: String::new(),
-                sub_type: if pb.arbiter { BrickSubType::Arbiter } else { BrickSubType::Normal },
+                sub_type: if pb.arbiter {
+                    BrickSubType::Arbiter
+                } else {
+                    BrickSubType::Normal
+                },
             },
         );
-        actions.push(PendingAction { change: ChangeKind::AddBrick as i32, id: brick_id.clone(), delta: 0 });
+        actions.push(PendingAction {
+            change: ChangeKind::AddBrick as i32,
+            id: brick_id.clone(),
+            delta: 0,
+        });
         ids.push(brick_id);
     }
     Ok(ids)
@@ -118,17 +145,28 @@ impl Engine {
             let mut inner = self.lock();
             let (cluster_id, plan) = place_volume(&inner, &spec, opts)?;
             let sets = {
-                let view = inner.views.get(&cluster_id).ok_or_else(Error::id_not_found)?;
+                let view = inner
+                    .views
+                    .get(&cluster_id)
+                    .ok_or_else(Error::id_not_found)?;
                 resolve(view, &plan, &inner.state)
             };
             let volume_id = new_id();
             let op_id = new_id();
-            let name = if spec.name.is_empty() { format!("vol_{volume_id}") } else { spec.name.clone() };
+            let name = if spec.name.is_empty() {
+                format!("vol_{volume_id}")
+            } else {
+                spec.name.clone()
+            };
             let mount = mount_info(&inner.state, &cluster_id, &name);
             let brick_ids = inner.write(|txn| {
                 let mut actions = Vec::new();
                 let brick_ids = reserve_bricks(txn, &sets, &volume_id, &op_id, &mut actions)?;
-                actions.push(PendingAction { change: ChangeKind::AddVolume as i32, id: volume_id.clone(), delta: 0 });
+                actions.push(PendingAction {
+                    change: ChangeKind::AddVolume as i32,
+                    id: volume_id.clone(),
+                    delta: 0,
+                });
                 let info = VolumeInfo {
                     request: VolumeCreateRequest {
                         size: spec.size_gib as i64,
@@ -170,7 +208,11 @@ impl Engine {
                 );
                 Ok(brick_ids)
             })?;
-            CreateJob { op_id, volume_id, brick_ids }
+            CreateJob {
+                op_id,
+                volume_id,
+                brick_ids,
+            }
         };
         let guard = self.track(&job.op_id);
         let engine = self.clone();
@@ -185,8 +227,15 @@ impl Engine {
         let (bricks, vreq, hosts) = {
             let inner = self.lock();
             let st = &inner.state;
-            let vol = st.volumes.get(&job.volume_id).ok_or_else(Error::id_not_found)?;
-            let first_node = job.brick_ids.first().and_then(|b| st.bricks.get(b)).map(|b| b.info.node.clone());
+            let vol = st
+                .volumes
+                .get(&job.volume_id)
+                .ok_or_else(Error::id_not_found)?;
+            let first_node = job
+                .brick_ids
+                .first()
+                .and_then(|b| st.bricks.get(b))
+                .map(|b| b.info.node.clone());
             (
                 brick_jobs(st, &job.brick_ids, vol.info.request.gid),
                 volume_request(st, vol, &job.brick_ids, &self.shared.options),
@@ -231,7 +280,9 @@ impl Engine {
             });
             match undone {
                 Ok(()) => err,
-                Err(e) => err.context(format!("rollback could not be recorded ({e}); it runs again at the next start")),
+                Err(e) => err.context(format!(
+                    "rollback could not be recorded ({e}); it runs again at the next start"
+                )),
             }
         } else {
             let note = leftovers.join("; ");

@@ -9,7 +9,9 @@ use crate::id::new_id;
 use crate::model::{ChangeKind, OperationKind, PendingAction, PendingOperationEntry, PendingRef};
 
 use super::hosts::{brick_jobs, gluster_hosts};
-use super::rollback::{clear_pending, destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed};
+use super::rollback::{
+    clear_pending, destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed,
+};
 use super::{Engine, now_unix};
 
 /// The name of Heketi's own database volume, which is never deleted through the API.
@@ -23,26 +25,50 @@ impl Engine {
 
     /// Checks and marks the volume for deletion; the future removes it from gluster and
     /// the nodes, then from the records.
-    pub fn begin_volume_delete(&self, id: &str) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+    pub fn begin_volume_delete(
+        &self,
+        id: &str,
+    ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
         let op_id = new_id();
         let volume_id = id.to_string();
         let brick_ids = self.write(|txn| {
-            let vol = txn.volumes.get(&volume_id).ok_or_else(Error::id_not_found)?.clone();
+            let vol = txn
+                .volumes
+                .get(&volume_id)
+                .ok_or_else(Error::id_not_found)?
+                .clone();
             if vol.info.request.name == HEKETI_DB_VOLUME {
-                return Err(Error::conflict("Cannot delete volume containing the Heketi database"));
+                return Err(Error::conflict(
+                    "Cannot delete volume containing the Heketi database",
+                ));
             }
             if !vol.info.blockinfo.blockvolumes.is_empty() {
-                return Err(Error::conflict("Cannot delete a block hosting volume containing block volumes"));
+                return Err(Error::conflict(
+                    "Cannot delete a block hosting volume containing block volumes",
+                ));
             }
-            if vol.pending.is_pending() || vol.bricks.iter().any(|b| txn.bricks.get(b).is_some_and(|b| b.pending.is_pending())) {
+            if vol.pending.is_pending()
+                || vol
+                    .bricks
+                    .iter()
+                    .any(|b| txn.bricks.get(b).is_some_and(|b| b.pending.is_pending()))
+            {
                 return Err(Error::conflict(CONFLICT));
             }
             let mut actions: Vec<PendingAction> = vol
                 .bricks
                 .iter()
-                .map(|b| PendingAction { change: ChangeKind::DeleteBrick as i32, id: b.clone(), delta: 0 })
+                .map(|b| PendingAction {
+                    change: ChangeKind::DeleteBrick as i32,
+                    id: b.clone(),
+                    delta: 0,
+                })
                 .collect();
-            actions.push(PendingAction { change: ChangeKind::DeleteVolume as i32, id: volume_id.clone(), delta: 0 });
+            actions.push(PendingAction {
+                change: ChangeKind::DeleteVolume as i32,
+                id: volume_id.clone(),
+                delta: 0,
+            });
             for b in &vol.bricks {
                 if let Some(b) = txn.bricks.get_mut(b) {
                     b.pending = PendingRef { id: op_id.clone() };
@@ -68,14 +94,22 @@ impl Engine {
         let engine = self.clone();
         Ok(async move {
             let _guard = guard;
-            engine.exec_delete(&op_id, &volume_id, &brick_ids, true).await
+            engine
+                .exec_delete(&op_id, &volume_id, &brick_ids, true)
+                .await
         })
     }
 
     /// Removes the volume from gluster and its bricks from the nodes, then from the
     /// records. With `may_roll_back`, a failure before gluster deleted the volume clears
     /// the pending marks (the volume stays); otherwise the operation is kept as failed.
-    pub(crate) async fn exec_delete(&self, op_id: &str, volume_id: &str, brick_ids: &[String], may_roll_back: bool) -> Result<()> {
+    pub(crate) async fn exec_delete(
+        &self,
+        op_id: &str,
+        volume_id: &str,
+        brick_ids: &[String],
+        may_roll_back: bool,
+    ) -> Result<()> {
         let ex = self.shared.executor.clone();
         let (bricks, hosts, name) = {
             let inner = self.lock();

@@ -11,7 +11,9 @@ use crate::model::{ChangeKind, OperationKind, PendingAction, PendingOperationEnt
 use crate::placement;
 
 use super::hosts::{brick_jobs, gluster_hosts, volume_request};
-use super::rollback::{destroy_bricks, forget_bricks, mark_failed, on_first_reachable, clear_pending};
+use super::rollback::{
+    clear_pending, destroy_bricks, forget_bricks, mark_failed, on_first_reachable,
+};
 use super::validate::Fields;
 use super::volume_create::reserve_bricks;
 use super::volume_plan::resolve;
@@ -48,11 +50,22 @@ impl Engine {
         let opts = &self.shared.options;
         let job = {
             let mut inner = self.lock();
-            let vol = inner.state.volumes.get(id).ok_or_else(Error::id_not_found)?.clone();
+            let vol = inner
+                .state
+                .volumes
+                .get(id)
+                .ok_or_else(Error::id_not_found)?
+                .clone();
             if vol.pending.is_pending() {
                 return Err(Error::id_not_found());
             }
-            if vol.bricks.iter().any(|b| inner.state.bricks.get(b).is_some_and(|b| b.pending.is_pending())) {
+            if vol.bricks.iter().any(|b| {
+                inner
+                    .state
+                    .bricks
+                    .get(b)
+                    .is_some_and(|b| b.pending.is_pending())
+            }) {
                 return Err(Error::conflict(CONFLICT));
             }
             let settings = placement_settings(&vol.gluster_volume_options, opts)?;
@@ -64,7 +77,10 @@ impl Engine {
                 vol.bricks.len(),
                 opts,
             );
-            let view = inner.views.get(&vol.info.cluster).ok_or_else(Error::id_not_found)?;
+            let view = inner
+                .views
+                .get(&vol.info.cluster)
+                .ok_or_else(Error::id_not_found)?;
             let plan = placement::place(view, &preq)?;
             let sets = resolve(view, &plan, &inner.state);
             let op_id = new_id();
@@ -72,7 +88,11 @@ impl Engine {
             let brick_ids = inner.write(|txn| {
                 let mut actions = Vec::new();
                 let ids = reserve_bricks(txn, &sets, &volume_id, &op_id, &mut actions)?;
-                actions.push(PendingAction { change: ChangeKind::ExpandVolume as i32, id: volume_id.clone(), delta: expand_size });
+                actions.push(PendingAction {
+                    change: ChangeKind::ExpandVolume as i32,
+                    id: volume_id.clone(),
+                    delta: expand_size,
+                });
                 if let Some(v) = txn.volumes.get_mut(&volume_id) {
                     v.bricks.extend(ids.iter().cloned());
                 }
@@ -89,7 +109,12 @@ impl Engine {
                 );
                 Ok(ids)
             })?;
-            ExpandJob { op_id, volume_id, brick_ids, delta: expand_size }
+            ExpandJob {
+                op_id,
+                volume_id,
+                brick_ids,
+                delta: expand_size,
+            }
         };
         let guard = self.track(&job.op_id);
         let engine = self.clone();
@@ -105,8 +130,15 @@ impl Engine {
         let (bricks, vreq, hosts) = {
             let inner = self.lock();
             let st = &inner.state;
-            let vol = st.volumes.get(&job.volume_id).ok_or_else(Error::id_not_found)?;
-            let first_node = job.brick_ids.first().and_then(|b| st.bricks.get(b)).map(|b| b.info.node.clone());
+            let vol = st
+                .volumes
+                .get(&job.volume_id)
+                .ok_or_else(Error::id_not_found)?;
+            let first_node = job
+                .brick_ids
+                .first()
+                .and_then(|b| st.bricks.get(b))
+                .map(|b| b.info.node.clone());
             (
                 brick_jobs(st, &job.brick_ids, vol.info.request.gid),
                 volume_request(st, vol, &job.brick_ids, &self.shared.options),
@@ -146,7 +178,9 @@ impl Engine {
                 Ok(())
             }) {
                 Ok(()) => err,
-                Err(e) => err.context(format!("rollback could not be recorded ({e}); it runs again at the next start")),
+                Err(e) => err.context(format!(
+                    "rollback could not be recorded ({e}); it runs again at the next start"
+                )),
             }
         } else {
             let note = leftovers.join("; ");

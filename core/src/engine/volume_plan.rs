@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::api::VolumeCreateRequest;
 use crate::error::{Error, Result};
-use crate::placement::{self, ClusterView, NoSpaceDetails, Plan, PlacementError};
+use crate::placement::{self, ClusterView, NoSpaceDetails, PlacementError, Plan};
 use crate::state::State;
 
 use super::volume_spec::VolumeSpec;
@@ -40,7 +40,11 @@ enum Refusal {
 }
 
 /// Places `spec` in the first cluster that takes it (requested clusters, else all, in id order).
-pub(crate) fn place_volume(inner: &Inner, spec: &VolumeSpec, engine: &super::EngineOptions) -> Result<(String, Plan)> {
+pub(crate) fn place_volume(
+    inner: &Inner,
+    spec: &VolumeSpec,
+    engine: &super::EngineOptions,
+) -> Result<(String, Plan)> {
     let state = &inner.state;
     if state.clusters.is_empty() {
         return Err(Error::invalid("No clusters configured"));
@@ -58,7 +62,9 @@ pub(crate) fn place_volume(inner: &Inner, spec: &VolumeSpec, engine: &super::Eng
     let preq = spec.placement_request(spec.size_gib, 0, engine);
     let mut refusals = Vec::new();
     for cid in candidates {
-        let Some(cluster) = state.clusters.get(&cid) else { continue };
+        let Some(cluster) = state.clusters.get(&cid) else {
+            continue;
+        };
         if spec.block && !cluster.info.block {
             refusals.push((cid, Refusal::Flags("block")));
             continue;
@@ -68,11 +74,12 @@ pub(crate) fn place_volume(inner: &Inner, spec: &VolumeSpec, engine: &super::Eng
             continue;
         }
         if !spec.name.is_empty()
-            && cluster
-                .info
-                .volumes
-                .iter()
-                .any(|v| state.volumes.get(v).is_some_and(|v| v.info.request.name == spec.name))
+            && cluster.info.volumes.iter().any(|v| {
+                state
+                    .volumes
+                    .get(v)
+                    .is_some_and(|v| v.info.request.name == spec.name)
+            })
         {
             refusals.push((cid, Refusal::Name));
             continue;
@@ -83,7 +90,9 @@ pub(crate) fn place_volume(inner: &Inner, spec: &VolumeSpec, engine: &super::Eng
                 continue;
             }
         }
-        let Some(view) = inner.views.get(&cid) else { continue };
+        let Some(view) = inner.views.get(&cid) else {
+            continue;
+        };
         match placement::place(view, &preq) {
             Ok(plan) => return Ok((cid, plan)),
             Err(e) => refusals.push((cid, Refusal::Placement(e))),
@@ -121,11 +130,15 @@ fn combine(spec: &VolumeSpec, mut refusals: Vec<(String, Refusal)>) -> Error {
 
 fn refusal_error(cid: &str, r: Refusal) -> Error {
     match r {
-        Refusal::Flags(kind) => Error::invalid(format!("cluster {cid} does not allow {kind} volumes (see `cluster setflags`)")),
-        Refusal::Name => Error::AlreadyExists(format!("cluster {cid} already has a volume of that name")),
-        Refusal::MaxVolumes(max) => {
-            Error::conflict(format!("cluster {cid} already holds {max} volumes (max_volumes_per_cluster)"))
+        Refusal::Flags(kind) => Error::invalid(format!(
+            "cluster {cid} does not allow {kind} volumes (see `cluster setflags`)"
+        )),
+        Refusal::Name => {
+            Error::AlreadyExists(format!("cluster {cid} already has a volume of that name"))
         }
+        Refusal::MaxVolumes(max) => Error::conflict(format!(
+            "cluster {cid} already holds {max} volumes (max_volumes_per_cluster)"
+        )),
         Refusal::Placement(e) => e.into(),
     }
 }
@@ -136,14 +149,20 @@ impl Engine {
         let spec = VolumeSpec::from_request(req, &self.shared.options)?;
         let inner = self.lock();
         let (cid, plan) = place_volume(&inner, &spec, &self.shared.options)?;
-        let Some(view) = inner.views.get(&cid) else { return Err(Error::id_not_found()) };
+        let Some(view) = inner.views.get(&cid) else {
+            return Err(Error::id_not_found());
+        };
         let sets = resolve(view, &plan, &inner.state);
         Ok(VolumePlan { cluster: cid, sets })
     }
 }
 
 /// The plan with ids and hosts instead of view indexes.
-pub(crate) fn resolve(view: &ClusterView, plan: &Plan, state: &State) -> Vec<Vec<PlannedBrickInfo>> {
+pub(crate) fn resolve(
+    view: &ClusterView,
+    plan: &Plan,
+    state: &State,
+) -> Vec<Vec<PlannedBrickInfo>> {
     plan.sets
         .iter()
         .map(|set| {
@@ -151,7 +170,11 @@ pub(crate) fn resolve(view: &ClusterView, plan: &Plan, state: &State) -> Vec<Vec
                 .map(|b| {
                     let dev = &view.devices()[b.device];
                     let node = &view.nodes()[dev.node];
-                    let host = state.nodes.get(&node.id).map(|n| n.manage_host().to_string()).unwrap_or_default();
+                    let host = state
+                        .nodes
+                        .get(&node.id)
+                        .map(|n| n.manage_host().to_string())
+                        .unwrap_or_default();
                     PlannedBrickInfo {
                         device: dev.id.clone(),
                         node: node.id.clone(),

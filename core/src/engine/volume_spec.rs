@@ -1,7 +1,10 @@
 //! Turns a `VolumeCreateRequest` into a validated volume specification, with Heketi's
 //! checks, texts and defaults (heketi-api.md §5.5).
 
-use crate::api::{GIB, ReplicaDurability, DisperseDurability, VolumeCreateRequest, VolumeDurabilityInfo, VolumeSnapshot};
+use crate::api::{
+    DisperseDurability, GIB, ReplicaDurability, VolumeCreateRequest, VolumeDurabilityInfo,
+    VolumeSnapshot,
+};
 use crate::error::{Error, Result};
 use crate::placement::{Durability, PlacementRequest, TagRule, ZoneChecking};
 
@@ -45,7 +48,10 @@ fn split_go(s: &str) -> Vec<String> {
 }
 
 /// Reads the `user.heketi.*` placement options of a volume's option list.
-pub(crate) fn placement_settings(options: &[String], engine: &EngineOptions) -> Result<PlacementSettings> {
+pub(crate) fn placement_settings(
+    options: &[String],
+    engine: &EngineOptions,
+) -> Result<PlacementSettings> {
     let mut s = PlacementSettings {
         zone_checking: engine.zone_checking,
         tag_rule: None,
@@ -54,16 +60,23 @@ pub(crate) fn placement_settings(options: &[String], engine: &EngineOptions) -> 
     };
     for opt in options {
         let mut parts = opt.split_whitespace();
-        let (Some(key), value) = (parts.next(), parts.next()) else { continue };
+        let (Some(key), value) = (parts.next(), parts.next()) else {
+            continue;
+        };
         let value = value.unwrap_or("");
         match key {
             OPT_ARBITER => {
-                s.arbiter = parse_go_bool(value)
-                    .ok_or_else(|| Error::invalid(format!("{OPT_ARBITER} must be true or false, not '{value}'")))?;
+                s.arbiter = parse_go_bool(value).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "{OPT_ARBITER} must be true or false, not '{value}'"
+                    ))
+                })?;
             }
             OPT_AVERAGE_FILE_SIZE => {
                 let v: u64 = value.parse().map_err(|_| {
-                    Error::invalid(format!("{OPT_AVERAGE_FILE_SIZE} must be a size in KiB, not '{value}'"))
+                    Error::invalid(format!(
+                        "{OPT_AVERAGE_FILE_SIZE} must be a size in KiB, not '{value}'"
+                    ))
                 })?;
                 if v > 0 {
                     s.average_file_size_kib = v;
@@ -78,7 +91,10 @@ pub(crate) fn placement_settings(options: &[String], engine: &EngineOptions) -> 
 }
 
 impl VolumeSpec {
-    pub(crate) fn from_request(req: &VolumeCreateRequest, engine: &EngineOptions) -> Result<VolumeSpec> {
+    pub(crate) fn from_request(
+        req: &VolumeCreateRequest,
+        engine: &EngineOptions,
+    ) -> Result<VolumeSpec> {
         let mut f = Fields::default();
         if req.size == 0 {
             f.add("size", "cannot be blank");
@@ -125,14 +141,21 @@ impl VolumeSpec {
                 // heketi-cli divides by it.
                 let replica = if replica == 0 { 2 } else { replica };
                 info.replicate = ReplicaDurability { replica };
-                Durability::Replicate { replica: replica as u32 }
+                Durability::Replicate {
+                    replica: replica as u32,
+                }
             }
             "disperse" => {
                 let DisperseDurability { data, redundancy } = req.durability.disperse;
                 if !matches!((data, redundancy), (2, 1) | (4, 2) | (8, 3) | (8, 4)) {
-                    return Err(Error::invalid(format!("Invalid dispersion combination: {data}+{redundancy}")));
+                    return Err(Error::invalid(format!(
+                        "Invalid dispersion combination: {data}+{redundancy}"
+                    )));
                 }
-                Durability::Disperse { data: data as u32, redundancy: redundancy as u32 }
+                Durability::Disperse {
+                    data: data as u32,
+                    redundancy: redundancy as u32,
+                }
             }
             _ => Durability::Distribute,
         };
@@ -152,7 +175,9 @@ impl VolumeSpec {
         options.extend(split_go(&engine.post_request_volume_options));
         let placement = placement_settings(&options, engine)?;
         if placement.arbiter && !matches!(durability, Durability::Replicate { replica: 3 }) {
-            return Err(Error::invalid(format!("{OPT_ARBITER} needs a replica 3 volume (durability replicate, replica 3)")));
+            return Err(Error::invalid(format!(
+                "{OPT_ARBITER} needs a replica 3 volume (durability replicate, replica 3)"
+            )));
         }
         Ok(VolumeSpec {
             size_gib,
@@ -169,8 +194,20 @@ impl VolumeSpec {
     }
 
     /// The placement request for `size_gib` more GiB on a volume with `existing_bricks`.
-    pub(crate) fn placement_request(&self, size_gib: u64, existing_bricks: usize, engine: &EngineOptions) -> PlacementRequest {
-        placement_request(self.durability, self.snapshot, &self.placement, size_gib, existing_bricks, engine)
+    pub(crate) fn placement_request(
+        &self,
+        size_gib: u64,
+        existing_bricks: usize,
+        engine: &EngineOptions,
+    ) -> PlacementRequest {
+        placement_request(
+            self.durability,
+            self.snapshot,
+            &self.placement,
+            size_gib,
+            existing_bricks,
+            engine,
+        )
     }
 }
 
@@ -185,7 +222,11 @@ pub(crate) fn placement_request(
     PlacementRequest {
         size_gib,
         durability,
-        snapshot_factor: if snapshot.enable { f64::from(snapshot.factor) } else { 1.0 },
+        snapshot_factor: if snapshot.enable {
+            f64::from(snapshot.factor)
+        } else {
+            1.0
+        },
         zone_checking: settings.zone_checking,
         tag_rule: settings.tag_rule.clone(),
         arbiter: settings.arbiter,
@@ -199,14 +240,24 @@ pub(crate) fn placement_request(
 pub(crate) fn durability_of(info: &VolumeDurabilityInfo) -> Durability {
     match info.kind.as_str() {
         "replicate" => Durability::Replicate {
-            replica: if info.replicate.replica <= 0 { 2 } else { info.replicate.replica as u32 },
+            replica: if info.replicate.replica <= 0 {
+                2
+            } else {
+                info.replicate.replica as u32
+            },
         },
         "disperse" => {
             let (d, r) = (info.disperse.data, info.disperse.redundancy);
             if d <= 0 || r <= 0 {
-                Durability::Disperse { data: 4, redundancy: 2 }
+                Durability::Disperse {
+                    data: 4,
+                    redundancy: 2,
+                }
             } else {
-                Durability::Disperse { data: d as u32, redundancy: r as u32 }
+                Durability::Disperse {
+                    data: d as u32,
+                    redundancy: r as u32,
+                }
             }
         }
         _ => Durability::Distribute,
@@ -218,11 +269,16 @@ mod tests {
     use super::*;
 
     fn req(size: i64) -> VolumeCreateRequest {
-        VolumeCreateRequest { size, ..Default::default() }
+        VolumeCreateRequest {
+            size,
+            ..Default::default()
+        }
     }
 
     fn err(r: VolumeCreateRequest) -> String {
-        VolumeSpec::from_request(&r, &EngineOptions::default()).unwrap_err().to_string()
+        VolumeSpec::from_request(&r, &EngineOptions::default())
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -230,7 +286,10 @@ mod tests {
         assert_eq!(err(req(0)), "validation failed: size: cannot be blank.");
         let mut r = req(1);
         r.name = "a b".into();
-        assert_eq!(err(r), "validation failed: name: must be in a valid format.");
+        assert_eq!(
+            err(r),
+            "validation failed: name: must be in a valid format."
+        );
         let mut r = req(1);
         r.gid = -1;
         assert_eq!(err(r), "Bad group id less than zero");
@@ -239,7 +298,10 @@ mod tests {
         assert_eq!(err(r), "Unknown durability type");
         assert_eq!(err(req(-3)), "Invalid volume size");
         let mut r = req(1);
-        r.snapshot = VolumeSnapshot { enable: true, factor: 0.5 };
+        r.snapshot = VolumeSnapshot {
+            enable: true,
+            factor: 0.5,
+        };
         assert_eq!(err(r), "Invalid snapshot factor");
         let mut r = req(1);
         r.durability.kind = "replicate".into();
@@ -247,20 +309,34 @@ mod tests {
         assert_eq!(err(r), "Invalid replica value");
         let mut r = req(10);
         r.durability.kind = "disperse".into();
-        r.durability.disperse = DisperseDurability { data: 3, redundancy: 1 };
+        r.durability.disperse = DisperseDurability {
+            data: 3,
+            redundancy: 1,
+        };
         assert_eq!(err(r), "Invalid dispersion combination: 3+1");
         let mut r = req(2);
         r.durability.kind = "disperse".into();
-        r.durability.disperse = DisperseDurability { data: 4, redundancy: 2 };
-        assert!(err(r).starts_with("Requested volume size (2 GB) is smaller than the minimum supported volume size"));
+        r.durability.disperse = DisperseDurability {
+            data: 4,
+            redundancy: 2,
+        };
+        assert!(err(r).starts_with(
+            "Requested volume size (2 GB) is smaller than the minimum supported volume size"
+        ));
     }
 
     #[test]
     fn defaults_and_options() {
         let mut r = req(5);
         r.durability.kind = "replicate".into();
-        r.glustervolumeoptions = vec!["user.heketi.arbiter true".into(), "performance.rda-cache-limit 10MB".into()];
-        r.snapshot = VolumeSnapshot { enable: true, factor: 0.0 };
+        r.glustervolumeoptions = vec![
+            "user.heketi.arbiter true".into(),
+            "performance.rda-cache-limit 10MB".into(),
+        ];
+        r.snapshot = VolumeSnapshot {
+            enable: true,
+            factor: 0.0,
+        };
         let spec = VolumeSpec::from_request(&r, &EngineOptions::default()).unwrap_err();
         // arbiter needs replica 3
         assert!(spec.to_string().contains("replica 3"), "{spec}");
@@ -268,7 +344,15 @@ mod tests {
         let spec = VolumeSpec::from_request(&r, &EngineOptions::default()).unwrap();
         assert!(spec.placement.arbiter);
         assert_eq!(spec.snapshot.factor, 1.5);
-        assert_eq!(spec.options, vec!["", "user.heketi.arbiter true", "performance.rda-cache-limit 10MB", ""]);
+        assert_eq!(
+            spec.options,
+            vec![
+                "",
+                "user.heketi.arbiter true",
+                "performance.rda-cache-limit 10MB",
+                ""
+            ]
+        );
         let spec = VolumeSpec::from_request(&req(1), &EngineOptions::default()).unwrap();
         assert_eq!(spec.durability_info.kind, "none");
         assert!(matches!(spec.durability, Durability::Distribute));

@@ -20,6 +20,10 @@ pub struct DeviceEntry {
 impl DeviceEntry {
     /// The extent size to round allocations to (Heketi's default when unknown).
     pub fn extent(&self) -> u64 {
-        if self.extent_size == 0 { 4096 } else { self.extent_size }
+        if self.extent_size == 0 {
+            4096
+        } else {
+            self.extent_size
+        }
     }
 }

@@ -2,7 +2,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{BrickEntry, ClusterEntry, DeviceEntry, NodeEntry, PendingOperationEntry, PendingRef, VolumeEntry};
+use super::{
+    BrickEntry, ClusterEntry, DeviceEntry, NodeEntry, PendingOperationEntry, PendingRef,
+    VolumeEntry,
+};
 use crate::api::BlockVolumeInfo;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,11 +15,21 @@ pub struct NodeEntry {
 impl NodeEntry {
     /// The hostname commands are run on (`manage[0]`).
     pub fn manage_host(&self) -> &str {
-        self.info.hostnames.manage.first().map(String::as_str).unwrap_or("")
+        self.info
+            .hostnames
+            .manage
+            .first()
+            .map(String::as_str)
+            .unwrap_or("")
     }
 
     /// The hostname gluster knows the node by (`storage[0]`).
     pub fn storage_host(&self) -> &str {
-        self.info.hostnames.storage.first().map(String::as_str).unwrap_or("")
+        self.info
+            .hostnames
+            .storage
+            .first()
+            .map(String::as_str)
+            .unwrap_or("")
     }
 }

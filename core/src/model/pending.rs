@@ -152,7 +152,11 @@ pub struct PendingOperationEntry {
     pub status: String,
     /// Brickyard extra: what the last attempt could not undo on the nodes, so that the
     /// cleaner knows what remains. Ignored by Heketi.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub leftovers: Vec<String>,
 }
 
@@ -162,6 +166,9 @@ impl PendingOperationEntry {
     }
 
     pub fn ids_with(&self, change: ChangeKind) -> impl Iterator<Item = &str> {
-        self.actions.iter().filter(move |a| a.change == change as i32).map(|a| a.id.as_str())
+        self.actions
+            .iter()
+            .filter(move |a| a.change == change as i32)
+            .map(|a| a.id.as_str())
     }
 }

@@ -29,11 +29,18 @@ pub struct State {
     pub pending: BTreeMap<String, PendingOperationEntry>,
 }
 
-fn decode<T: DeserializeOwned>(table: Table, rows: Vec<(String, Vec<u8>)>) -> Result<BTreeMap<String, T>, StoreError> {
+fn decode<T: DeserializeOwned>(
+    table: Table,
+    rows: Vec<(String, Vec<u8>)>,
+) -> Result<BTreeMap<String, T>, StoreError> {
     rows.into_iter()
         .map(|(k, v)| match serde_json::from_slice(&v) {
             Ok(rec) => Ok((k, rec)),
-            Err(source) => Err(StoreError::Corrupt { table: table.name(), key: k, source }),
+            Err(source) => Err(StoreError::Corrupt {
+                table: table.name(),
+                key: k,
+                source,
+            }),
         })
         .collect()
 }

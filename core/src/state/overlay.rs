@@ -8,7 +8,10 @@ pub struct Overlay<'s, T> {
 
 impl<'s, T: Clone> Overlay<'s, T> {
     pub fn new(base: &'s BTreeMap<String, T>) -> Self {
-        Overlay { base, changes: BTreeMap::new() }
+        Overlay {
+            base,
+            changes: BTreeMap::new(),
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&T> {
@@ -41,8 +44,14 @@ impl<'s, T: Clone> Overlay<'s, T> {
 
     /// Every live record (base merged with this transaction's writes), by id.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &T)> {
-        let base = self.base.iter().filter(|(k, _)| !self.changes.contains_key(*k));
-        let changed = self.changes.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v)));
+        let base = self
+            .base
+            .iter()
+            .filter(|(k, _)| !self.changes.contains_key(*k));
+        let changed = self
+            .changes
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)));
         base.chain(changed)
     }
 

@@ -20,7 +20,9 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("database was written by a newer Brickyard (schema {found}, this one knows up to {known}); upgrade Brickyard")]
+    #[error(
+        "database was written by a newer Brickyard (schema {found}, this one knows up to {known}); upgrade Brickyard"
+    )]
     NewerSchema { found: String, known: String },
     #[error("the target database is not empty; import only into a new database")]
     NotEmpty,

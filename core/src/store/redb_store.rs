@@ -1,6 +1,8 @@
 use std::path::{Path, PathBuf};
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
 
 use super::{ChangeSet, RawTables, StoreError, Table};
 
@@ -21,18 +23,28 @@ impl Store {
             if !parent.exists() {
                 return Err(StoreError::Open {
                     path: path.to_path_buf(),
-                    source: redb::DatabaseError::Storage(redb::StorageError::Io(std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        format!("directory {} does not exist", parent.display()),
-                    ))),
+                    source: redb::DatabaseError::Storage(redb::StorageError::Io(
+                        std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            format!("directory {} does not exist", parent.display()),
+                        ),
+                    )),
                 });
             }
         }
         let db = Database::create(path).map_err(|source| match source {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked { path: path.to_path_buf() },
-            source => StoreError::Open { path: path.to_path_buf(), source },
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked {
+                path: path.to_path_buf(),
+            },
+            source => StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            },
         })?;
-        let store = Store { db, path: Some(path.to_path_buf()) };
+        let store = Store {
+            db,
+            path: Some(path.to_path_buf()),
+        };
         store.create_tables()?;
         Ok(store)
     }
@@ -41,7 +53,10 @@ impl Store {
     pub fn in_memory() -> Result<Store, StoreError> {
         let db = Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
-            .map_err(|source| StoreError::Open { path: PathBuf::from(":memory:"), source })?;
+            .map_err(|source| StoreError::Open {
+                path: PathBuf::from(":memory:"),
+                source,
+            })?;
         let store = Store { db, path: None };
         store.create_tables()?;
         Ok(store)
@@ -83,8 +98,11 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.db.begin_write()?;
-        tx.set_durability(Durability::Immediate)
-            .map_err(|e| StoreError::Io(redb::Error::from(redb::StorageError::Io(std::io::Error::other(e.to_string())))))?;
+        tx.set_durability(Durability::Immediate).map_err(|e| {
+            StoreError::Io(redb::Error::from(redb::StorageError::Io(
+                std::io::Error::other(e.to_string()),
+            )))
+        })?;
         {
             let mut open: Vec<(Table, redb::Table<'_, &'static str, &'static [u8]>)> = Vec::new();
             for (table, key, value) in &changes.writes {
@@ -136,8 +154,10 @@ mod tests {
             let store = Store::open(&path).unwrap();
             assert!(store.is_empty().unwrap());
             let mut cs = ChangeSet::default();
-            cs.writes.push((Table::Clusters, "a".into(), Some(b"{}".to_vec())));
-            cs.writes.push((Table::Nodes, "n".into(), Some(b"[1]".to_vec())));
+            cs.writes
+                .push((Table::Clusters, "a".into(), Some(b"{}".to_vec())));
+            cs.writes
+                .push((Table::Nodes, "n".into(), Some(b"[1]".to_vec())));
             store.commit(&cs).unwrap();
             let mut cs = ChangeSet::default();
             cs.writes.push((Table::Nodes, "n".into(), None));
@@ -159,13 +179,21 @@ mod tests {
         let path = dir.join("db.redb");
         let _first = Store::open(&path).unwrap();
         let err = Store::open(&path).err().unwrap();
-        assert!(err.to_string().contains("in use by another process"), "{err}");
+        assert!(
+            err.to_string().contains("in use by another process"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn missing_directory_is_named() {
-        let err = Store::open(Path::new("/nonexistent-brickyard-dir/x.redb")).err().unwrap();
-        assert!(err.to_string().contains("/nonexistent-brickyard-dir"), "{err}");
+        let err = Store::open(Path::new("/nonexistent-brickyard-dir/x.redb"))
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("/nonexistent-brickyard-dir"),
+            "{err}"
+        );
     }
 }

@@ -62,13 +62,18 @@ impl TopologyFileDevice {
 impl TopologyFile {
     /// Parses a topology file; errors name the line and column.
     pub fn parse(text: &str) -> Result<TopologyFile> {
-        serde_json::from_str(text).map_err(|e| Error::invalid(format!("Unable to parse config file: {e}")))
+        serde_json::from_str(text)
+            .map_err(|e| Error::invalid(format!("Unable to parse config file: {e}")))
     }
 
     /// Reads and parses a topology file.
     pub fn load(path: &std::path::Path) -> Result<TopologyFile> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::invalid(format!("Unable to open config file {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::invalid(format!(
+                "Unable to open config file {}: {e}",
+                path.display()
+            ))
+        })?;
         Self::parse(&text)
     }
 }
@@ -87,12 +92,20 @@ mod tests {
         let c = &t.clusters[0];
         assert!(c.block && c.file);
         assert_eq!(c.nodes[0].devices[0].name(), "/dev/sdb");
-        assert!(matches!(&c.nodes[0].devices[1], TopologyFileDevice::Full { destroydata: true, .. }));
+        assert!(matches!(
+            &c.nodes[0].devices[1],
+            TopologyFileDevice::Full {
+                destroydata: true,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn errors_name_line_and_column() {
-        let e = TopologyFile::parse("{\n  \"clusters\": [\n    {\"nodes\": 3}\n  ]\n}").unwrap_err().to_string();
+        let e = TopologyFile::parse("{\n  \"clusters\": [\n    {\"nodes\": 3}\n  ]\n}")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 3"), "{e}");
     }
 

@@ -41,8 +41,13 @@ pub fn topology(nodes: usize, devices: usize) -> TopologyFile {
 
 pub async fn bed_with(options: EngineOptions, nodes: usize, devices: usize) -> Bed {
     let mock = Arc::new(FaultyMockExecutor::new());
-    let engine = Engine::open(options, mock.clone()).await.expect("engine opens");
-    let report = engine.apply_topology(&topology(nodes, devices)).await.expect("topology applies");
+    let engine = Engine::open(options, mock.clone())
+        .await
+        .expect("engine opens");
+    let report = engine
+        .apply_topology(&topology(nodes, devices))
+        .await
+        .expect("topology applies");
     assert_eq!(report.failed(), 0, "{report:?}");
     Bed { engine, mock }
 }
@@ -78,13 +83,21 @@ pub struct NodesView {
 }
 
 pub fn nodes_view(nodes: &[MockNodeState]) -> NodesView {
-    let mut v = NodesView { lvs: vec![], mounts: vec![], fstab: vec![], volumes: BTreeMap::new(), vg_free: vec![] };
+    let mut v = NodesView {
+        lvs: vec![],
+        mounts: vec![],
+        fstab: vec![],
+        volumes: BTreeMap::new(),
+        vg_free: vec![],
+    };
     for n in nodes {
         for vg in &n.vgs {
-            v.vg_free.push((n.manage.clone(), vg.name.clone(), vg.free_kib()));
+            v.vg_free
+                .push((n.manage.clone(), vg.name.clone(), vg.free_kib()));
             for tp in &vg.thin_pools {
                 for lv in &tp.thin_lvs {
-                    v.lvs.push((n.manage.clone(), lv.name.clone(), lv.virtual_size_kib));
+                    v.lvs
+                        .push((n.manage.clone(), lv.name.clone(), lv.virtual_size_kib));
                 }
             }
         }
@@ -112,7 +125,11 @@ pub fn nodes_view(nodes: &[MockNodeState]) -> NodesView {
 /// records' bricks in order, and every device's accounting adds up.
 pub fn assert_agree(engine: &Engine, nodes: &[MockNodeState]) {
     let check: CheckReport = engine.check();
-    assert!(check.is_ok(), "inconsistent records: {:?}", check.inconsistencies);
+    assert!(
+        check.is_ok(),
+        "inconsistent records: {:?}",
+        check.inconsistencies
+    );
     let st: State = engine.state();
     let view = nodes_view(nodes);
     let mut want_lvs: Vec<(String, String, u64)> = st
@@ -124,7 +141,10 @@ pub fn assert_agree(engine: &Engine, nodes: &[MockNodeState]) {
         })
         .collect();
     want_lvs.sort();
-    assert_eq!(view.lvs, want_lvs, "thin LVs on the nodes differ from the bricks in the records");
+    assert_eq!(
+        view.lvs, want_lvs,
+        "thin LVs on the nodes differ from the bricks in the records"
+    );
     let mut want_mounts: Vec<(String, String)> = st
         .bricks
         .values()
@@ -135,7 +155,12 @@ pub fn assert_agree(engine: &Engine, nodes: &[MockNodeState]) {
         .collect();
     want_mounts.sort();
     assert_eq!(view.mounts, want_mounts, "mounts differ from bricks");
-    assert_eq!(view.fstab.len(), st.bricks.len(), "fstab lines differ from bricks: {:?}", view.fstab);
+    assert_eq!(
+        view.fstab.len(),
+        st.bricks.len(),
+        "fstab lines differ from bricks: {:?}",
+        view.fstab
+    );
     let want_vols: BTreeMap<String, Vec<String>> = st
         .volumes
         .values()
@@ -145,18 +170,33 @@ pub fn assert_agree(engine: &Engine, nodes: &[MockNodeState]) {
                 .iter()
                 .map(|b| {
                     let b = &st.bricks[b];
-                    format!("{}:{}", st.nodes[&b.info.node].info.hostnames.storage[0], b.info.path)
+                    format!(
+                        "{}:{}",
+                        st.nodes[&b.info.node].info.hostnames.storage[0], b.info.path
+                    )
                 })
                 .collect();
             (v.info.request.name.clone(), bricks)
         })
         .collect();
-    assert_eq!(view.volumes, want_vols, "gluster volumes differ from the records");
+    assert_eq!(
+        view.volumes, want_vols,
+        "gluster volumes differ from the records"
+    );
     for d in st.devices.values() {
         let s = d.info.storage;
         assert_eq!(s.total, s.free + s.used, "device {} accounting", d.info.id);
-        let bricks: u64 = d.bricks.iter().map(|b| st.bricks[b].tp_size + st.bricks[b].pool_metadata_size).sum();
-        assert_eq!(s.total - s.free, bricks, "device {} used != sum of its bricks", d.info.id);
+        let bricks: u64 = d
+            .bricks
+            .iter()
+            .map(|b| st.bricks[b].tp_size + st.bricks[b].pool_metadata_size)
+            .sum();
+        assert_eq!(
+            s.total - s.free,
+            bricks,
+            "device {} used != sum of its bricks",
+            d.info.id
+        );
     }
 }
 

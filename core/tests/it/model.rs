@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use brickyard::api::{DeviceAddRequest, NodeAddRequest, HostAddresses};
+use brickyard::api::{DeviceAddRequest, HostAddresses, NodeAddRequest};
 use brickyard::executor::{Fault, FaultyMockExecutor};
 use brickyard::{Engine, EngineOptions};
 use proptest::prelude::*;
@@ -26,7 +26,11 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (0u8..6).prop_map(Op::AddNode),
         (0u8..6, 0u8..3).prop_map(|(n, d)| Op::AddDevice(n, d)),
-        (0u8..5, 1i64..200, 1i64..4).prop_map(|(name, size, replica)| Op::Create { name, size, replica }),
+        (0u8..5, 1i64..200, 1i64..4).prop_map(|(name, size, replica)| Op::Create {
+            name,
+            size,
+            replica
+        }),
         (0u8..5, 1i64..100).prop_map(|(name, size)| Op::Expand { name, size }),
         (0u8..5).prop_map(|name| Op::Delete { name }),
         (0u8..18, any::<bool>()).prop_map(|(d, off)| Op::DeviceOffline(d, off)),
@@ -43,7 +47,14 @@ fn host(n: u8) -> String {
     format!("10.1.0.{}", n + 1)
 }
 
-async fn step(engine: &Engine, mock: &FaultyMockExecutor, model: &mut Model, cluster: &str, op: Op, fault: Option<u64>) {
+async fn step(
+    engine: &Engine,
+    mock: &FaultyMockExecutor,
+    model: &mut Model,
+    cluster: &str,
+    op: Op,
+    fault: Option<u64>,
+) {
     if let Some(n) = fault {
         mock.faults().fail_nth(n, Fault::failed());
     }
@@ -52,7 +63,10 @@ async fn step(engine: &Engine, mock: &FaultyMockExecutor, model: &mut Model, clu
             let h = host(n);
             let req = NodeAddRequest {
                 zone: i64::from(n % 3) + 1,
-                hostnames: HostAddresses { manage: vec![h.clone()], storage: vec![h.clone()] },
+                hostnames: HostAddresses {
+                    manage: vec![h.clone()],
+                    storage: vec![h.clone()],
+                },
                 cluster: cluster.to_string(),
                 tags: Default::default(),
             };
@@ -67,12 +81,25 @@ async fn step(engine: &Engine, mock: &FaultyMockExecutor, model: &mut Model, clu
         }
         Op::AddDevice(n, d) => {
             let h = host(n);
-            let Some(node_id) = engine.state().nodes.values().find(|x| x.info.hostnames.manage[0] == h).map(|x| x.info.id.clone()) else {
+            let Some(node_id) = engine
+                .state()
+                .nodes
+                .values()
+                .find(|x| x.info.hostnames.manage[0] == h)
+                .map(|x| x.info.id.clone())
+            else {
                 return;
             };
             let name = format!("/dev/vd{}", (b'a' + d) as char);
             let known = model.nodes[&h].contains(&name);
-            match engine.add_device(DeviceAddRequest { name: name.clone(), node: node_id, ..Default::default() }).await {
+            match engine
+                .add_device(DeviceAddRequest {
+                    name: name.clone(),
+                    node: node_id,
+                    ..Default::default()
+                })
+                .await
+            {
                 Ok(_) => {
                     assert!(!known);
                     model.nodes.get_mut(&h).unwrap().insert(name);
@@ -80,7 +107,11 @@ async fn step(engine: &Engine, mock: &FaultyMockExecutor, model: &mut Model, clu
                 Err(e) => assert!(known || fault.is_some(), "device add failed: {e}"),
             }
         }
-        Op::Create { name, size, replica: r } => {
+        Op::Create {
+            name,
+            size,
+            replica: r,
+        } => {
             let mut req = replica(size, r);
             req.name = format!("v{name}");
             if let Ok(v) = engine.create_volume(req).await {
@@ -113,7 +144,9 @@ async fn step(engine: &Engine, mock: &FaultyMockExecutor, model: &mut Model, clu
         Op::DeviceOffline(d, off) => {
             let st = engine.state();
             if let Some(dev) = st.devices.keys().nth(usize::from(d)) {
-                let _ = engine.set_device_state(dev, if off { "offline" } else { "online" }).await;
+                let _ = engine
+                    .set_device_state(dev, if off { "offline" } else { "online" })
+                    .await;
             }
         }
     }
@@ -123,14 +156,26 @@ async fn step(engine: &Engine, mock: &FaultyMockExecutor, model: &mut Model, clu
 fn check(engine: &Engine, mock: &FaultyMockExecutor, model: &Model) {
     assert_agree(engine, &mock.nodes());
     let st = engine.state();
-    assert!(st.pending.is_empty(), "no operation left pending: {:?}", st.pending);
-    let vols: BTreeMap<String, i64> = st.volumes.values().map(|v| (v.info.request.name.clone(), v.info.request.size)).collect();
+    assert!(
+        st.pending.is_empty(),
+        "no operation left pending: {:?}",
+        st.pending
+    );
+    let vols: BTreeMap<String, i64> = st
+        .volumes
+        .values()
+        .map(|v| (v.info.request.name.clone(), v.info.request.size))
+        .collect();
     assert_eq!(&vols, &model.volumes);
     let nodes: BTreeMap<String, BTreeSet<String>> = st
         .nodes
         .values()
         .map(|n| {
-            let devs = n.devices.iter().map(|d| st.devices[d].info.name.clone()).collect();
+            let devs = n
+                .devices
+                .iter()
+                .map(|d| st.devices[d].info.name.clone())
+                .collect();
             (n.info.hostnames.manage[0].clone(), devs)
         })
         .collect();

@@ -13,9 +13,18 @@ async fn replica3_create_expand_delete_leaves_nodes_as_before() {
     assert_eq!(vol.info.request.durability.replicate.replica, 3);
     let nodes: std::collections::BTreeSet<_> = vol.bricks.iter().map(|b| b.node.clone()).collect();
     assert_eq!(nodes.len(), 3, "replica bricks on distinct nodes");
-    assert!(vol.info.mount.glusterfs.mount_point.ends_with(&format!(":{}", vol.info.request.name)));
+    assert!(
+        vol.info
+            .mount
+            .glusterfs
+            .mount_point
+            .ends_with(&format!(":{}", vol.info.request.name))
+    );
     assert_agree(&b.engine, &b.mock.nodes());
-    let gv = b.mock.nodes()[0].volume(&vol.info.request.name).cloned().expect("gluster volume exists");
+    let gv = b.mock.nodes()[0]
+        .volume(&vol.info.request.name)
+        .cloned()
+        .expect("gluster volume exists");
     assert_eq!(gv.status, "Started");
 
     let vol = b.engine.expand_volume(&vol.info.id, 5).await.unwrap();
@@ -25,7 +34,11 @@ async fn replica3_create_expand_delete_leaves_nodes_as_before() {
 
     b.engine.delete_volume(&vol.info.id).await.unwrap();
     assert_agree(&b.engine, &b.mock.nodes());
-    assert_eq!(nodes_view(&b.mock.nodes()), before, "nodes exactly as before");
+    assert_eq!(
+        nodes_view(&b.mock.nodes()),
+        before,
+        "nodes exactly as before"
+    );
     assert!(b.engine.volume_list().volumes.is_empty());
     for d in b.engine.state().devices.values() {
         assert_eq!(d.info.storage.free, d.info.storage.total);
@@ -41,15 +54,24 @@ async fn failed_brick_create_leaves_records_and_nodes_as_before() {
     let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let s = seen.clone();
     b.mock.faults().fail_matching(
-        move |_, cmd| cmd.contains("mkfs.xfs") && s.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2,
+        move |_, cmd| {
+            cmd.contains("mkfs.xfs") && s.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2
+        },
         Fault::failed(),
         true,
     );
     let err = b.engine.create_volume(replica(1, 3)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Exec, "{err}");
-    assert!(err.to_string().contains("mkfs.xfs"), "the error names the command: {err}");
+    assert!(
+        err.to_string().contains("mkfs.xfs"),
+        "the error names the command: {err}"
+    );
     assert_eq!(b.engine.state(), state_before, "records exactly as before");
-    assert_eq!(nodes_view(&b.mock.nodes()), nodes_before, "nodes exactly as before");
+    assert_eq!(
+        nodes_view(&b.mock.nodes()),
+        nodes_before,
+        "nodes exactly as before"
+    );
 }
 
 #[tokio::test]
@@ -57,7 +79,9 @@ async fn failed_gluster_create_is_rolled_back() {
     let b = bed(3, 1).await;
     let state_before = b.engine.state();
     let nodes_before = nodes_view(&b.mock.nodes());
-    b.mock.faults().fail_matching(|_, cmd| cmd.contains("volume start"), Fault::failed(), true);
+    b.mock
+        .faults()
+        .fail_matching(|_, cmd| cmd.contains("volume start"), Fault::failed(), true);
     let err = b.engine.create_volume(replica(2, 3)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Exec, "{err}");
     assert_eq!(b.engine.state(), state_before);
@@ -71,8 +95,14 @@ async fn unreachable_first_node_falls_back_for_gluster_commands() {
     // Make a node that holds no brick of the volume unreachable: delete still works.
     let st = b.engine.state();
     let used: std::collections::BTreeSet<_> = vol.bricks.iter().map(|b| b.node.clone()).collect();
-    let idle = st.nodes.values().find(|n| !used.contains(&n.info.id)).unwrap();
-    b.mock.faults().set_unreachable(&idle.info.hostnames.manage[0], true);
+    let idle = st
+        .nodes
+        .values()
+        .find(|n| !used.contains(&n.info.id))
+        .unwrap();
+    b.mock
+        .faults()
+        .set_unreachable(&idle.info.hostnames.manage[0], true);
     b.engine.delete_volume(&vol.info.id).await.unwrap();
     b.mock.faults().clear();
     assert_agree(&b.engine, &b.mock.nodes());
@@ -96,20 +126,36 @@ async fn plan_and_create_agree() {
     let req = replica(20, 3);
     let plan = b.engine.plan_volume(&req).unwrap();
     let vol = b.engine.create_volume(req).await.unwrap();
-    let planned: Vec<(String, u64)> = plan.sets.iter().flatten().map(|p| (p.device.clone(), p.size)).collect();
-    let created: Vec<(String, u64)> = vol.bricks.iter().map(|b| (b.device.clone(), b.size)).collect();
+    let planned: Vec<(String, u64)> = plan
+        .sets
+        .iter()
+        .flatten()
+        .map(|p| (p.device.clone(), p.size))
+        .collect();
+    let created: Vec<(String, u64)> = vol
+        .bricks
+        .iter()
+        .map(|b| (b.device.clone(), b.size))
+        .collect();
     assert_eq!(planned, created);
 }
 
 #[tokio::test]
 async fn heketi_validation_texts_and_conflicts() {
     let b = bed(3, 1).await;
-    let e = b.engine.create_volume(VolumeCreateRequest::default()).await.unwrap_err();
+    let e = b
+        .engine
+        .create_volume(VolumeCreateRequest::default())
+        .await
+        .unwrap_err();
     assert_eq!(e.to_string(), "validation failed: size: cannot be blank.");
     let mut r = replica(1, 3);
     r.clusters = vec!["0123456789abcdef0123456789abcdef".into()];
     let e = b.engine.create_volume(r).await.unwrap_err();
-    assert_eq!(e.to_string(), "Cluster id 0123456789abcdef0123456789abcdef not found");
+    assert_eq!(
+        e.to_string(),
+        "Cluster id 0123456789abcdef0123456789abcdef not found"
+    );
     let mut r = replica(1, 3);
     r.name = "data".into();
     b.engine.create_volume(r.clone()).await.unwrap();
@@ -117,15 +163,29 @@ async fn heketi_validation_texts_and_conflicts() {
     assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
     let cid = b.engine.cluster_list().clusters[0].clone();
     let e = b.engine.delete_cluster(&cid).unwrap_err();
-    assert_eq!(e.to_string(), format!("Unable to delete cluster [{cid}] because it contains volumes and/or nodes"));
-    assert_eq!(b.engine.volume_info("00").unwrap_err().to_string(), "Id not found");
+    assert_eq!(
+        e.to_string(),
+        format!("Unable to delete cluster [{cid}] because it contains volumes and/or nodes")
+    );
+    assert_eq!(
+        b.engine.volume_info("00").unwrap_err().to_string(),
+        "Id not found"
+    );
 }
 
 #[tokio::test]
 async fn cluster_flags_restrict_volume_kinds() {
     let b = bed(3, 1).await;
     let cid = b.engine.cluster_list().clusters[0].clone();
-    b.engine.set_cluster_flags(&cid, ClusterFlags { block: true, file: false }).unwrap();
+    b.engine
+        .set_cluster_flags(
+            &cid,
+            ClusterFlags {
+                block: true,
+                file: false,
+            },
+        )
+        .unwrap();
     let e = b.engine.create_volume(replica(1, 3)).await.unwrap_err();
     assert!(e.to_string().contains("does not allow file volumes"), "{e}");
 }
@@ -136,14 +196,33 @@ async fn device_states_and_tags() {
     let st = b.engine.state();
     let dev = st.devices.keys().next().unwrap().clone();
     let e = b.engine.set_device_state(&dev, "failed").await.unwrap_err();
-    assert_eq!(e.to_string(), format!("Device must be offline before remove operation is performed, device:{dev}"));
+    assert_eq!(
+        e.to_string(),
+        format!("Device must be offline before remove operation is performed, device:{dev}")
+    );
     b.engine.set_device_state(&dev, "offline").await.unwrap();
     // Offline devices take no bricks: replica 3 on 3 nodes no longer fits.
-    assert_eq!(b.engine.create_volume(replica(1, 3)).await.unwrap_err().kind(), ErrorKind::NoSpace);
+    assert_eq!(
+        b.engine
+            .create_volume(replica(1, 3))
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NoSpace
+    );
     b.engine.set_device_state(&dev, "online").await.unwrap();
     let mut tags = brickyard::api::Tags::new();
     tags.insert("tier".into(), "ssd".into());
-    let t = b.engine.set_device_tags(&dev, &TagsChangeRequest { tags, change_type: TagsChangeType::Update }).unwrap();
+    let t = b
+        .engine
+        .set_device_tags(
+            &dev,
+            &TagsChangeRequest {
+                tags,
+                change_type: TagsChangeType::Update,
+            },
+        )
+        .unwrap();
     assert_eq!(t.get("tier").map(String::as_str), Some("ssd"));
     let mut r = replica(1, 1);
     r.glustervolumeoptions = vec!["user.heketi.device-tag-match tier=ssd".into()];
@@ -173,7 +252,13 @@ async fn node_add_refuses_used_hostnames_and_delete_needs_no_devices() {
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     assert!(e.to_string().starts_with("Hostname "), "{e}");
     let e = b.engine.delete_node(&node.info.id).await.unwrap_err();
-    assert_eq!(e.to_string(), format!("Unable to delete node [{}] because it contains devices", node.info.id));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "Unable to delete node [{}] because it contains devices",
+            node.info.id
+        )
+    );
 }
 
 #[tokio::test]

@@ -9,7 +9,10 @@ use proptest::prelude::*;
 use crate::harness::*;
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn request(size: i64, kind: u8) -> brickyard::api::VolumeCreateRequest {
@@ -24,7 +27,10 @@ fn request(size: i64, kind: u8) -> brickyard::api::VolumeCreateRequest {
         _ => {
             let mut r = replica(size.max(4), 0);
             r.durability.kind = "disperse".into();
-            r.durability.disperse = brickyard::api::DisperseDurability { data: 2, redundancy: 1 };
+            r.durability.disperse = brickyard::api::DisperseDurability {
+                data: 2,
+                redundancy: 1,
+            };
             r
         }
     }

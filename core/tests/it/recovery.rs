@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use brickyard::engine::CleanupOutcome;
-use brickyard::executor::{BrickFormat, BrickLocation, BrickRequest, Executor, FaultyMockExecutor, Host, VolumeDurability, VolumeRequest};
+use brickyard::executor::{
+    BrickFormat, BrickLocation, BrickRequest, Executor, FaultyMockExecutor, Host, VolumeDurability,
+    VolumeRequest,
+};
 use brickyard::state::State;
 use brickyard::{Engine, EngineOptions};
 
@@ -11,11 +14,19 @@ use crate::harness::*;
 
 fn host_of(st: &State, node: &str) -> Host {
     let n = &st.nodes[node];
-    Host { manage: n.info.hostnames.manage[0].clone(), storage: n.info.hostnames.storage[0].clone() }
+    Host {
+        manage: n.info.hostnames.manage[0].clone(),
+        storage: n.info.hostnames.storage[0].clone(),
+    }
 }
 
 /// Does by hand what the create's Exec would have done before the crash.
-async fn run_exec_by_hand(mock: &FaultyMockExecutor, st: &State, volume_id: &str, with_volume: bool) {
+async fn run_exec_by_hand(
+    mock: &FaultyMockExecutor,
+    st: &State,
+    volume_id: &str,
+    with_volume: bool,
+) {
     let vol = &st.volumes[volume_id];
     for bid in &vol.bricks {
         let b = &st.bricks[bid];
@@ -28,7 +39,9 @@ async fn run_exec_by_hand(mock: &FaultyMockExecutor, st: &State, volume_id: &str
             gid: 0,
             format: BrickFormat::Normal,
         };
-        mock.brick_create(&host_of(st, &b.info.node), &req).await.unwrap();
+        mock.brick_create(&host_of(st, &b.info.node), &req)
+            .await
+            .unwrap();
     }
     if with_volume {
         let bricks = vol
@@ -36,13 +49,19 @@ async fn run_exec_by_hand(mock: &FaultyMockExecutor, st: &State, volume_id: &str
             .iter()
             .map(|bid| {
                 let b = &st.bricks[bid];
-                BrickLocation { storage_host: host_of(st, &b.info.node).storage, path: b.info.path.clone() }
+                BrickLocation {
+                    storage_host: host_of(st, &b.info.node).storage,
+                    path: b.info.path.clone(),
+                }
             })
             .collect();
         let req = VolumeRequest {
             name: vol.info.request.name.clone(),
             bricks,
-            durability: VolumeDurability::Replicate { replica: 3, arbiter: false },
+            durability: VolumeDurability::Replicate {
+                replica: 3,
+                arbiter: false,
+            },
             options: vec![],
         };
         let first = &st.bricks[&vol.bricks[0]].info.node;
@@ -68,13 +87,26 @@ async fn crash_during_create(progress: u8) {
         drop(fut); // the process dies here: Exec never finishes
     }
     drop(b.engine);
-    let engine = Engine::open(EngineOptions::with_file(&path), mock.clone() as Arc<dyn Executor>).await.unwrap();
+    let engine = Engine::open(
+        EngineOptions::with_file(&path),
+        mock.clone() as Arc<dyn Executor>,
+    )
+    .await
+    .unwrap();
     let report = engine.recovery_report();
     assert_eq!(report.operations.len(), 1, "{report:?}");
     assert_eq!(report.operations[0].type_name, "create-volume");
     assert_eq!(report.operations[0].outcome, CleanupOutcome::RolledBack);
-    assert_eq!(engine.state(), records_before, "records as before the create");
-    assert_eq!(nodes_view(&mock.nodes()), nodes_before, "nothing leaked on the nodes");
+    assert_eq!(
+        engine.state(),
+        records_before,
+        "records as before the create"
+    );
+    assert_eq!(
+        nodes_view(&mock.nodes()),
+        nodes_before,
+        "nothing leaked on the nodes"
+    );
     assert_agree(&engine, &mock.nodes());
     drop(engine);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -107,13 +139,24 @@ async fn crash_during_delete_is_rolled_forward_at_open() {
         let fut = b.engine.begin_volume_delete(&vol.info.id).unwrap();
         let st = b.engine.state();
         let first = &st.bricks[&vol.bricks[0].id].info.node;
-        mock.volume_destroy(&host_of(&st, first), &vol.info.request.name).await.unwrap();
+        mock.volume_destroy(&host_of(&st, first), &vol.info.request.name)
+            .await
+            .unwrap();
         drop(fut);
     }
     drop(b.engine);
-    let engine = Engine::open(EngineOptions::with_file(&path), mock.clone() as Arc<dyn Executor>).await.unwrap();
+    let engine = Engine::open(
+        EngineOptions::with_file(&path),
+        mock.clone() as Arc<dyn Executor>,
+    )
+    .await
+    .unwrap();
     let report = engine.recovery_report();
-    assert_eq!(report.operations[0].outcome, CleanupOutcome::RolledForward, "{report:?}");
+    assert_eq!(
+        report.operations[0].outcome,
+        CleanupOutcome::RolledForward,
+        "{report:?}"
+    );
     assert!(engine.volume_list().volumes.is_empty());
     assert_eq!(nodes_view(&mock.nodes()), nodes_before);
     assert_agree(&engine, &mock.nodes());
@@ -129,7 +172,11 @@ async fn unreachable_node_during_rollback_keeps_operation_for_the_cleaner() {
     let st = b.engine.state();
     let victim = st.nodes.values().next().unwrap().info.hostnames.manage[0].clone();
     // The volume start fails, and the victim node cannot be reached by the rollback.
-    b.mock.faults().fail_matching(|_, cmd| cmd.contains("volume start"), brickyard::executor::Fault::failed(), true);
+    b.mock.faults().fail_matching(
+        |_, cmd| cmd.contains("volume start"),
+        brickyard::executor::Fault::failed(),
+        true,
+    );
     let v = victim.clone();
     b.mock.faults().fail_matching(
         move |host, cmd| host == v && cmd.starts_with("umount"),
@@ -140,11 +187,18 @@ async fn unreachable_node_during_rollback_keeps_operation_for_the_cleaner() {
     assert!(err.to_string().contains("kept for the cleaner"), "{err}");
     let ops = b.engine.operations_info();
     assert_eq!((ops.total, ops.failed), (1, 1));
-    assert!(b.engine.volume_list().volumes.is_empty(), "a half-created volume is not shown");
+    assert!(
+        b.engine.volume_list().volumes.is_empty(),
+        "a half-created volume is not shown"
+    );
     // The node comes back; the cleaner finishes the rollback.
     b.mock.faults().clear();
     let report = b.engine.cleanup_pending(None).await.unwrap();
-    assert_eq!(report.operations[0].outcome, CleanupOutcome::RolledBack, "{report:?}");
+    assert_eq!(
+        report.operations[0].outcome,
+        CleanupOutcome::RolledBack,
+        "{report:?}"
+    );
     assert_eq!(b.engine.state(), records_before);
     assert_eq!(nodes_view(&b.mock.nodes()), nodes_before);
 }
