@@ -8,9 +8,17 @@ use super::space::GIB;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Durability {
     /// `replica N`: every set holds N copies.
-    Replicate { replica: u32 },
+    Replicate {
+        /// Copies per set.
+        replica: u32,
+    },
     /// Erasure coding: `data` data bricks plus `redundancy` parity bricks per set.
-    Disperse { data: u32, redundancy: u32 },
+    Disperse {
+        /// Data bricks per set.
+        data: u32,
+        /// Parity bricks per set.
+        redundancy: u32,
+    },
     /// Plain distribute: one brick per set.
     Distribute,
 }

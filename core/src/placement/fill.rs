@@ -13,6 +13,9 @@ use super::space::{space_needed, space_needed_lower_bound};
 use super::view::Key;
 use super::zone::ZoneChecking;
 
+/// Largest vector capacity reserved up front.
+const MAX_PREALLOC: usize = 64;
+
 /// What kind of brick a slot takes, and its virtual size (KiB).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Role {
@@ -83,8 +86,9 @@ impl<'a> Attempt<'a> {
         self.overlay.iter_mut().for_each(BTreeSet::clear);
         self.node_bricks.clear();
         self.explain = explain;
+        // Capacities are capped: counts come from the request and may be absurd.
         let mut plan = Plan {
-            sets: Vec::with_capacity(sets),
+            sets: Vec::with_capacity(sets.min(MAX_PREALLOC)),
         };
         for placed in 0..sets {
             let set = match arbiter {
@@ -109,7 +113,7 @@ impl<'a> Attempt<'a> {
             arbiter: false,
             size,
         };
-        let mut set = Vec::with_capacity(self.req.durability.set_size());
+        let mut set = Vec::with_capacity(self.req.durability.set_size().min(MAX_PREALLOC));
         for _ in 0..self.req.durability.set_size() {
             match self.pick_data(role, &set, &|_| false) {
                 Some(brick) => set.push(brick),

@@ -10,10 +10,13 @@ use super::zone::ZoneChecking;
 pub struct PlacementRequest {
     /// Volume size (or expansion delta), GiB.
     pub size_gib: u64,
+    /// Replicate, disperse or distribute.
     pub durability: Durability,
     /// Thin pool size over brick size; 1.0 when snapshots are disabled.
     pub snapshot_factor: f64,
+    /// Whether bricks of a set must be in distinct zones.
     pub zone_checking: ZoneChecking,
+    /// Only devices whose merged tags match this rule.
     pub tag_rule: Option<TagRule>,
     /// Replica 3 with arbiter: slot 2 of every set is the arbiter brick.
     pub arbiter: bool,
@@ -21,6 +24,7 @@ pub struct PlacementRequest {
     pub average_file_size_kib: u64,
     /// Bricks the volume already has (expand); they count against `max_bricks_per_volume`.
     pub existing_bricks: usize,
+    /// Brick size and count limits.
     pub limits: Limits,
 }
 
@@ -67,6 +71,7 @@ impl PlannedBrick {
 /// A placement: brick sets, each in gluster brick order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
+    /// Brick sets; each has `set_size()` bricks.
     pub sets: Vec<Vec<PlannedBrick>>,
 }
 

@@ -18,8 +18,11 @@ pub enum TagOp {
 /// (device tags override node tags).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TagRule {
+    /// Tag name.
     pub key: String,
+    /// `=` or `!=`.
     pub op: TagOp,
+    /// Tag value compared against.
     pub value: String,
 }
 

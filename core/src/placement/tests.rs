@@ -479,6 +479,10 @@ fn offline_and_degenerate_inputs() {
     let mut req = PlacementRequest::new(10, replica(3));
     req.snapshot_factor = f64::NAN;
     assert!(matches!(place(&v, &req), Err(PlacementError::Invalid(_))));
+    // Absurd counts from outside do not allocate or panic.
+    let mut req = PlacementRequest::new(10, replica(u32::MAX));
+    req.limits.max_bricks_per_volume = usize::MAX;
+    no_space(place(&v, &req));
     // Expansion of a volume at the brick limit.
     let mut req = PlacementRequest::new(10, replica(3));
     req.existing_bricks = 30;
@@ -605,4 +609,42 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn disperse_and_distribute() {
+    let v = view(&uniform(6, 1, &[100]));
+    let plan = check(
+        &v,
+        &PlacementRequest::new(
+            100,
+            Durability::Disperse {
+                data: 4,
+                redundancy: 2,
+            },
+        ),
+    )
+    .unwrap();
+    assert_eq!(set_sizes(&plan), (1, 25 * GIB));
+    // 150 GiB distribute on 100 GiB devices: 2 sets of 75 GiB.
+    let plan = check(&v, &PlacementRequest::new(150, Durability::Distribute)).unwrap();
+    assert_eq!(set_sizes(&plan), (2, 75 * GIB));
+    assert_eq!(plan.brick_count(), 2);
+}
+
+#[test]
+fn rare_matches_in_a_large_cluster() {
+    // 300 nodes in 3 zones; only the last node of each zone carries the tag.
+    let v = view(&uniform(300, 3, &[100, 100]));
+    let mut nodes = v.nodes().to_vec();
+    for n in [297, 298, 299] {
+        nodes[n].tags = tags(&[("rack", "r9")]);
+    }
+    let v = ClusterView::new("c1".into(), nodes, v.devices().to_vec());
+    let mut req = PlacementRequest::new(10, replica(3));
+    req.zone_checking = ZoneChecking::Strict;
+    req.tag_rule = Some(TagRule::parse("rack=r9").unwrap());
+    let plan = check(&v, &req).unwrap();
+    let nodes: BTreeSet<usize> = plan.debits().map(|(d, _)| v.devices()[d].node).collect();
+    assert_eq!(nodes, BTreeSet::from([297, 298, 299]));
 }

@@ -10,23 +10,30 @@ use super::arbiter::ArbiterTag;
 /// A node as placement sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeSlot {
+    /// Node id.
     pub id: String,
+    /// Failure domain (Heketi zone).
     pub zone: i64,
+    /// Whether the node is online (and healthy).
     pub online: bool,
+    /// Node tags; device tags override them.
     pub tags: Tags,
 }
 
 /// A device as placement sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceSlot {
+    /// Device id.
     pub id: String,
     /// Index into [`ClusterView::nodes`].
     pub node: usize,
+    /// Whether the device is online.
     pub online: bool,
     /// Free space, KiB.
     pub free: u64,
     /// LVM extent size, KiB (0 means the 4 MiB default).
     pub extent: u64,
+    /// Device tags (override the node's).
     pub tags: Tags,
 }
 
