@@ -3,6 +3,7 @@
 //! error tables.
 
 use crate::executor::{ExecError, ExecErrorKind};
+use crate::hooks::HookError;
 use crate::placement::PlacementError;
 use crate::store::StoreError;
 
@@ -72,6 +73,8 @@ pub enum Error {
     Exec(#[from] ExecError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Hook(#[from] HookError),
     /// An error with a prefix that says which operation it belongs to, e.g.
     /// `Failed to allocate new volume: No space`.
     #[error("{context}: {source}")]
@@ -102,6 +105,7 @@ impl Error {
             Error::Exec(e) if e.kind == ExecErrorKind::NotFound => ErrorKind::Exec,
             Error::Exec(_) => ErrorKind::Exec,
             Error::Store(_) => ErrorKind::Store,
+            Error::Hook(_) => ErrorKind::Rejected,
             Error::Context { source, .. } => source.kind(),
         }
     }

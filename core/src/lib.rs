@@ -23,3 +23,4 @@ pub mod store;
 pub mod topology;
 
 pub use engine::{DbLocation, Engine, EngineOptions};
+pub mod hooks;

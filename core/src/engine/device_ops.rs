@@ -70,7 +70,7 @@ impl Engine {
         Ok(async move {
             let out = engine.exec_device_add(req, host).await;
             engine.lock().reserved_hosts.remove(&key);
-            out
+            engine.announce("device.add", "device.post_add", super::to_json, out)
         })
     }
 
@@ -166,7 +166,7 @@ impl Engine {
                     Err(e) => return Err(e.into()),
                 }
             }
-            engine.write(|txn| {
+            let r = engine.write(|txn| {
                 let dev = txn
                     .devices
                     .get(&id)
@@ -182,7 +182,13 @@ impl Engine {
                 }
                 txn.devices.remove(&id);
                 Ok(())
-            })
+            });
+            engine.announce(
+                "device.delete",
+                "device.post_delete",
+                |_| serde_json::json!({"id": id}),
+                r,
+            )
         })
     }
 
@@ -206,7 +212,7 @@ impl Engine {
         let engine = self.clone();
         let id = id.to_string();
         Ok(async move {
-            engine.write(|txn| {
+            let r = engine.write(|txn| {
                 let dev = txn.devices.get(&id).ok_or_else(Error::id_not_found)?.clone();
                 use EntryState::*;
                 match (dev.state, target) {
@@ -233,7 +239,13 @@ impl Engine {
                     d.state = target;
                 }
                 Ok(())
-            })
+            });
+            engine.announce(
+                "device.state",
+                "device.post_state",
+                |_| serde_json::json!({"id": id, "state": target}),
+                r,
+            )
         })
     }
 

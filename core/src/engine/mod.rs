@@ -228,6 +228,42 @@ impl Drop for InFlight {
     }
 }
 
+impl Engine {
+    /// The hooks, if any.
+    pub(crate) fn hooks(&self) -> Option<&Arc<dyn crate::hooks::Hooks>> {
+        self.shared.options.hooks.as_ref()
+    }
+
+    /// Announces the outcome of an operation to the hooks: `event` with `payload` on
+    /// success, `operation.failed` on failure. Returns `result` unchanged.
+    pub(crate) fn announce<T>(
+        &self,
+        operation: &'static str,
+        event: &'static str,
+        payload: impl FnOnce(&T) -> serde_json::Value,
+        result: Result<T>,
+    ) -> Result<T> {
+        if let Some(h) = self.hooks() {
+            let ev = match &result {
+                Ok(v) => crate::hooks::Event {
+                    name: event,
+                    payload: payload(v),
+                },
+                Err(e) => crate::hooks::Event {
+                    name: "operation.failed",
+                    payload: serde_json::json!({"operation": operation, "kind": e.kind().as_str(), "error": e.to_string()}),
+                },
+            };
+            h.notify(&ev);
+        }
+        result
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
 /// Current time in Unix seconds (pending operation timestamps).
 fn now_unix() -> i64 {
     std::time::SystemTime::now()

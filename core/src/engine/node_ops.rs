@@ -144,11 +144,13 @@ impl Engine {
         let engine = self.clone();
         Ok(async move {
             let out = engine.exec_node_add(req, probe_from).await;
-            let mut inner = engine.lock();
-            for h in &hosts {
-                inner.reserved_hosts.remove(h);
+            {
+                let mut inner = engine.lock();
+                for h in &hosts {
+                    inner.reserved_hosts.remove(h);
+                }
             }
-            out
+            engine.announce("node.add", "node.post_add", super::to_json, out)
         })
     }
 
@@ -246,7 +248,7 @@ impl Engine {
                     tracing::warn!(node = %id, error = %e, "peer detach failed; removing the node anyway");
                 }
             }
-            engine.write(|txn| {
+            let r = engine.write(|txn| {
                 let Some(node) = txn.nodes.get(&id).cloned() else {
                     return Err(Error::id_not_found());
                 };
@@ -261,7 +263,13 @@ impl Engine {
                 txn.nodes.remove(&id);
                 refresh_mounts(txn, &node.info.cluster);
                 Ok(())
-            })
+            });
+            engine.announce(
+                "node.delete",
+                "node.post_delete",
+                |_| serde_json::json!({"id": id}),
+                r,
+            )
         })
     }
 
@@ -283,7 +291,15 @@ impl Engine {
         }
         let engine = self.clone();
         let id = id.to_string();
-        Ok(async move { engine.write(|txn| node_transition(txn, &id, target)) })
+        Ok(async move {
+            let r = engine.write(|txn| node_transition(txn, &id, target));
+            engine.announce(
+                "node.state",
+                "node.post_state",
+                |_| serde_json::json!({"id": id, "state": target}),
+                r,
+            )
+        })
     }
 }
 

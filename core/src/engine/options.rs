@@ -1,4 +1,7 @@
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::hooks::Hooks;
 
 use crate::placement::{Limits, ZoneChecking};
 
@@ -12,7 +15,7 @@ pub enum DbLocation {
 }
 
 /// Engine settings: Heketi's `glusterfs.*` configuration keys that the engine itself uses.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EngineOptions {
     pub db: DbLocation,
     /// Brick size and count limits (`brick_min_size_gb`, `brick_max_size_gb`, `max_bricks_per_volume`).
@@ -31,6 +34,8 @@ pub struct EngineOptions {
     pub rebalance_on_expansion: bool,
     /// Clean up pending operations left by a crash when the engine opens.
     pub cleanup_on_open: bool,
+    /// Site policy hooks (e.g. `brickyard-lua`); `None` runs none.
+    pub hooks: Option<Arc<dyn Hooks>>,
 }
 
 impl Default for EngineOptions {
@@ -45,6 +50,7 @@ impl Default for EngineOptions {
             max_volumes_per_cluster: 0,
             rebalance_on_expansion: true,
             cleanup_on_open: true,
+            hooks: None,
         }
     }
 }
@@ -69,5 +75,20 @@ impl EngineOptions {
             n if n < 0 => None,
             n => Some(n as usize),
         }
+    }
+}
+
+impl std::fmt::Debug for EngineOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineOptions")
+            .field("db", &self.db)
+            .field("limits", &self.limits)
+            .field("zone_checking", &self.zone_checking)
+            .field("average_file_size_kib", &self.average_file_size_kib)
+            .field("max_volumes_per_cluster", &self.max_volumes_per_cluster)
+            .field("rebalance_on_expansion", &self.rebalance_on_expansion)
+            .field("cleanup_on_open", &self.cleanup_on_open)
+            .field("hooks", &self.hooks.is_some())
+            .finish()
     }
 }

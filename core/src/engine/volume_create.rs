@@ -140,6 +140,10 @@ impl Engine {
         req: VolumeCreateRequest,
     ) -> Result<impl Future<Output = Result<VolumeInfoResponse>> + Send + 'static> {
         let opts = &self.shared.options;
+        let req = match self.hooks() {
+            Some(h) => h.pre_create(req)?,
+            None => req,
+        };
         let spec = VolumeSpec::from_request(&req, opts)?;
         let job = {
             let mut inner = self.lock();
@@ -218,7 +222,8 @@ impl Engine {
         let engine = self.clone();
         Ok(async move {
             let _guard = guard;
-            engine.exec_create(job).await
+            let r = engine.exec_create(job).await;
+            engine.announce("volume.create", "volume.post_create", super::to_json, r)
         })
     }
 

@@ -94,9 +94,15 @@ impl Engine {
         let engine = self.clone();
         Ok(async move {
             let _guard = guard;
-            engine
+            let r = engine
                 .exec_delete(&op_id, &volume_id, &brick_ids, true)
-                .await
+                .await;
+            engine.announce(
+                "volume.delete",
+                "volume.post_delete",
+                |_| serde_json::json!({"id": volume_id}),
+                r,
+            )
         })
     }
 

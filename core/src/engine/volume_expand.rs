@@ -68,6 +68,11 @@ impl Engine {
             }) {
                 return Err(Error::conflict(CONFLICT));
             }
+            if let Some(h) = self.hooks() {
+                if let Some(info) = super::read::volume_info(&inner.state, id) {
+                    h.pre_expand(&info, expand_size)?;
+                }
+            }
             let settings = placement_settings(&vol.gluster_volume_options, opts)?;
             let preq = placement_request(
                 durability_of(&vol.info.request.durability),
@@ -120,7 +125,8 @@ impl Engine {
         let engine = self.clone();
         Ok(async move {
             let _guard = guard;
-            engine.exec_expand(job).await
+            let r = engine.exec_expand(job).await;
+            engine.announce("volume.expand", "volume.post_expand", super::to_json, r)
         })
     }
 

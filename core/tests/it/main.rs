@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod hooks;
 mod import_export;
 mod model;
 mod operations;
