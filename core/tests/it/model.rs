@@ -55,6 +55,19 @@ async fn step(
     op: Op,
     fault: Option<u64>,
 ) {
+    run_step(engine, mock, model, cluster, op, fault).await;
+    // Whatever the step did (or skipped), no fault outlives it.
+    mock.faults().clear();
+}
+
+async fn run_step(
+    engine: &Engine,
+    mock: &FaultyMockExecutor,
+    model: &mut Model,
+    cluster: &str,
+    op: Op,
+    fault: Option<u64>,
+) {
     if let Some(n) = fault {
         mock.faults().fail_nth(n, Fault::failed());
     }
@@ -150,7 +163,6 @@ async fn step(
             }
         }
     }
-    mock.faults().clear();
 }
 
 fn check(engine: &Engine, mock: &FaultyMockExecutor, model: &Model) {
