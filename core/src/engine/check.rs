@@ -125,13 +125,13 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
                 b.info.volume
             ));
         }
-        if let Some(dev) = st.devices.get(&b.info.device) {
-            if dev.node_id != b.info.node {
-                bad.push(format!(
-                    "brick {bid} says node {} but its device is on {}",
-                    b.info.node, dev.node_id
-                ));
-            }
+        if let Some(dev) = st.devices.get(&b.info.device)
+            && dev.node_id != b.info.node
+        {
+            bad.push(format!(
+                "brick {bid} says node {} but its device is on {}",
+                b.info.node, dev.node_id
+            ));
         }
         if b.pending.is_pending() && !st.pending.contains_key(&b.pending.id) {
             bad.push(format!(

@@ -220,10 +220,10 @@ impl Engine {
             )
         };
         let mut leftovers = Vec::new();
-        if let Some(name) = &name {
-            if let Err(e) = destroy_volume(&ex, &hosts, name).await {
-                leftovers.push(format!("gluster volume {name}: {e}"));
-            }
+        if let Some(name) = &name
+            && let Err(e) = destroy_volume(&ex, &hosts, name).await
+        {
+            leftovers.push(format!("gluster volume {name}: {e}"));
         }
         if leftovers.is_empty() {
             leftovers.extend(destroy_bricks(&ex, &jobs).await);
@@ -256,26 +256,27 @@ impl Engine {
         delta: i64,
     ) -> Result<CleanupOutcome> {
         let ex = self.shared.executor.clone();
-        let (hosts, name, wanted) = {
+        let found = {
             let inner = self.lock();
             let st = &inner.state;
-            let Some(vol) = st.volumes.get(volume) else {
-                drop(inner);
-                return self.undo_creation(op, bricks, None).await;
-            };
-            let wanted: Vec<String> = bricks
-                .iter()
-                .filter_map(|b| {
-                    let b = st.bricks.get(b)?;
-                    let n = st.nodes.get(&b.info.node)?;
-                    Some(format!("{}:{}", n.storage_host(), b.info.path))
-                })
-                .collect();
-            (
-                gluster_hosts(st, &vol.info.cluster, None),
-                vol.info.request.name.clone(),
-                wanted,
-            )
+            st.volumes.get(volume).map(|vol| {
+                let wanted: Vec<String> = bricks
+                    .iter()
+                    .filter_map(|b| {
+                        let b = st.bricks.get(b)?;
+                        let n = st.nodes.get(&b.info.node)?;
+                        Some(format!("{}:{}", n.storage_host(), b.info.path))
+                    })
+                    .collect();
+                (
+                    gluster_hosts(st, &vol.info.cluster, None),
+                    vol.info.request.name.clone(),
+                    wanted,
+                )
+            })
+        };
+        let Some((hosts, name, wanted)) = found else {
+            return self.undo_creation(op, bricks, None).await;
         };
         let mut info = None;
         let mut last_err = None;

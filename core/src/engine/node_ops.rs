@@ -237,16 +237,15 @@ impl Engine {
         Ok(async move {
             let ex = engine.shared.executor.clone();
             let target = host_of(&node);
-            if !peers.is_empty() {
-                if let Err(e) = super::rollback::on_first_reachable(&peers, |h| {
+            if !peers.is_empty()
+                && let Err(e) = super::rollback::on_first_reachable(&peers, |h| {
                     let ex = ex.clone();
                     let target = target.clone();
                     async move { ex.peer_detach(&h, &target).await }
                 })
                 .await
-                {
-                    tracing::warn!(node = %id, error = %e, "peer detach failed; removing the node anyway");
-                }
+            {
+                tracing::warn!(node = %id, error = %e, "peer detach failed; removing the node anyway");
             }
             let r = engine.write(|txn| {
                 let Some(node) = txn.nodes.get(&id).cloned() else {

@@ -51,18 +51,17 @@ pub(crate) fn clear_pending(
     volume_id: Option<&str>,
 ) {
     for id in brick_ids {
-        if let Some(b) = txn.bricks.get_mut(id) {
-            if b.pending.id == op_id {
-                b.pending.id.clear();
-            }
+        if let Some(b) = txn.bricks.get_mut(id)
+            && b.pending.id == op_id
+        {
+            b.pending.id.clear();
         }
     }
-    if let Some(vid) = volume_id {
-        if let Some(v) = txn.volumes.get_mut(vid) {
-            if v.pending.id == op_id {
-                v.pending.id.clear();
-            }
-        }
+    if let Some(vid) = volume_id
+        && let Some(v) = txn.volumes.get_mut(vid)
+        && v.pending.id == op_id
+    {
+        v.pending.id.clear();
     }
     txn.pending.remove(op_id);
 }

@@ -68,10 +68,10 @@ impl Engine {
             }) {
                 return Err(Error::conflict(CONFLICT));
             }
-            if let Some(h) = self.hooks() {
-                if let Some(info) = super::read::volume_info(&inner.state, id) {
-                    h.pre_expand(&info, expand_size)?;
-                }
+            if let Some(h) = self.hooks()
+                && let Some(info) = super::read::volume_info(&inner.state, id)
+            {
+                h.pre_expand(&info, expand_size)?;
             }
             let settings = placement_settings(&vol.gluster_volume_options, opts)?;
             let preq = placement_request(

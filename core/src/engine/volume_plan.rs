@@ -84,11 +84,11 @@ pub(crate) fn place_volume(
             refusals.push((cid, Refusal::Name));
             continue;
         }
-        if let Some(max) = engine.max_volumes() {
-            if cluster.info.volumes.len() >= max {
-                refusals.push((cid, Refusal::MaxVolumes(max)));
-                continue;
-            }
+        if let Some(max) = engine.max_volumes()
+            && cluster.info.volumes.len() >= max
+        {
+            refusals.push((cid, Refusal::MaxVolumes(max)));
+            continue;
         }
         let Some(view) = inner.views.get(&cid) else {
             continue;

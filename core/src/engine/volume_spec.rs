@@ -232,7 +232,7 @@ pub(crate) fn placement_request(
         arbiter: settings.arbiter,
         average_file_size_kib: settings.average_file_size_kib,
         existing_bricks,
-        limits: engine.limits.clone(),
+        limits: engine.limits,
     }
 }
 

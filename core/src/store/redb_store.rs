@@ -19,18 +19,16 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the database file at `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.exists() {
-                return Err(StoreError::Open {
-                    path: path.to_path_buf(),
-                    source: redb::DatabaseError::Storage(redb::StorageError::Io(
-                        std::io::Error::new(
-                            std::io::ErrorKind::NotFound,
-                            format!("directory {} does not exist", parent.display()),
-                        ),
-                    )),
-                });
-            }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.exists()
+        {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                source: redb::DatabaseError::Storage(redb::StorageError::Io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("directory {} does not exist", parent.display()),
+                ))),
+            });
         }
         let db = Database::create(path).map_err(|source| match source {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked {

@@ -134,10 +134,10 @@ async fn run_step(
         }
         Op::Expand { name, size } => {
             let n = format!("v{name}");
-            if let Some(v) = engine.volume_by_name(&n) {
-                if engine.expand_volume(&v.info.id, size).await.is_ok() {
-                    *model.volumes.get_mut(&n).unwrap() += size;
-                }
+            if let Some(v) = engine.volume_by_name(&n)
+                && engine.expand_volume(&v.info.id, size).await.is_ok()
+            {
+                *model.volumes.get_mut(&n).unwrap() += size;
             }
         }
         Op::Delete { name } => {
