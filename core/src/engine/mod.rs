@@ -61,7 +61,7 @@ struct Shared {
     /// Operations running in this process (never touched by the cleaner).
     in_flight: Mutex<HashSet<String>>,
     /// What opening the engine cleaned up.
-    recovery: CleanupReport,
+    recovery: Mutex<CleanupReport>,
 }
 
 struct Inner {
@@ -125,7 +125,7 @@ impl Engine {
     ) -> Result<Engine> {
         let views = views::build_all(&state);
         let cleanup_on_open = options.cleanup_on_open;
-        let mut engine = Engine {
+        let engine = Engine {
             shared: Arc::new(Shared {
                 inner: Mutex::new(Inner {
                     state,
@@ -136,22 +136,28 @@ impl Engine {
                 executor,
                 options,
                 in_flight: Mutex::new(HashSet::new()),
-                recovery: CleanupReport::default(),
+                recovery: Mutex::new(CleanupReport::default()),
             }),
         };
         engine.mark_all_stale()?;
         if cleanup_on_open {
             let report = engine.cleanup_pending(None).await?;
-            if let Some(shared) = Arc::get_mut(&mut engine.shared) {
-                shared.recovery = report;
-            }
+            *engine
+                .shared
+                .recovery
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = report;
         }
         Ok(engine)
     }
 
     /// What [`Engine::open`] found pending and cleaned up.
-    pub fn recovery_report(&self) -> &CleanupReport {
-        &self.shared.recovery
+    pub fn recovery_report(&self) -> CleanupReport {
+        self.shared
+            .recovery
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The options the engine was opened with.
