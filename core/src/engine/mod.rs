@@ -32,7 +32,7 @@ mod volume_plan;
 mod volume_spec;
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 pub use check::CheckReport;
 pub use cleanup::{CleanedOperation, CleanupOutcome, CleanupReport};
@@ -46,7 +46,7 @@ use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::placement::ClusterView;
 use crate::state::{State, Txn};
-use crate::store::Store;
+use crate::store::{ChangeSet, Store, StoreError};
 
 /// The Brickyard engine. Cheap to clone (an `Arc` inside); `Send + Sync`.
 #[derive(Clone)]
@@ -56,6 +56,9 @@ pub struct Engine {
 
 struct Shared {
     inner: Mutex<Inner>,
+    /// Signalled when a group commit finished.
+    durable: Condvar,
+    store: Store,
     executor: Arc<dyn Executor>,
     options: EngineOptions,
     /// Operations running in this process (never touched by the cleaner).
@@ -66,24 +69,20 @@ struct Shared {
 
 struct Inner {
     state: State,
-    store: Store,
     views: BTreeMap<String, ClusterView>,
     /// Hostnames claimed by node additions that have not finished yet.
     reserved_hosts: HashSet<String>,
-}
-
-impl Inner {
-    /// Runs `f` in a transaction; commits it to the store, then applies it to memory.
-    fn write<R>(&mut self, f: impl FnOnce(&mut Txn<'_>) -> Result<R>) -> Result<R> {
-        let mut txn = Txn::new(&self.state);
-        let out = f(&mut txn)?;
-        let changes = txn.into_changes();
-        self.store.commit(&changes.to_changeset())?;
-        let touched = views::touched(&self.state, &changes);
-        self.state.apply(changes);
-        views::refresh(&mut self.views, &self.state, touched);
-        Ok(out)
-    }
+    /// Group commit: change sets waiting for the next durable commit.
+    batch: Vec<ChangeSet>,
+    /// Sequence number of the batch being filled.
+    batch_seq: u64,
+    /// Highest batch sequence number that is durable.
+    committed_seq: u64,
+    /// A thread is committing a batch right now.
+    committing: bool,
+    /// A commit failed: memory may hold changes the disk does not; writes are refused
+    /// until the engine is opened again (which reloads the durable state).
+    poisoned: Option<String>,
 }
 
 impl Engine {
@@ -129,10 +128,16 @@ impl Engine {
             shared: Arc::new(Shared {
                 inner: Mutex::new(Inner {
                     state,
-                    store,
                     views,
                     reserved_hosts: HashSet::new(),
+                    batch: Vec::new(),
+                    batch_seq: 1,
+                    committed_seq: 0,
+                    committing: false,
+                    poisoned: None,
                 }),
+                durable: Condvar::new(),
+                store,
                 executor,
                 options,
                 in_flight: Mutex::new(HashSet::new()),
@@ -177,7 +182,71 @@ impl Engine {
     }
 
     fn write<R>(&self, f: impl FnOnce(&mut Txn<'_>) -> Result<R>) -> Result<R> {
-        self.lock().write(f)
+        self.write_with(self.lock(), f)
+    }
+
+    /// Runs `f` in a transaction on the locked state and returns once its changes are
+    /// durable.
+    ///
+    /// Group commit: the changes are applied to memory at once (so the next Build sees
+    /// this one's reservations) and queued; the first writer that finds no commit running
+    /// commits every queued change set in one durable redb transaction, outside the lock,
+    /// while later writers queue behind it. Nobody returns before its changes are on
+    /// disk. A failed commit poisons the engine: writes are refused until it is opened
+    /// again, which reloads the last durable state (and cleans pending operations).
+    fn write_with<'a, R>(
+        &'a self,
+        mut inner: MutexGuard<'a, Inner>,
+        f: impl FnOnce(&mut Txn<'_>) -> Result<R>,
+    ) -> Result<R> {
+        if let Some(why) = &inner.poisoned {
+            return Err(StoreError::Poisoned(why.clone()).into());
+        }
+        let mut txn = Txn::new(&inner.state);
+        let out = f(&mut txn)?;
+        let changes = txn.into_changes();
+        let cs = changes.to_changeset();
+        if cs.is_empty() {
+            return Ok(out);
+        }
+        let inner_ref = &mut *inner;
+        let touched = views::touched(&inner_ref.state, &changes);
+        inner_ref.state.apply(changes);
+        views::refresh(&mut inner_ref.views, &inner_ref.state, touched);
+        inner_ref.batch.push(cs);
+        let mine = inner_ref.batch_seq;
+        loop {
+            if inner.committed_seq >= mine {
+                return Ok(out);
+            }
+            if let Some(why) = &inner.poisoned {
+                return Err(StoreError::Poisoned(why.clone()).into());
+            }
+            if inner.committing {
+                inner = self
+                    .shared
+                    .durable
+                    .wait(inner)
+                    .unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            inner.committing = true;
+            let batch = std::mem::take(&mut inner.batch);
+            let seq = inner.batch_seq;
+            inner.batch_seq += 1;
+            drop(inner);
+            let result = self.shared.store.commit_all(&batch);
+            inner = self.lock();
+            inner.committing = false;
+            match result {
+                Ok(()) => inner.committed_seq = seq,
+                Err(e) => {
+                    tracing::error!(error = %e, "store commit failed; refusing writes until restart");
+                    inner.poisoned = Some(e.to_string());
+                }
+            }
+            self.shared.durable.notify_all();
+        }
     }
 
     /// A snapshot of the state (for tests, export and consistency checks).

@@ -146,7 +146,7 @@ impl Engine {
         };
         let spec = VolumeSpec::from_request(&req, opts)?;
         let job = {
-            let mut inner = self.lock();
+            let inner = self.lock();
             let (cluster_id, plan) = place_volume(&inner, &spec, opts)?;
             let sets = {
                 let view = inner
@@ -163,7 +163,7 @@ impl Engine {
                 spec.name.clone()
             };
             let mount = mount_info(&inner.state, &cluster_id, &name);
-            let brick_ids = inner.write(|txn| {
+            let brick_ids = self.write_with(inner, |txn| {
                 let mut actions = Vec::new();
                 let brick_ids = reserve_bricks(txn, &sets, &volume_id, &op_id, &mut actions)?;
                 actions.push(PendingAction {

@@ -49,7 +49,7 @@ impl Engine {
         f.finish()?;
         let opts = &self.shared.options;
         let job = {
-            let mut inner = self.lock();
+            let inner = self.lock();
             let vol = inner
                 .state
                 .volumes
@@ -90,7 +90,7 @@ impl Engine {
             let sets = resolve(view, &plan, &inner.state);
             let op_id = new_id();
             let volume_id = id.to_string();
-            let brick_ids = inner.write(|txn| {
+            let brick_ids = self.write_with(inner, |txn| {
                 let mut actions = Vec::new();
                 let ids = reserve_bricks(txn, &sets, &volume_id, &op_id, &mut actions)?;
                 actions.push(PendingAction {

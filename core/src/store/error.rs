@@ -26,6 +26,10 @@ pub enum StoreError {
     NewerSchema { found: String, known: String },
     #[error("the target database is not empty; import only into a new database")]
     NotEmpty,
+    #[error(
+        "an earlier write to the database failed ({0}); writes are refused until Brickyard is restarted"
+    )]
+    Poisoned(String),
 }
 
 macro_rules! from_redb {

@@ -92,7 +92,12 @@ impl Store {
 
     /// Commits all writes in one durable transaction.
     pub fn commit(&self, changes: &ChangeSet) -> Result<(), StoreError> {
-        if changes.is_empty() {
+        self.commit_all(std::slice::from_ref(changes))
+    }
+
+    /// Commits several change sets, in order, in one durable transaction (group commit).
+    pub fn commit_all(&self, batch: &[ChangeSet]) -> Result<(), StoreError> {
+        if batch.iter().all(ChangeSet::is_empty) {
             return Ok(());
         }
         let mut tx = self.db.begin_write()?;
@@ -103,7 +108,7 @@ impl Store {
         })?;
         {
             let mut open: Vec<(Table, redb::Table<'_, &'static str, &'static [u8]>)> = Vec::new();
-            for (table, key, value) in &changes.writes {
+            for (table, key, value) in batch.iter().flat_map(|c| &c.writes) {
                 let idx = match open.iter().position(|(t, _)| t == table) {
                     Some(i) => i,
                     None => {

@@ -275,3 +275,26 @@ async fn concurrent_creates_all_land() {
     assert_eq!(b.engine.volume_list().volumes.len(), 9);
     assert_agree(&b.engine, &b.mock.nodes());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_committed_creates_are_all_durable() {
+    let dir = temp_dir("group");
+    let path = dir.join("db.redb");
+    let b = bed_with(brickyard::EngineOptions::with_file(&path), 6, 4).await;
+    let mut tasks = Vec::new();
+    for _ in 0..24 {
+        let fut = b.engine.begin_volume_create(replica(2, 3)).unwrap();
+        tasks.push(tokio::spawn(fut));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let in_memory = b.engine.state();
+    drop(b.engine);
+    let reopened = brickyard::Engine::open(brickyard::EngineOptions::with_file(&path), b.mock.clone()).await.unwrap();
+    assert_eq!(reopened.state(), in_memory, "what memory showed is exactly what is on disk");
+    assert_eq!(reopened.volume_list().volumes.len(), 24);
+    assert_agree(&reopened, &b.mock.nodes());
+    drop(reopened);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
