@@ -60,7 +60,7 @@ SSH_APT_PACKAGES := openssh-server openssh-client
 REALNODE_APT_PACKAGES := $(SSH_APT_PACKAGES) glusterfs-server glusterfs-client lvm2 \
 	thin-provisioning-tools xfsprogs user-mode-linux kmod iproute2 util-linux procps
 
-.PHONY: deps-ssh deps-real-nodes test-ssh test-real-nodes bench-real-nodes
+.PHONY: deps-ssh deps-real-nodes test-ssh test-real-nodes
 
 # Installs packages without letting their scripts start system daemons (sshd on :22,
 # glusterd): a policy-rc.d that says "no" is put in place if the machine has none.
@@ -85,3 +85,8 @@ deps-real-nodes: deps
 ## The ssh transport against a private sshd on 127.0.0.1 (about a minute).
 test-ssh: deps-ssh
 	$(CARGO) test -p brickyard-realnodes --features sshd --test sshd
+
+## The engine with the ssh executor on three User-Mode-Linux storage nodes (bed.sh); about
+## 4 minutes after the build. Needs root, /dev/net/tun and /dev/fuse.
+test-real-nodes: deps-real-nodes
+	$(CARGO) test -p brickyard-realnodes --features realnodes --test sshd --test nodes -- --nocapture

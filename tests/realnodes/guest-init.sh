@@ -61,6 +61,25 @@ ip link set lo up
 ip addr add "$byd_ip/24" dev vec0 || off "address $byd_ip"
 ip link set vec0 up
 
+# No systemd in the guest, but the executor checks glusterd with `systemctl status
+# glusterd` (as Heketi does): answer that one from glusterd's pid file (guest-only file,
+# first in sshd's default PATH).
+mkdir -p /usr/local/sbin
+cat > /usr/local/sbin/systemctl <<'SHIM'
+#!/bin/sh
+# bed shim: systemctl status|is-active glusterd without systemd
+case "$1 $2" in
+    "status glusterd"|"is-active glusterd"|"status glusterd.service"|"is-active glusterd.service")
+        if [ -f /run/glusterd.pid ] && kill -0 "$(cat /run/glusterd.pid)" 2>/dev/null; then
+            echo "glusterd is running (pid $(cat /run/glusterd.pid))"; exit 0
+        fi
+        echo "glusterd is not running"; exit 3 ;;
+esac
+echo "bed shim: systemctl $* is not supported without systemd" >&2
+exit 1
+SHIM
+chmod 755 /usr/local/sbin/systemctl
+
 /usr/sbin/sshd -f "$byd_dir/node$byd_node/sshd_config" -E /var/log/sshd.log || off "sshd"
 glusterd -p /run/glusterd.pid || off "glusterd"
 say "booted"
