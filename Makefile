@@ -54,3 +54,39 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+## ---- ssh executor on real machinery (needs root; not part of `make test`) ----
+SSH_APT_PACKAGES := openssh-server openssh-client
+REALNODE_APT_PACKAGES := $(SSH_APT_PACKAGES) glusterfs-server glusterfs-client lvm2 \
+	thin-provisioning-tools xfsprogs user-mode-linux kmod iproute2 util-linux procps
+
+.PHONY: deps-ssh deps-real-nodes test-ssh test-real-nodes
+
+# Installs packages without letting their scripts start system daemons (sshd on :22,
+# glusterd): a policy-rc.d that says "no" is put in place if the machine has none.
+define apt_install_quiet
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  [ "$$(id -u)" = 0 ] || { echo "root needed to install$$missing"; exit 1; }; \
+	  tmp_policy=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; tmp_policy=1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; rc=$$?; \
+	  [ -z "$$tmp_policy" ] || rm -f /usr/sbin/policy-rc.d; exit $$rc; \
+	fi
+endef
+
+deps-ssh: deps
+	$(call apt_install_quiet,$(SSH_APT_PACKAGES))
+
+deps-real-nodes: deps
+	$(call apt_install_quiet,$(REALNODE_APT_PACKAGES))
+
+## The ssh transport against a private sshd on 127.0.0.1 (about a minute).
+test-ssh: deps-ssh
+	$(CARGO) test -p brickyard-realnodes --features sshd --test sshd
+
+## The engine with the ssh executor on three User-Mode-Linux storage nodes (bed.sh); about
+## 4 minutes after the build. Needs root, /dev/net/tun and /dev/fuse.
+test-real-nodes: deps-real-nodes
+	$(CARGO) test -p brickyard-realnodes --features realnodes --test sshd --test nodes -- --nocapture

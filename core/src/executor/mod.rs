@@ -2,7 +2,7 @@
 //!
 //! The engine talks to nodes only through the [`Executor`] trait. It is implemented once,
 //! by [`CommandExecutor`], over a [`Transport`] that runs one shell command on one host
-//! (ssh in production, [`MockTransport`] in tests). [`FaultTransport`] wraps any transport
+//! (ssh in production: `ssh::SshTransport`, feature `ssh`; [`MockTransport`] in tests). [`FaultTransport`] wraps any transport
 //! to inject failures. The exact command lines are built by [`commands`] and their outputs
 //! read by [`parse`] and [`gluster_xml`].
 
@@ -15,6 +15,8 @@ pub mod gluster_xml;
 #[cfg(feature = "mock")]
 mod mock;
 pub mod parse;
+#[cfg(feature = "ssh")]
+pub mod ssh;
 #[cfg(all(test, feature = "mock"))]
 mod tests;
 mod transport;
@@ -31,6 +33,8 @@ pub use mock::{
     FaultyMockExecutor, MockConfig, MockExecutor, MockMount, MockNodeState, MockPv, MockThinLv,
     MockThinPool, MockTransport, MockVg, MockVolume,
 };
+#[cfg(feature = "ssh")]
+pub use ssh::{SshConfig, SshExecutor, SshSetupError, SshTransport};
 pub use transport::{CommandOutput, Transport};
 
 /// Where Heketi mounts bricks: `<BRICK_MOUNT_ROOT>/vg_<device id>/brick_<brick id>`.

@@ -1,0 +1,122 @@
+//! The real-node bed (`bed.sh`) from Rust: started by a test, torn down on drop.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use brickyard::executor::SshConfig;
+
+use crate::HarnessError;
+
+/// A running bed of storage nodes reachable over ssh on 10.213.7.0/24.
+pub struct Bed {
+    dir: PathBuf,
+    hosts: Vec<String>,
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bed.sh")
+}
+
+impl Bed {
+    /// `bed.sh up n`: fails with the script's reason when the bed cannot start (it tears
+    /// itself down then).
+    pub fn up(n: usize) -> Result<Bed, HarnessError> {
+        // A bed left over by a killed run would block this one.
+        let _ = Command::new(script()).arg("down").status();
+        let out = Command::new(script())
+            .arg("up")
+            .arg(n.to_string())
+            .output()
+            .map_err(|e| HarnessError(format!("cannot run bed.sh: {e}")))?;
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        eprint!("{err}");
+        if !out.status.success() {
+            return Err(HarnessError(format!("bed.sh up {n} failed: {err}")));
+        }
+        let env_file = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let env = std::fs::read_to_string(&env_file)
+            .map_err(|e| HarnessError(format!("cannot read {env_file}: {e}")))?;
+        let mut dir = None;
+        let mut hosts = Vec::new();
+        for line in env.lines() {
+            if let Some(v) = line.strip_prefix("BYD_DIR=") {
+                dir = Some(PathBuf::from(v));
+            } else if let Some(v) = line.strip_prefix("BYD_HOSTS=") {
+                hosts = v.split_whitespace().map(str::to_string).collect();
+            }
+        }
+        let dir = dir.ok_or_else(|| HarnessError(format!("no BYD_DIR in {env_file}")))?;
+        if hosts.len() != n {
+            return Err(HarnessError(format!("{env_file} lists {hosts:?}")));
+        }
+        Ok(Bed { dir, hosts })
+    }
+
+    /// The nodes' addresses (manage = storage).
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// The bed directory (keys, known_hosts, `mnt/` for host-side mounts).
+    pub fn dir(&self) -> &PathBuf {
+        &self.dir
+    }
+
+    /// Transport settings for the bed: root, its key, strict checking against its
+    /// known_hosts.
+    pub fn ssh_config(&self) -> SshConfig {
+        let mut c = SshConfig::new(self.dir.join("client_ed25519"));
+        c.user = "root".to_string();
+        c.known_hosts = Some(self.dir.join("known_hosts"));
+        c
+    }
+
+    /// Runs `command` on `host` with the OpenSSH client (independent of the transport
+    /// under test); stdout, or the failure with stderr.
+    pub fn ssh(&self, host: &str, command: &str) -> Result<String, HarnessError> {
+        let out = Command::new("ssh")
+            .arg("-i")
+            .arg(self.dir.join("client_ed25519"))
+            .args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"])
+            .arg("-o")
+            .arg(format!(
+                "UserKnownHostsFile={}",
+                self.dir.join("known_hosts").display()
+            ))
+            .arg(format!("root@{host}"))
+            .arg(command)
+            .output()
+            .map_err(|e| HarnessError(format!("cannot run ssh: {e}")))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(HarnessError(format!(
+                "`{command}` on {host} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    }
+
+    /// What must be the same before and after a test on `host`: LVs, PVs, gluster
+    /// volumes, fstab, brick mounts.
+    pub fn node_state(&self, host: &str) -> Result<String, HarnessError> {
+        self.ssh(
+            host,
+            "echo '# lvs'; /usr/sbin/lvm lvs --noheadings -o vg_name,lv_name; \
+             echo '# pvs'; /usr/sbin/lvm pvs --noheadings -o pv_name,vg_name; \
+             echo '# volumes'; gluster --mode=script volume list; \
+             echo '# fstab'; cat /etc/fstab; \
+             echo '# mounts'; grep /var/lib/heketi /proc/mounts || true",
+        )
+    }
+}
+
+impl Drop for Bed {
+    fn drop(&mut self) {
+        match Command::new(script()).arg("down").status() {
+            Ok(s) if s.success() => {}
+            other => eprintln!("bed.sh down did not finish cleanly: {other:?}"),
+        }
+    }
+}

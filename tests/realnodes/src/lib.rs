@@ -1,0 +1,18 @@
+//! Test harness for the ssh executor on real machinery.
+//!
+//! - [`Scratch`]: a root-owned 0700 work directory outside `/tmp` (sshd's `StrictModes`
+//!   refuses keys under world-writable parents), removed on drop.
+//! - [`Sshd`]: a private OpenSSH server on 127.0.0.1 with its own host key, client keys and
+//!   log, stopped by PID on drop.
+//! - [`Bed`]: the storage-node bed of `tests/realnodes/bed.sh` (User-Mode-Linux guests with
+//!   sshd, glusterd and LVM thin on a private bridge), torn down on drop.
+
+pub mod bed;
+mod scratch;
+mod shell;
+mod sshd;
+
+pub use bed::Bed;
+pub use scratch::Scratch;
+pub use shell::{HarnessError, sh};
+pub use sshd::Sshd;
