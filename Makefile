@@ -35,7 +35,7 @@ demo: deps
 	$(CARGO) build -p brickyard-cli
 	bash scripts/demo.sh
 
-test: deps-python test-rust test-python
+test: deps-python test-rust test-ssh test-python
 
 test-rust: deps
 	$(CARGO) build --workspace --all-targets
