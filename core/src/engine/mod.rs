@@ -14,6 +14,7 @@
 mod check;
 mod cleanup;
 mod cluster_ops;
+mod commit;
 mod device_ops;
 mod export;
 mod hosts;
@@ -32,7 +33,7 @@ mod volume_plan;
 mod volume_spec;
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use check::CheckReport;
 pub use cleanup::{CleanedOperation, CleanupOutcome, CleanupReport};
@@ -46,7 +47,7 @@ use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::placement::ClusterView;
 use crate::state::{State, Txn};
-use crate::store::{ChangeSet, Store, StoreError};
+use crate::store::Store;
 
 /// The Brickyard engine. Cheap to clone (an `Arc` inside); `Send + Sync`.
 #[derive(Clone)]
@@ -56,9 +57,8 @@ pub struct Engine {
 
 struct Shared {
     inner: Mutex<Inner>,
-    /// Signalled when a group commit finished.
-    durable: Condvar,
-    store: Store,
+    /// Makes staged changes durable (group commit).
+    committer: commit::Committer,
     executor: Arc<dyn Executor>,
     options: EngineOptions,
     /// Operations running in this process (never touched by the cleaner).
@@ -72,17 +72,6 @@ struct Inner {
     views: BTreeMap<String, ClusterView>,
     /// Hostnames claimed by node additions that have not finished yet.
     reserved_hosts: HashSet<String>,
-    /// Group commit: change sets waiting for the next durable commit.
-    batch: Vec<ChangeSet>,
-    /// Sequence number of the batch being filled.
-    batch_seq: u64,
-    /// Highest batch sequence number that is durable.
-    committed_seq: u64,
-    /// A thread is committing a batch right now.
-    committing: bool,
-    /// A commit failed: memory may hold changes the disk does not; writes are refused
-    /// until the engine is opened again (which reloads the durable state).
-    poisoned: Option<String>,
 }
 
 impl Engine {
@@ -130,14 +119,8 @@ impl Engine {
                     state,
                     views,
                     reserved_hosts: HashSet::new(),
-                    batch: Vec::new(),
-                    batch_seq: 1,
-                    committed_seq: 0,
-                    committing: false,
-                    poisoned: None,
                 }),
-                durable: Condvar::new(),
-                store,
+                committer: commit::Committer::start(store)?,
                 executor,
                 options,
                 in_flight: Mutex::new(HashSet::new()),
@@ -181,72 +164,53 @@ impl Engine {
         self.shared.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Runs `f` in a transaction and returns once its changes are durable (blocking).
     fn write<R>(&self, f: impl FnOnce(&mut Txn<'_>) -> Result<R>) -> Result<R> {
-        self.write_with(self.lock(), f)
+        let (out, ticket) = self.stage(self.lock(), f)?;
+        if let Some(t) = ticket {
+            self.shared.committer.wait_blocking(t)?;
+        }
+        Ok(out)
     }
 
-    /// Runs `f` in a transaction on the locked state and returns once its changes are
-    /// durable.
+    /// Runs `f` in a transaction and waits, without holding a runtime thread, until its
+    /// changes are durable.
+    async fn write_async<R>(&self, f: impl FnOnce(&mut Txn<'_>) -> Result<R>) -> Result<R> {
+        let (out, ticket) = self.stage(self.lock(), f)?;
+        if let Some(t) = ticket {
+            self.shared.committer.wait(t).await?;
+        }
+        Ok(out)
+    }
+
+    /// Runs `f` in a transaction on the locked state, applies its changes to memory and
+    /// queues them for the next group commit. The caller must wait for the ticket before
+    /// anything depends on the changes being durable (before acknowledging, and before
+    /// any command runs on a node).
     ///
-    /// Group commit: the changes are applied to memory at once (so the next Build sees
-    /// this one's reservations) and queued; the first writer that finds no commit running
-    /// commits every queued change set in one durable redb transaction, outside the lock,
-    /// while later writers queue behind it. Nobody returns before its changes are on
-    /// disk. A failed commit poisons the engine: writes are refused until it is opened
-    /// again, which reloads the last durable state (and cleans pending operations).
-    fn write_with<'a, R>(
+    /// **Architecture Invariant**: no operation acknowledges a step, and no executor
+    /// command runs for it, before that step is durable. A failed commit poisons the
+    /// engine: writes are refused until it is opened again, which reloads the durable
+    /// state (and cleans pending operations).
+    fn stage<'a, R>(
         &'a self,
         mut inner: MutexGuard<'a, Inner>,
         f: impl FnOnce(&mut Txn<'_>) -> Result<R>,
-    ) -> Result<R> {
-        if let Some(why) = &inner.poisoned {
-            return Err(StoreError::Poisoned(why.clone()).into());
-        }
+    ) -> Result<(R, Option<commit::Ticket>)> {
+        self.shared.committer.check()?;
         let mut txn = Txn::new(&inner.state);
         let out = f(&mut txn)?;
         let changes = txn.into_changes();
         let cs = changes.to_changeset();
         if cs.is_empty() {
-            return Ok(out);
+            return Ok((out, None));
         }
-        let inner_ref = &mut *inner;
-        let touched = views::touched(&inner_ref.state, &changes);
-        inner_ref.state.apply(changes);
-        views::refresh(&mut inner_ref.views, &inner_ref.state, touched);
-        inner_ref.batch.push(cs);
-        let mine = inner_ref.batch_seq;
-        loop {
-            if inner.committed_seq >= mine {
-                return Ok(out);
-            }
-            if let Some(why) = &inner.poisoned {
-                return Err(StoreError::Poisoned(why.clone()).into());
-            }
-            if inner.committing {
-                inner = self
-                    .shared
-                    .durable
-                    .wait(inner)
-                    .unwrap_or_else(|p| p.into_inner());
-                continue;
-            }
-            inner.committing = true;
-            let batch = std::mem::take(&mut inner.batch);
-            let seq = inner.batch_seq;
-            inner.batch_seq += 1;
-            drop(inner);
-            let result = self.shared.store.commit_all(&batch);
-            inner = self.lock();
-            inner.committing = false;
-            match result {
-                Ok(()) => inner.committed_seq = seq,
-                Err(e) => {
-                    tracing::error!(error = %e, "store commit failed; refusing writes until restart");
-                    inner.poisoned = Some(e.to_string());
-                }
-            }
-            self.shared.durable.notify_all();
-        }
+        let inner = &mut *inner;
+        let touched = views::touched(&inner.state, &changes);
+        inner.state.apply(changes);
+        views::refresh(&mut inner.views, &inner.state, touched);
+        let ticket = self.shared.committer.stage(cs)?;
+        Ok((out, Some(ticket)))
     }
 
     /// A snapshot of the state (for tests, export and consistency checks).

@@ -145,7 +145,7 @@ impl Engine {
             None => req,
         };
         let spec = VolumeSpec::from_request(&req, opts)?;
-        let job = {
+        let (job, ticket) = {
             let inner = self.lock();
             let (cluster_id, plan) = place_volume(&inner, &spec, opts)?;
             let sets = {
@@ -163,7 +163,7 @@ impl Engine {
                 spec.name.clone()
             };
             let mount = mount_info(&inner.state, &cluster_id, &name);
-            let brick_ids = self.write_with(inner, |txn| {
+            let (brick_ids, ticket) = self.stage(inner, |txn| {
                 let mut actions = Vec::new();
                 let brick_ids = reserve_bricks(txn, &sets, &volume_id, &op_id, &mut actions)?;
                 actions.push(PendingAction {
@@ -212,17 +212,28 @@ impl Engine {
                 );
                 Ok(brick_ids)
             })?;
-            CreateJob {
-                op_id,
-                volume_id,
-                brick_ids,
-            }
+            (
+                CreateJob {
+                    op_id,
+                    volume_id,
+                    brick_ids,
+                },
+                ticket,
+            )
         };
         let guard = self.track(&job.op_id);
         let engine = self.clone();
+        let durable = ticket.map(|t| self.shared.committer.wait(t));
         Ok(async move {
             let _guard = guard;
-            let r = engine.exec_create(job).await;
+            // Nothing runs on a node before the reservation is durable.
+            let r = match durable {
+                Some(d) => match d.await {
+                    Ok(()) => engine.exec_create(job).await,
+                    Err(e) => Err(e),
+                },
+                None => engine.exec_create(job).await,
+            };
             engine.announce("volume.create", "volume.post_create", super::to_json, r)
         })
     }
@@ -266,10 +277,11 @@ impl Engine {
             leftovers.extend(destroy_bricks(&ex, &bricks).await);
             return Err(self.rollback_create(&job, err, leftovers));
         }
-        self.write(|txn| {
+        self.write_async(|txn| {
             clear_pending(txn, &job.op_id, &job.brick_ids, Some(&job.volume_id));
             Ok(())
-        })?;
+        })
+        .await?;
         self.volume_info(&job.volume_id)
     }
 

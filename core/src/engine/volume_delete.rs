@@ -150,11 +150,12 @@ impl Engine {
                  operation {op_id} is kept and the cleaner retries it"
             )));
         }
-        self.write(|txn| {
+        self.write_async(|txn| {
             forget_bricks(txn, brick_ids);
             forget_volume(txn, volume_id);
             txn.pending.remove(op_id);
             Ok(())
         })
+        .await
     }
 }

@@ -48,7 +48,7 @@ impl Engine {
         }
         f.finish()?;
         let opts = &self.shared.options;
-        let job = {
+        let (job, ticket) = {
             let inner = self.lock();
             let vol = inner
                 .state
@@ -90,7 +90,7 @@ impl Engine {
             let sets = resolve(view, &plan, &inner.state);
             let op_id = new_id();
             let volume_id = id.to_string();
-            let brick_ids = self.write_with(inner, |txn| {
+            let (brick_ids, ticket) = self.stage(inner, |txn| {
                 let mut actions = Vec::new();
                 let ids = reserve_bricks(txn, &sets, &volume_id, &op_id, &mut actions)?;
                 actions.push(PendingAction {
@@ -114,18 +114,29 @@ impl Engine {
                 );
                 Ok(ids)
             })?;
-            ExpandJob {
-                op_id,
-                volume_id,
-                brick_ids,
-                delta: expand_size,
-            }
+            (
+                ExpandJob {
+                    op_id,
+                    volume_id,
+                    brick_ids,
+                    delta: expand_size,
+                },
+                ticket,
+            )
         };
         let guard = self.track(&job.op_id);
         let engine = self.clone();
+        let durable = ticket.map(|t| self.shared.committer.wait(t));
         Ok(async move {
             let _guard = guard;
-            let r = engine.exec_expand(job).await;
+            // Nothing runs on a node before the reservation is durable.
+            let r = match durable {
+                Some(d) => match d.await {
+                    Ok(()) => engine.exec_expand(job).await,
+                    Err(e) => Err(e),
+                },
+                None => engine.exec_expand(job).await,
+            };
             engine.announce("volume.expand", "volume.post_expand", super::to_json, r)
         })
     }
@@ -166,13 +177,14 @@ impl Engine {
             let leftovers = destroy_bricks(&ex, &bricks).await;
             return Err(self.rollback_expand(&job, err, leftovers));
         }
-        self.write(|txn| {
+        self.write_async(|txn| {
             if let Some(v) = txn.volumes.get_mut(&job.volume_id) {
                 v.info.request.size += job.delta;
             }
             clear_pending(txn, &job.op_id, &job.brick_ids, None);
             Ok(())
-        })?;
+        })
+        .await?;
         self.volume_info(&job.volume_id)
     }
 

@@ -291,8 +291,15 @@ async fn group_committed_creates_are_all_durable() {
     }
     let in_memory = b.engine.state();
     drop(b.engine);
-    let reopened = brickyard::Engine::open(brickyard::EngineOptions::with_file(&path), b.mock.clone()).await.unwrap();
-    assert_eq!(reopened.state(), in_memory, "what memory showed is exactly what is on disk");
+    let reopened =
+        brickyard::Engine::open(brickyard::EngineOptions::with_file(&path), b.mock.clone())
+            .await
+            .unwrap();
+    assert_eq!(
+        reopened.state(),
+        in_memory,
+        "what memory showed is exactly what is on disk"
+    );
     assert_eq!(reopened.volume_list().volumes.len(), 24);
     assert_agree(&reopened, &b.mock.nodes());
     drop(reopened);

@@ -1,0 +1,172 @@
+//! Group commit: one thread makes queued change sets durable, many at a time.
+//!
+//! Writers stage their change set (already applied to memory, under the engine lock) and
+//! get a ticket; they then wait (blocking, or asynchronously without holding a runtime
+//! thread) until the committer has made that ticket durable. Everything staged while a
+//! commit runs shares the next one: one fsync for many operations.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use tokio::sync::watch;
+
+use crate::error::Result;
+use crate::store::{ChangeSet, Store, StoreError};
+
+/// A staged change set's place in the commit order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Ticket(u64);
+
+struct Queue {
+    batch: Vec<ChangeSet>,
+    /// Ticket of the batch being filled.
+    open: u64,
+    /// Highest durable ticket.
+    committed: u64,
+    poisoned: Option<String>,
+    shutdown: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Wakes the committer (work to do) and blocking waiters (work done).
+    cv: Condvar,
+    store: Store,
+    durable: watch::Sender<u64>,
+}
+
+pub(crate) struct Committer {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Queue> {
+    shared.queue.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Committer {
+    pub(crate) fn start(store: Store) -> Result<Committer> {
+        let (durable, _) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                batch: Vec::new(),
+                open: 1,
+                committed: 0,
+                poisoned: None,
+                shutdown: false,
+            }),
+            cv: Condvar::new(),
+            store,
+            durable,
+        });
+        let worker = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("brickyard-commit".into())
+            .spawn(move || run(&worker))
+            .map_err(|e| StoreError::Io(redb::StorageError::Io(e).into()))?;
+        Ok(Committer {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues a change set; the caller must already have applied it to memory.
+    pub(crate) fn stage(&self, cs: ChangeSet) -> Result<Ticket> {
+        let mut q = lock(&self.shared);
+        if let Some(why) = &q.poisoned {
+            return Err(StoreError::Poisoned(why.clone()).into());
+        }
+        q.batch.push(cs);
+        let t = Ticket(q.open);
+        drop(q);
+        self.shared.cv.notify_all();
+        Ok(t)
+    }
+
+    /// Refuses work when an earlier commit failed.
+    pub(crate) fn check(&self) -> Result<()> {
+        match &lock(&self.shared).poisoned {
+            Some(why) => Err(StoreError::Poisoned(why.clone()).into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits, blocking the thread, until `t` is durable.
+    pub(crate) fn wait_blocking(&self, t: Ticket) -> Result<()> {
+        let mut q = lock(&self.shared);
+        loop {
+            if q.committed >= t.0 {
+                return Ok(());
+            }
+            if let Some(why) = &q.poisoned {
+                return Err(StoreError::Poisoned(why.clone()).into());
+            }
+            q = self.shared.cv.wait(q).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Waits, without holding a runtime thread, until `t` is durable.
+    pub(crate) fn wait(
+        &self,
+        t: Ticket,
+    ) -> impl std::future::Future<Output = Result<()>> + Send + 'static {
+        let shared = self.shared.clone();
+        async move {
+            let mut rx = shared.durable.subscribe();
+            loop {
+                {
+                    let q = lock(&shared);
+                    if q.committed >= t.0 {
+                        return Ok(());
+                    }
+                    if let Some(why) = &q.poisoned {
+                        return Err(StoreError::Poisoned(why.clone()).into());
+                    }
+                }
+                if rx.changed().await.is_err() {
+                    return Err(StoreError::Poisoned("the commit thread stopped".into()).into());
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Committer {
+    fn drop(&mut self) {
+        lock(&self.shared).shutdown = true;
+        self.shared.cv.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(shared: &Shared) {
+    loop {
+        let (batch, ticket) = {
+            let mut q = lock(shared);
+            while q.batch.is_empty() && !q.shutdown {
+                q = shared.cv.wait(q).unwrap_or_else(|p| p.into_inner());
+            }
+            if q.batch.is_empty() {
+                return;
+            }
+            let batch = std::mem::take(&mut q.batch);
+            let ticket = q.open;
+            q.open += 1;
+            (batch, ticket)
+        };
+        let result = shared.store.commit_all(&batch);
+        let mut q = lock(shared);
+        match result {
+            Ok(()) => q.committed = ticket,
+            Err(e) => {
+                tracing::error!(error = %e, "store commit failed; refusing writes until restart");
+                q.poisoned = Some(e.to_string());
+            }
+        }
+        drop(q);
+        shared.durable.send_replace(ticket);
+        shared.cv.notify_all();
+    }
+}
