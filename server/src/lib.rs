@@ -14,6 +14,7 @@ pub mod cleaner;
 pub mod config;
 pub mod error;
 pub mod logging;
+pub mod offline;
 pub mod queue;
 pub mod redirect;
 pub mod routes;

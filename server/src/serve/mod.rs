@@ -318,10 +318,10 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
             stopped.clone(),
         )));
     }
-    if opts.handle_signals {
-        if let Some(task) = signals::reset_admin_on_usr2(state.admin.clone()) {
-            tasks.push(task);
-        }
+    if opts.handle_signals
+        && let Some(task) = signals::reset_admin_on_usr2(state.admin.clone())
+    {
+        tasks.push(task);
     }
     let app = crate::routes::router(state.clone());
     let mut until = stopped.clone();
