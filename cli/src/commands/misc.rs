@@ -17,6 +17,21 @@ enum DbSub {
     Dump,
     /// Checks the database for inconsistencies
     Check,
+    /// Export a database file to Heketi's JSON export format (offline, like `heketi db export`)
+    Export(DbFiles),
+    /// Create a database file from Heketi's JSON export (offline, like `heketi db import`)
+    Import(DbFiles),
+}
+
+/// The files of `db export` / `db import`.
+#[derive(Debug, Args)]
+struct DbFiles {
+    /// Database file
+    #[arg(long)]
+    dbfile: String,
+    /// JSON file
+    #[arg(long)]
+    jsonfile: String,
 }
 
 impl DbCmd {
@@ -24,9 +39,37 @@ impl DbCmd {
         let text = match self.cmd {
             DbSub::Dump => ctx.client.db_dump()?,
             DbSub::Check => ctx.client.db_check()?,
+            DbSub::Export(files) => return offline(ctx, OfflineOp::Export, files),
+            DbSub::Import(files) => return offline(ctx, OfflineOp::Import, files),
         };
         ctx.print(&text)
     }
+}
+
+enum OfflineOp {
+    Export,
+    Import,
+}
+
+/// `db export` / `db import`: local files only, no server.
+fn offline(ctx: &mut Context<'_>, op: OfflineOp, files: DbFiles) -> Result<(), CliError> {
+    use brickyard_server::offline::{db_export, db_import};
+    use std::path::Path;
+    let (db, json) = (Path::new(&files.dbfile), Path::new(&files.jsonfile));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let message = match op {
+        OfflineOp::Export => runtime
+            .block_on(db_export(db, json))
+            .map(|()| format!("DB exported to {}\n", files.jsonfile)),
+        OfflineOp::Import => runtime
+            .block_on(db_import(json, db))
+            .map(|_| format!("DB imported to {}\n", files.dbfile)),
+    }
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    ctx.out.write_all(message.as_bytes())?;
+    Ok(())
 }
 
 /// `loglevel …`

@@ -1,0 +1,160 @@
+//! `serve::start` in-process on `127.0.0.1:0`, driven over real TCP.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use brickyard_server::ServeOptions;
+use brickyard_server::serve::{ServeError, start};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "brickyard-serve-{tag}-{}-{}",
+            std::process::id(),
+            brickyard::id::new_id()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn options(config: &Path, db: &Path) -> ServeOptions {
+    ServeOptions {
+        config: Some(config.to_path_buf()),
+        disable_auth: false,
+        listen: Some("127.0.0.1:0".into()),
+        db: Some(db.to_path_buf()),
+        install_logging: false,
+        handle_signals: false,
+        drain_timeout: Duration::from_secs(5),
+    }
+}
+
+/// One HTTP/1.1 request; returns the status code and the body.
+async fn http(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_over_tcp_and_keeps_its_records_across_restarts() {
+    let dir = TempDir::new("e2e");
+    let config = dir.path("heketi.json");
+    std::fs::write(
+        &config,
+        r#"{"port": "8080", "use_auth": false,
+            "glusterfs": {"executor": "mock", "disable_background_cleaner": true}}"#,
+    )
+    .expect("config");
+    let db = dir.path("brickyard.db");
+
+    let server = start(options(&config, &db)).await.expect("starts");
+    let addr = server.local_addr();
+    assert_ne!(addr.port(), 0);
+    assert_eq!(
+        http(addr, "GET", "/hello", "").await,
+        (200, "Hello from Heketi".into())
+    );
+    let (status, body) = http(addr, "POST", "/clusters", r#"{"file":true}"#).await;
+    assert_eq!(status, 201, "{body}");
+    let id: String = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["id"].as_str().map(str::to_string))
+        .expect("cluster id");
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/nodes",
+        &format!(
+            r#"{{"zone":1,"cluster":"{id}","hostnames":{{"manage":["n1"],"storage":["n1"]}}}}"#
+        ),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let (status, _) = http(addr, "GET", "/metrics", "").await;
+    assert_eq!(status, 200);
+    let report = server.shutdown().await.expect("clean shutdown");
+    assert!(report.drained);
+    assert!(report.still_running.is_empty());
+
+    let server = start(options(&config, &db)).await.expect("restarts");
+    let (status, body) = http(server.local_addr(), "GET", &format!("/clusters/{id}"), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"nodes\":[\""),
+        "the node added before the restart: {body}"
+    );
+    server.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn refuses_heketi_bolt_files_and_missing_executors() {
+    let dir = TempDir::new("refuse");
+    let config = dir.path("heketi.json");
+    std::fs::write(&config, r#"{"glusterfs": {"executor": "mock"}}"#).expect("config");
+    let bolt = dir.path("heketi.db");
+    let mut bytes = vec![0u8; 4096];
+    bytes[16..20].copy_from_slice(&[0xED, 0xDA, 0x0C, 0xED]);
+    std::fs::write(&bolt, &bytes).expect("bolt file");
+    let err = start(options(&config, &bolt)).await.expect_err("refused");
+    assert!(matches!(err, ServeError::BoltDb { .. }));
+    let text = err.to_string();
+    assert!(
+        text.contains("heketi db export") && text.contains("brickyard db import"),
+        "{text}"
+    );
+
+    std::fs::write(
+        &config,
+        r#"{"glusterfs": {"executor": "ssh", "sshexec": {"keyfile": "/nonexistent/key"}}}"#,
+    )
+    .expect("config");
+    let err = start(options(&config, &dir.path("b.db")))
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("executor \"ssh\" is not available in this build yet"),
+        "{err}"
+    );
+
+    std::fs::write(
+        &config,
+        r#"{"use_auth": true, "glusterfs": {"executor": "mock"}}"#,
+    )
+    .expect("config");
+    let err = start(options(&config, &dir.path("c.db")))
+        .await
+        .expect_err("refused");
+    assert_eq!(err.to_string(), "Missing JWT information in config file");
+}
