@@ -66,7 +66,7 @@ server_pid=$!
 
 addr=""
 for _ in $(seq 300); do
-    addr="$(sed -n 's/.*Listening on \(http:\/\/\)\{0,1\}\([^ ]*:[0-9][0-9]*\).*/\2/p' "$work/server.log" | head -n 1)"
+    addr="$(sed -n '/Listening on /{s/.*Listening on \(http:\/\/\)\{0,1\}\([^ ]*:[0-9][0-9]*\).*/\2/p;q;}' "$work/server.log")"
     [[ -n "$addr" ]] && break
     if ! kill -0 "$server_pid" 2>/dev/null; then
         echo "demo: the server exited before listening" >&2
