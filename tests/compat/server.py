@@ -73,6 +73,19 @@ def open_config(db: Path) -> str:
 """
 
 
+def _die_with_parent() -> None:
+    """In the child: SIGKILL when the test process dies (Linux), so a killed
+    pytest never leaves a server behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 class Server:
     """One ``brickyard serve`` process in its own directory."""
 
@@ -126,6 +139,7 @@ class Server:
                 stderr=err,
                 stdin=subprocess.DEVNULL,
                 env=env,
+                preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + START_TIMEOUT
         addr = None
