@@ -75,8 +75,16 @@ pub async fn read_body<S: Send + Sync>(req: Request, _state: &S) -> Result<Bytes
 /// empty body is Go's (`unexpected end of JSON input`), so the `/admin` and
 /// `/internal/logging` answers read like Heketi's.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(JsonError("unexpected end of JSON input".to_string()));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(JsonError("unexpected end of JSON input".to_string())),
+        // serde accepts a JSON array for a struct (as a tuple); Go does not, and
+        // every request body is an object.
+        Some(b'[') => {
+            return Err(JsonError(
+                "json: cannot unmarshal array into a request object".to_string(),
+            ));
+        }
+        Some(_) => {}
     }
     serde_json::from_slice(bytes).map_err(|e| JsonError(e.to_string()))
 }

@@ -2,7 +2,13 @@
 
 mod admin;
 mod auth;
+mod clusters;
+mod devices;
+mod extras;
+mod fixture;
 mod logging;
+mod nodes;
 mod queue;
 mod routing;
 mod support;
+mod volumes;
