@@ -13,6 +13,7 @@ import hashlib
 import json
 import random
 import time
+import warnings
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,7 +60,10 @@ class _Rest:
             now = int(time.time())
             qsh = hashlib.sha256(f"{method}&{urlsplit(path).path}".encode()).hexdigest()
             claims = {"iss": self.user, "iat": now, "exp": now + _TOKEN_LIFETIME_S, "qsh": qsh}
-            token = jwt.encode(claims, self.key or "", algorithm="HS256")
+            with warnings.catch_warnings():
+                # Heketi secrets are often short; PyJWT warns about HMAC keys < 32 bytes.
+                warnings.simplefilter("ignore")
+                token = jwt.encode(claims, self.key or "", algorithm="HS256")
             headers["Authorization"] = f"bearer {token}"
         return headers
 

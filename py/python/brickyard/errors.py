@@ -62,6 +62,10 @@ _BY_KIND: dict[str, type[BrickyardError]] = {
     )
 }
 
+_ALREADY_EXISTS = re.compile(
+    r"already (used|in use|exists)|already has a volume|is being added by another request"
+)
+
 # Texts of the engine's errors (as the server forwards them), most specific first.
 _TEXT_RULES: list[tuple[re.Pattern[str], type[BrickyardError]]] = [
     (re.compile(r"command on \S+ (failed|timed out|could not run|gave output|found no such|was refused)"), ExecutorError),
@@ -72,12 +76,7 @@ _TEXT_RULES: list[tuple[re.Pattern[str], type[BrickyardError]]] = [
         ),
         NoSpace,
     ),
-    (
-        re.compile(
-            r"already (used|in use|exists)|already has a volume|is being added by another request"
-        ),
-        AlreadyExists,
-    ),
+    (_ALREADY_EXISTS, AlreadyExists),
     (
         re.compile(
             r"must be offline before remove|Cannot move a failed|because it contains"
@@ -112,14 +111,15 @@ _EXEC = re.compile(
 def _classify(status: int, message: str, kind: str | None) -> type[BrickyardError]:
     if kind and kind in _BY_KIND:
         return _BY_KIND[kind]
-    if status in (400, 401, 403, 422, 429, 501):
+    if status == 409:
+        return AlreadyExists if _ALREADY_EXISTS.search(message) else Conflict
+    if status in _BY_STATUS:
         return _BY_STATUS[status]
+    # Heketi's queue answers 500 for every failed operation: the text tells which.
     for pattern, cls in _TEXT_RULES:
         if pattern.search(message):
-            if status == 409 and cls not in (AlreadyExists, Conflict):
-                break
             return cls
-    return _BY_STATUS.get(status, BrickyardError)
+    return BrickyardError
 
 
 def from_http(status: int, message: str, kind: str | None = None) -> BrickyardError:
@@ -129,7 +129,7 @@ def from_http(status: int, message: str, kind: str | None = None) -> BrickyardEr
     cls = _classify(status, message, kind)
     exc = cls(message)
     exc.kind = kind if kind and cls is BrickyardError else cls.kind
-    if cls is ExecutorError:
+    if isinstance(exc, ExecutorError):
         m = _EXEC.search(message)
         if m:
             exc.node = m.group("node")
