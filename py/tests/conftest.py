@@ -4,6 +4,7 @@ talking to a server."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
@@ -172,3 +173,39 @@ def wait_until(pred: Any, timeout: float = 10.0) -> None:
         if time.monotonic() > end:
             raise AssertionError("condition not met in time")
         time.sleep(0.02)
+
+
+class _Canned(http.server.BaseHTTPRequestHandler):
+    """Answers each request with the next canned reply of its server (or the default),
+    and records ``(method, path, Authorization)``."""
+
+    def _answer(self) -> None:
+        srv = self.server
+        srv.requests.append((self.command, self.path, self.headers.get("Authorization")))  # type: ignore[attr-defined]
+        status, body, headers = srv.replies.pop(0) if srv.replies else srv.default  # type: ignore[attr-defined]
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        data = body.encode()
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def canned() -> Iterator[http.server.HTTPServer]:
+    """A local HTTP server with canned replies, to test the client's protocol."""
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
+    srv.replies = []  # type: ignore[attr-defined]
+    srv.requests = []  # type: ignore[attr-defined]
+    srv.default = (500, "unset\n", {})  # type: ignore[attr-defined]
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -145,40 +143,6 @@ def test_unauthorized(server: object, topology: Path) -> None:
         assert user.volume_list() == []
         with pytest.raises(brickyard.Unauthorized, match="Administrator"):
             user.cluster_list()
-
-
-class _Canned(http.server.BaseHTTPRequestHandler):
-    """Answers every request with the status, text and headers of its server."""
-
-    def _answer(self) -> None:
-        srv = self.server
-        srv.requests.append((self.command, self.path, self.headers.get("Authorization")))  # type: ignore[attr-defined]
-        status, body, headers = srv.replies.pop(0) if srv.replies else srv.default  # type: ignore[attr-defined]
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        data = body.encode()
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_DELETE = _answer
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def canned() -> Iterator[http.server.HTTPServer]:
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
-    srv.replies = []  # type: ignore[attr-defined]
-    srv.requests = []  # type: ignore[attr-defined]
-    srv.default = (500, "unset\n", {})  # type: ignore[attr-defined]
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
 
 
 def test_busy_after_retries(canned: http.server.HTTPServer) -> None:
