@@ -2,10 +2,11 @@
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
+    // Unlocked handles: `brickyard serve` writes to stdout and stderr from the
+    // runtime's worker threads (banner, logs), which would block forever on a lock
+    // held by the main thread.
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
     let code = brickyard_cli::run(args, &mut out, &mut err);
     std::process::exit(code);
 }

@@ -1,8 +1,8 @@
-//! `brickyard serve`: starts the REST server.
-//!
-//! PLACEHOLDER owned by the lead: the server lives in `brickyard-server`, which is
-//! being written in parallel; until it is wired in here, `serve` reports that.
+//! `brickyard serve`: runs the REST server of `brickyard-server` in a tokio runtime.
 
+use std::path::PathBuf;
+
+use brickyard_server::{ServeOptions, serve};
 use clap::Args;
 
 use crate::CliError;
@@ -10,17 +10,39 @@ use crate::CliError;
 /// Arguments of `brickyard serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Configuration file (heketi.json)
+    /// Configuration file (heketi.json); without it: defaults and the mock executor
     #[arg(long)]
     pub config: Option<String>,
     /// Disable JWT authentication
     #[arg(long = "disable-auth")]
     pub disable_auth: bool,
+    /// Address to listen on, e.g. 127.0.0.1:8080 or 127.0.0.1:0 (default 0.0.0.0:<port>)
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Database file (default: glusterfs.db of the configuration, else brickyard.db)
+    #[arg(long)]
+    pub db: Option<String>,
 }
 
-/// Runs the server. Placeholder until the lead connects `brickyard-server`.
-pub fn run(_args: ServeArgs) -> Result<(), CliError> {
-    Err(CliError::Usage(
-        "serve is provided by brickyard-server".to_string(),
-    ))
+impl ServeArgs {
+    /// The server options these arguments ask for.
+    pub fn options(&self) -> ServeOptions {
+        ServeOptions {
+            config: self.config.as_ref().map(PathBuf::from),
+            disable_auth: self.disable_auth,
+            listen: self.listen.clone(),
+            db: self.db.as_ref().map(PathBuf::from),
+            ..ServeOptions::default()
+        }
+    }
+}
+
+/// Runs the server until SIGTERM or SIGINT.
+pub fn run(args: ServeArgs) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime
+        .block_on(serve(args.options()))
+        .map_err(|e| CliError::Usage(e.to_string()))
 }

@@ -10,16 +10,19 @@
 pub mod admin;
 pub mod auth;
 pub mod body;
+pub mod cleaner;
 pub mod config;
 pub mod error;
 pub mod logging;
 pub mod queue;
 pub mod redirect;
 pub mod routes;
+pub mod serve;
 pub mod state;
 
 pub use config::{ConfigError, ServerConfig};
 pub use error::AppError;
 pub use queue::{Accepted, OpOutcome, Queue};
 pub use routes::router;
+pub use serve::{ServeError, ServeOptions, serve};
 pub use state::AppState;

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -61,6 +62,8 @@ struct Inner {
     limit: usize,
     entries: Mutex<HashMap<String, Entry>>,
     in_flight: watch::Sender<usize>,
+    succeeded: AtomicU64,
+    failed: AtomicU64,
 }
 
 /// The operation queue (cheap to clone; all clones share state).
@@ -86,6 +89,8 @@ impl Queue {
                 limit: max_inflight.max(1),
                 entries: Mutex::new(HashMap::new()),
                 in_flight,
+                succeeded: AtomicU64::new(0),
+                failed: AtomicU64::new(0),
             }),
         }
     }
@@ -98,6 +103,14 @@ impl Queue {
     /// Operations currently running (`in_flight` of `GET /operations`).
     pub fn in_flight(&self) -> usize {
         *self.inner.in_flight.borrow()
+    }
+
+    /// Operations finished since the queue was made: `(succeeded, failed)`.
+    pub fn finished(&self) -> (u64, u64) {
+        (
+            self.inner.succeeded.load(Ordering::Relaxed),
+            self.inner.failed.load(Ordering::Relaxed),
+        )
     }
 
     /// Reserves a place, or `429 Server busy. Retry operation later.`
@@ -218,6 +231,12 @@ impl Slot {
                 Ok(Err(err)) => Err(err.to_string()),
                 Err(join) => Err(format!("{label}: operation aborted: {join}")),
             };
+            let counter = if result.is_ok() {
+                &queue.inner.succeeded
+            } else {
+                &queue.inner.failed
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
             if let Err(message) = &result {
                 tracing::error!(id = %task_id, %label, error = %message, "operation failed");
             } else {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
+use brickyard::Engine;
 
 use crate::admin::AdminState;
 use crate::auth::AuthSettings;
@@ -11,10 +12,10 @@ use crate::logging::LogControl;
 use crate::queue::Queue;
 
 /// The state behind every route (cheap to clone: `Arc`s inside).
-///
-/// Engine routes will add the engine here (`engine: Arc<brickyard::Engine>`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AppState {
+    /// The engine every resource route drives.
+    pub engine: Engine,
     /// The configuration the server started with.
     pub config: Arc<ServerConfig>,
     /// JWT settings (or disabled).
@@ -28,10 +29,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for `config` and `auth`: admin mode from `default_state`, queue limit
+    /// State for `config`, `auth` and `engine`: admin mode from `default_state`, queue limit
     /// from `max_inflight_operations`, log level from `glusterfs.loglevel`. Logs the
     /// configuration warnings and, when the API is open, a warning saying so.
-    pub fn new(config: ServerConfig, auth: AuthSettings) -> AppState {
+    pub fn new(config: ServerConfig, auth: AuthSettings, engine: Engine) -> AppState {
         for warning in &config.warnings {
             tracing::warn!("{warning}");
         }
@@ -40,6 +41,7 @@ impl AppState {
         }
         let limit = usize::try_from(config.glusterfs.max_inflight_operations).unwrap_or(usize::MAX);
         AppState {
+            engine,
             admin: AdminState::new(config.default_state),
             queue: Queue::new(limit),
             log: LogControl::new(config.glusterfs.loglevel),
@@ -70,5 +72,17 @@ impl FromRef<AppState> for Queue {
 impl FromRef<AppState> for AuthSettings {
     fn from_ref(state: &AppState) -> AuthSettings {
         state.auth.clone()
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config.origin)
+            .field("auth", &self.auth)
+            .field("admin", &self.admin)
+            .field("queue", &self.queue)
+            .field("log", &self.log)
+            .finish_non_exhaustive()
     }
 }

@@ -21,6 +21,9 @@ use crate::admin::AdminMode;
 use crate::logging::LogLevel;
 use raw::{RawConfig, RawGlusterfs, RawSshExec};
 
+/// The database file used when `glusterfs.db` is not set (in the working directory).
+pub const DEFAULT_DB: &str = "brickyard.db";
+
 /// The whole server configuration, defaults applied.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServerConfig {
@@ -110,7 +113,8 @@ impl ZoneChecking {
 /// The `glusterfs` section, defaults applied.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GlusterfsConfig {
-    /// `db` (env `HEKETI_DB_PATH`); default `heketi.db`.
+    /// `db` (env `HEKETI_DB_PATH`); default `brickyard.db` (Heketi's default
+    /// `heketi.db` is a BoltDB file Brickyard does not open: import it first).
     pub db: String,
     /// `db_read_only`.
     pub db_read_only: bool,
@@ -439,7 +443,7 @@ fn resolve_glusterfs(
         db: g
             .db
             .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "heketi.db".into()),
+            .unwrap_or_else(|| DEFAULT_DB.into()),
         db_read_only: g.db_read_only.unwrap_or(false),
         executor,
         loglevel,

@@ -113,7 +113,7 @@ fn empty_object_gives_the_defaults() {
     assert_eq!(c.glusterfs.sshexec.user, "heketi");
     assert_eq!(c.glusterfs.sshexec.port, "22");
     assert_eq!(c.glusterfs.sshexec.gluster_cli_timeout, 600);
-    assert_eq!(c.glusterfs.db, "heketi.db");
+    assert_eq!(c.glusterfs.db, "brickyard.db");
     assert_eq!(
         c.glusterfs.refresh_time_background_cleaner,
         Duration::from_secs(3600)

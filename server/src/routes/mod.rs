@@ -1,22 +1,35 @@
 //! The HTTP surface: [`router`] assembles the middleware chain of Heketi's
 //! `main.go` around the route table built by [`table`].
 //!
-//! Order for every path except `/hello` (and `/metrics`): panic recovery → request
+//! Order for every path except `/hello` and `/metrics`: panic recovery → request
 //! log → JWT check and user/admin authorization → admin-mode gate → StrictSlash
 //! redirect → route table, whose fallback is `404 Invalid path or request` (so an
 //! unknown path without a token is `401`). A wrong method on a known path is `405`
 //! with an empty body.
 //!
-//! **Adding engine routes**: write a `routes/<resource>.rs` with a
+//! **Adding routes**: write a `routes/<resource>.rs` with a
 //! `pub fn routes() -> Router<AppState>`, merge it in [`table`], take ids with
 //! [`HexId`], bodies with [`crate::body::JsonBody`], answer with
 //! [`crate::body::Json`] or [`crate::AppError`], and run long operations with
-//! `state.queue.start(label, async move { ... Ok(OpOutcome::Redirect(path)) })?`.
+//! [`op::start`] (queue slot, then the engine's Build step, then the background
+//! part).
 
+mod blockvolumes;
+mod bricks;
+mod clusters;
+mod db;
+mod devices;
+mod examine;
 mod hello;
 mod id;
+pub mod metrics;
+mod nodes;
+pub mod op;
+mod operations;
 mod queue;
+mod requests;
 mod slash;
+mod volumes;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -25,10 +38,14 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+pub use db::{BucketCheck, DbCheck};
+pub use examine::{ClusterExamination, Examination, RecordedVolume, examine_state};
 pub use hello::hello;
 pub use id::{HexId, is_hex};
 pub use queue::queue_status;
+pub use requests::{StateBody, TagsBody};
 pub use slash::RouteMiss;
+pub use volumes::{CREATE_FAILED, DELETE_FAILED, EXPAND_FAILED};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -43,7 +60,15 @@ pub fn table(state: AppState) -> Router {
             "/internal/logging",
             get(logging::get_logging).post(logging::set_logging),
         )
-        // Engine routes (clusters, nodes, devices, volumes, …) are merged here.
+        .merge(clusters::routes())
+        .merge(nodes::routes())
+        .merge(devices::routes())
+        .merge(volumes::routes())
+        .merge(blockvolumes::routes())
+        .merge(bricks::routes())
+        .merge(operations::routes())
+        .merge(db::routes())
+        .merge(examine::routes())
         .fallback(slash::fallback)
         .with_state(state)
 }
@@ -65,6 +90,8 @@ pub fn router_with_table(state: AppState, table: Router) -> Router {
         .layer(from_fn_with_state(state.auth.clone(), auth::middleware));
     Router::new()
         .route("/hello", get(hello))
+        .route("/metrics", get(metrics::metrics))
+        .with_state(state)
         .fallback_service(protected)
         .layer(from_fn(redirect::go_redirect_body))
         .layer(TraceLayer::new_for_http())

@@ -8,7 +8,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn get_and_set_the_state() {
-    let app = router(state(8));
+    let app = router(state(8).await);
     let a = Req::new("GET", "/admin").admin().send(&app).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body, "{\"state\":\"normal\"}\n");
@@ -29,7 +29,7 @@ async fn get_and_set_the_state() {
 
 #[tokio::test]
 async fn bad_requests() {
-    let app = router(state(8));
+    let app = router(state(8).await);
     let a = Req::new("POST", "/admin")
         .admin()
         .body("{")
@@ -68,7 +68,7 @@ async fn bad_requests() {
 
 #[tokio::test]
 async fn read_only_blocks_writes_including_leaving_read_only() {
-    let app = router(state(8));
+    let app = router(state(8).await);
     let a = Req::new("POST", "/admin")
         .admin()
         .body(r#"{"state":"read-only"}"#)
@@ -102,7 +102,7 @@ async fn read_only_blocks_writes_including_leaving_read_only() {
 
 #[tokio::test]
 async fn local_client_allows_writes_from_loopback_only() {
-    let s = state(8);
+    let s = state(8).await;
     s.admin.set(AdminMode::LocalClient);
     let app = router(s);
     let body = r#"{"loglevel":{"glusterfs":"info"}}"#;
@@ -140,7 +140,11 @@ async fn initial_state_comes_from_the_configuration() {
     let env = |k: &str| (k == "HEKETI_DEFAULT_STATE").then(|| "read-only".to_string());
     let config = ServerConfig::from_str(r#"{"glusterfs": {"executor": "mock"}}"#, "t.json", &env)
         .expect("config");
-    let app = router(AppState::new(config, AuthSettings::disabled()));
+    let app = router(AppState::new(
+        config,
+        AuthSettings::disabled(),
+        engine(std::sync::Arc::new(brickyard::executor::MockExecutor::new())).await,
+    ));
     let a = Req::new("GET", "/admin").send(&app).await;
     assert_eq!(a.body, "{\"state\":\"read-only\"}\n");
     let a = Req::new("POST", "/admin")

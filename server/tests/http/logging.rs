@@ -6,7 +6,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn get_and_set_the_level() {
-    let s = state(8);
+    let s = state(8).await;
     let app = router(s.clone());
     let a = Req::new("GET", "/internal/logging")
         .admin()
@@ -29,7 +29,7 @@ async fn get_and_set_the_level() {
 
 #[tokio::test]
 async fn errors() {
-    let app = router(state(8));
+    let app = router(state(8).await);
     let post = |body: &'static str| Req::new("POST", "/internal/logging").admin().body(body);
     let a = post(r#"{"loglevel":{"glusterfs":"loud"}}"#)
         .send(&app)

@@ -11,13 +11,13 @@ use tokio::sync::Semaphore;
 
 use crate::support::*;
 
-/// `POST /volumes` starts an operation that finishes when the test adds a permit to
-/// `gate`; `GET /devices/{id}/resync` does the same and ends in 204.
+/// `POST /test/slow` starts an operation that finishes when the test adds a permit to
+/// `gate`; `GET /test/slow/{id}` does the same and ends in 204.
 fn app(state: AppState, gate: Arc<Semaphore>) -> Router {
     let g1 = gate.clone();
     let extra = Router::new()
         .route(
-            "/volumes",
+            "/test/slow",
             post(move |State(s): State<AppState>| {
                 let gate = g1.clone();
                 async move {
@@ -29,7 +29,7 @@ fn app(state: AppState, gate: Arc<Semaphore>) -> Router {
             }),
         )
         .route(
-            "/devices/{id}/resync",
+            "/test/slow/{id}",
             get(move |State(s): State<AppState>, HexId(_id): HexId| {
                 let gate = gate.clone();
                 async move {
@@ -59,11 +59,11 @@ fn queue_path(location: Option<&str>) -> String {
 
 #[tokio::test]
 async fn lifecycle_accepted_pending_see_other_once_then_gone() {
-    let s = state(8);
+    let s = state(8).await;
     let gate = Arc::new(Semaphore::new(0));
     let app = app(s.clone(), gate.clone());
 
-    let a = Req::new("POST", "/volumes")
+    let a = Req::new("POST", "/test/slow")
         .admin()
         .body("{}")
         .send(&app)
@@ -95,10 +95,10 @@ async fn lifecycle_accepted_pending_see_other_once_then_gone() {
 
 #[tokio::test]
 async fn get_operations_get_the_html_accepted_body_and_finish_with_204() {
-    let s = state(8);
+    let s = state(8).await;
     let gate = Arc::new(Semaphore::new(1));
     let app = app(s.clone(), gate);
-    let a = Req::new("GET", "/devices/abc123/resync")
+    let a = Req::new("GET", "/test/slow/abc123")
         .admin()
         .send(&app)
         .await;
@@ -113,7 +113,7 @@ async fn get_operations_get_the_html_accepted_body_and_finish_with_204() {
 
 #[tokio::test]
 async fn failures_and_panics_are_reported_as_500_once() {
-    let s = state(8);
+    let s = state(8).await;
     let app = router_with_table(s.clone(), table(s.clone()));
     let failed = s
         .queue
@@ -156,14 +156,14 @@ async fn failures_and_panics_are_reported_as_500_once() {
 
 #[tokio::test]
 async fn throttled_beyond_max_inflight_operations() {
-    let s = state(2);
+    let s = state(2).await;
     let gate = Arc::new(Semaphore::new(0));
     let app = app(s.clone(), gate.clone());
     for _ in 0..2 {
-        let a = Req::new("POST", "/volumes").admin().send(&app).await;
+        let a = Req::new("POST", "/test/slow").admin().send(&app).await;
         assert_eq!(a.status, StatusCode::ACCEPTED);
     }
-    let a = Req::new("POST", "/volumes").admin().send(&app).await;
+    let a = Req::new("POST", "/test/slow").admin().send(&app).await;
     assert_eq!(
         (a.status, a.body.as_str()),
         (
@@ -177,7 +177,7 @@ async fn throttled_beyond_max_inflight_operations() {
 
     gate.add_permits(2);
     assert!(s.queue.drain(Duration::from_secs(5)).await);
-    let a = Req::new("POST", "/volumes").admin().send(&app).await;
+    let a = Req::new("POST", "/test/slow").admin().send(&app).await;
     assert_eq!(a.status, StatusCode::ACCEPTED);
     gate.add_permits(1);
     assert!(s.queue.drain(Duration::from_secs(5)).await);

@@ -1,12 +1,15 @@
 //! Helpers: a state, tokens, and one-shot requests without sockets.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
+use brickyard::executor::{Executor, MockExecutor};
+use brickyard::{Engine, EngineOptions};
 use brickyard_server::auth::{AuthSettings, qsh};
 use brickyard_server::config::ServerConfig;
 use brickyard_server::state::AppState;
@@ -25,17 +28,34 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// State with authentication on and `max_inflight_operations = limit`.
-pub fn state(limit: u64) -> AppState {
+/// An in-memory engine over `executor`.
+pub async fn engine(executor: Arc<dyn Executor>) -> Engine {
+    Engine::open(EngineOptions::in_memory(), executor)
+        .await
+        .expect("in-memory engine opens")
+}
+
+/// State with authentication on, `max_inflight_operations = limit`, an in-memory
+/// engine over the mock executor.
+pub async fn state(limit: u64) -> AppState {
+    state_with(limit, Arc::new(MockExecutor::new())).await
+}
+
+/// Like [`state`] over any executor.
+pub async fn state_with(limit: u64, executor: Arc<dyn Executor>) -> AppState {
     let mut config = ServerConfig::defaults();
     config.glusterfs.max_inflight_operations = limit;
     let auth = AuthSettings::new(ADMIN_KEY, USER_KEY, config.jwt_iat_leeway);
-    AppState::new(config, auth)
+    AppState::new(config, auth, engine(executor).await)
 }
 
 /// State with authentication off.
-pub fn open_state() -> AppState {
-    AppState::new(ServerConfig::defaults(), AuthSettings::disabled())
+pub async fn open_state() -> AppState {
+    AppState::new(
+        ServerConfig::defaults(),
+        AuthSettings::disabled(),
+        engine(Arc::new(MockExecutor::new())).await,
+    )
 }
 
 /// A token like the Go client's: iat now, exp in 5 minutes, qsh of `method path`.

@@ -1,0 +1,71 @@
+//! Running an engine operation the way Heketi's operation handlers do: reserve a
+//! place in the queue first (`429` when full), then the engine's synchronous Build
+//! step (whose errors are answered at once), then the rest in the background.
+
+use std::future::Future;
+
+use brickyard::ErrorKind;
+
+use crate::error::AppError;
+use crate::queue::{Accepted, OpOutcome};
+use crate::state::AppState;
+
+/// Reserves a queue slot, runs `build` (the engine's `begin_*` call) and starts the
+/// future it returns under `label`; `outcome` turns the result into the queue answer.
+/// A failed build gives its slot back.
+pub fn start<Fut, T, B, O>(
+    state: &AppState,
+    label: &str,
+    build: B,
+    outcome: O,
+) -> Result<Accepted, AppError>
+where
+    B: FnOnce() -> Result<Fut, AppError>,
+    Fut: Future<Output = brickyard::Result<T>> + Send + 'static,
+    T: Send + 'static,
+    O: FnOnce(T) -> OpOutcome + Send + 'static,
+{
+    let slot = state.queue.reserve()?;
+    let operation = build()?;
+    Ok(slot.start(label, async move { operation.await.map(outcome) }))
+}
+
+/// A Build failure as Heketi answers the volume operations: the kinds in
+/// `passthrough` keep their own status and text (validation `400`, `404`, …),
+/// anything else is `500 <prefix>: <error>`.
+pub fn build_failure(prefix: &str, err: brickyard::Error, passthrough: &[ErrorKind]) -> AppError {
+    if passthrough.contains(&err.kind()) {
+        AppError::from(err)
+    } else {
+        AppError::internal(format!("{prefix}: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+
+    #[test]
+    fn build_failures_keep_passthrough_kinds_and_prefix_the_rest() {
+        let e = build_failure(
+            "Failed to allocate new volume",
+            brickyard::Error::invalid("Invalid volume size"),
+            &[ErrorKind::InvalidInput],
+        );
+        assert_eq!(
+            (e.status, e.message.as_str()),
+            (StatusCode::BAD_REQUEST, "Invalid volume size")
+        );
+        let e = build_failure(
+            "Failed to set up volume delete",
+            brickyard::Error::conflict(brickyard::error::CONFLICT),
+            &[ErrorKind::NotFound],
+        );
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            e.message,
+            "Failed to set up volume delete: The target exists, contains other items, or is in use."
+        );
+    }
+}

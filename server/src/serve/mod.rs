@@ -1,0 +1,382 @@
+//! `brickyard serve`: configuration, engine, HTTP listener, background cleaner,
+//! signals and graceful shutdown.
+//!
+//! [`serve`] is the whole program; [`start`] returns a [`RunningServer`] (tests and
+//! embedders use it to learn the bound address and to shut down without signals).
+
+mod dbfile;
+mod executor;
+mod logging;
+mod signals;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use brickyard::api::GIB;
+use brickyard::engine::CleanupReport;
+use brickyard::executor::Executor;
+use brickyard::placement::{Limits, ZoneChecking as EngineZoneChecking};
+use brickyard::{DbLocation, Engine, EngineOptions};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use dbfile::{absolute, bolt_advice, is_bolt_file};
+pub use executor::{executor_name, make_executor};
+
+use crate::auth::AuthSettings;
+use crate::cleaner::{self, CleanerSchedule};
+use crate::config::{ConfigError, ServerConfig, ZoneChecking, process_env};
+use crate::state::AppState;
+
+/// How long a shutdown waits for running operations by default.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What `brickyard serve` was asked to do.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// `--config FILE` (heketi.json); without it the defaults with the mock executor.
+    pub config: Option<PathBuf>,
+    /// `--disable-auth`.
+    pub disable_auth: bool,
+    /// `--listen ADDR` (e.g. `127.0.0.1:0`); default `0.0.0.0:<port>`.
+    pub listen: Option<String>,
+    /// `--db FILE`, overriding `glusterfs.db`.
+    pub db: Option<PathBuf>,
+    /// Install the process-wide tracing subscriber (off in tests).
+    pub install_logging: bool,
+    /// React to SIGUSR2 (admin mode back to normal) and, in [`serve`], to
+    /// SIGTERM/SIGINT.
+    pub handle_signals: bool,
+    /// How long a shutdown waits for running operations.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> ServeOptions {
+        ServeOptions {
+            config: None,
+            disable_auth: false,
+            listen: None,
+            db: None,
+            install_logging: true,
+            handle_signals: true,
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+        }
+    }
+}
+
+/// Why the server could not start or run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A setting this build cannot honour (executor, TLS, read-only database).
+    #[error("{0}")]
+    Unsupported(String),
+    /// The database file is Heketi's BoltDB.
+    #[error("{}", bolt_advice(.path))]
+    BoltDb {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The engine could not open its database.
+    #[error("cannot open the database {}: {source}", .path.display())]
+    Engine {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: brickyard::Error,
+    },
+    /// The listen address is malformed or cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address asked for.
+        addr: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The HTTP server failed while running.
+    #[error("server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Loads `--config` (or the defaults with the mock executor) with `HEKETI_*`
+/// overrides.
+pub fn load_config(path: Option<&std::path::Path>) -> Result<ServerConfig, ConfigError> {
+    match path {
+        Some(path) => ServerConfig::load(path, &process_env),
+        None => ServerConfig::from_str(
+            r#"{"glusterfs":{"executor":"mock"}}"#,
+            "defaults",
+            &process_env,
+        ),
+    }
+}
+
+/// The engine settings of `config`, on the database file `db`.
+pub fn engine_options(config: &ServerConfig, db: PathBuf) -> EngineOptions {
+    let g = &config.glusterfs;
+    EngineOptions {
+        limits: Limits {
+            brick_min_kib: g.brick_min_size_gb.saturating_mul(GIB),
+            brick_max_kib: g.brick_max_size_gb.saturating_mul(GIB),
+            max_bricks_per_volume: usize::try_from(g.max_bricks_per_volume).unwrap_or(usize::MAX),
+        },
+        zone_checking: match g.zone_checking {
+            ZoneChecking::None => EngineZoneChecking::None,
+            ZoneChecking::Strict => EngineZoneChecking::Strict,
+        },
+        average_file_size_kib: g.average_file_size_kb,
+        pre_request_volume_options: g.pre_request_volume_options.clone(),
+        post_request_volume_options: g.post_request_volume_options.clone(),
+        max_volumes_per_cluster: match g.max_volumes_per_cluster {
+            Some(n) => i64::try_from(n).unwrap_or(i64::MAX),
+            None => -1,
+        },
+        rebalance_on_expansion: g.rebalance_on_expansion,
+        cleanup_on_open: true,
+        ..EngineOptions::with_file(db)
+    }
+}
+
+/// Refuses settings this build cannot honour.
+fn check_supported(config: &ServerConfig) -> Result<(), ServeError> {
+    if config.enable_tls {
+        return Err(ServeError::Unsupported(
+            "enable_tls: TLS is not built into Brickyard; serve plain HTTP behind a TLS-terminating proxy".into(),
+        ));
+    }
+    if config.glusterfs.db_read_only {
+        return Err(ServeError::Unsupported(
+            "glusterfs.db_read_only: a read-only database is not supported; use the admin mode read-only instead (default_state)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Opens (or creates) the engine's database, refusing BoltDB files.
+pub async fn open_engine(
+    options: EngineOptions,
+    executor: Arc<dyn Executor>,
+) -> Result<Engine, ServeError> {
+    let path = match &options.db {
+        DbLocation::File(p) => p.clone(),
+        DbLocation::Memory => PathBuf::from(":memory:"),
+    };
+    if is_bolt_file(&path) {
+        return Err(ServeError::BoltDb { path });
+    }
+    let opened = cleaner::run_on_blocking_thread(move || Engine::open(options, executor)).await;
+    match opened {
+        Some(Ok(engine)) => Ok(engine),
+        Some(Err(source)) => Err(ServeError::Engine { path, source }),
+        None => Err(ServeError::Engine {
+            path,
+            source: brickyard::Error::conflict("opening the database was aborted"),
+        }),
+    }
+}
+
+fn log_recovery(report: &CleanupReport) {
+    if report.is_empty() {
+        tracing::info!("no pending operations were left by the previous run");
+        return;
+    }
+    println!(
+        "Cleaned {} pending operation(s) left by the previous run",
+        report.operations.len()
+    );
+    cleaner::log_report("pending operation at start", report);
+}
+
+/// What a shutdown found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Every running operation finished within the drain timeout.
+    pub drained: bool,
+    /// `(queue id, label)` of the operations still running when the server stopped;
+    /// they stay pending in the store and are cleaned at the next start.
+    pub still_running: Vec<(String, String)>,
+}
+
+/// A started server.
+pub struct RunningServer {
+    addr: SocketAddr,
+    state: AppState,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    tasks: Vec<JoinHandle<()>>,
+    drain_timeout: Duration,
+}
+
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// The address the listener is bound to (the real port for `:0`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The state the routes share (engine, queue, admin mode, …).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting requests, stops the background tasks and waits up to the
+    /// drain timeout for running operations.
+    pub async fn shutdown(self) -> Result<ShutdownReport, ServeError> {
+        let _ = self.stop.send(true);
+        let served = self.server.await;
+        for task in self.tasks {
+            task.abort();
+        }
+        let drained = self.state.queue.drain(self.drain_timeout).await;
+        let still_running = self.state.queue.pending();
+        if drained {
+            tracing::info!("all operations finished; stopped");
+        } else {
+            for (id, label) in &still_running {
+                tracing::warn!(queue_id = %id, operation = %label,
+                    "still running at shutdown: it stays pending in the database and is cleaned at the next start");
+            }
+        }
+        match served {
+            Ok(Ok(())) => Ok(ShutdownReport {
+                drained,
+                still_running,
+            }),
+            Ok(Err(e)) => Err(ServeError::Serve(e)),
+            Err(join) => Err(ServeError::Serve(std::io::Error::other(join.to_string()))),
+        }
+    }
+}
+
+/// Starts the server: configuration, engine, listener, background tasks. Prints the
+/// start-up banner (version, address as `Listening on <addr>`, database, executor,
+/// authentication).
+pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
+    let config = load_config(opts.config.as_deref())?;
+    check_supported(&config)?;
+    let auth = AuthSettings::from_config(&config, opts.disable_auth)?;
+    let db = absolute(
+        &opts
+            .db
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&config.glusterfs.db)),
+    );
+    let executor = make_executor(&config).map_err(ServeError::Unsupported)?;
+    let executor_label = executor_name(config.glusterfs.executor);
+    let listen = opts
+        .listen
+        .clone()
+        .unwrap_or_else(|| format!("0.0.0.0:{}", config.port));
+
+    println!(
+        "Brickyard {} (Heketi API compatible)",
+        env!("CARGO_PKG_VERSION")
+    );
+    let engine = open_engine(engine_options(&config, db.clone()), executor).await?;
+    let schedule = (!config.glusterfs.disable_background_cleaner).then_some(CleanerSchedule {
+        start: config.glusterfs.start_time_background_cleaner,
+        every: config.glusterfs.refresh_time_background_cleaner,
+    });
+    let state = AppState::new(config, auth, engine);
+    if opts.install_logging {
+        logging::install(&state.log);
+    }
+    log_recovery(state.engine.recovery_report());
+
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: listen.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: listen.clone(),
+        source,
+    })?;
+
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = Vec::new();
+    if let Some(schedule) = schedule {
+        tasks.push(tokio::spawn(cleaner::background_cleaner(
+            state.engine.clone(),
+            schedule,
+            stopped.clone(),
+        )));
+    }
+    if opts.handle_signals {
+        if let Some(task) = signals::reset_admin_on_usr2(state.admin.clone()) {
+            tasks.push(task);
+        }
+    }
+    let app = crate::routes::router(state.clone());
+    let mut until = stopped.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = until.wait_for(|s| *s).await;
+        })
+        .await
+    });
+
+    println!("Listening on {addr}");
+    println!("Database: {}", db.display());
+    println!("Executor: {executor_label}");
+    if state.auth.enabled() {
+        println!("Authentication: on (JWT)");
+    } else {
+        println!("Authentication: off");
+        if let Some(warning) = state.auth.open_api_warning() {
+            println!("WARNING: {warning}");
+        }
+    }
+    if schedule.is_none() {
+        println!("Background cleaner: disabled");
+    }
+    Ok(RunningServer {
+        addr,
+        state,
+        stop,
+        server,
+        tasks,
+        drain_timeout: opts.drain_timeout,
+    })
+}
+
+/// Runs the server until SIGTERM or SIGINT (when `handle_signals`), then shuts down
+/// gracefully.
+pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
+    let handle_signals = opts.handle_signals;
+    let running = start(opts).await?;
+    if handle_signals {
+        signals::terminated().await;
+        println!("Shutting down: no new requests; waiting for running operations");
+    } else {
+        std::future::pending::<()>().await;
+    }
+    let report = running.shutdown().await?;
+    if !report.drained {
+        println!(
+            "{} operation(s) were still running; they stay pending and are cleaned at the next start",
+            report.still_running.len()
+        );
+    }
+    Ok(())
+}
