@@ -63,6 +63,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def start_server(tmp: Path, *, db_name: str = "server.redb", extra: dict[str, Any] | None = None) -> Server:
@@ -104,6 +106,8 @@ def start_server(tmp: Path, *, db_name: str = "server.redb", extra: dict[str, An
     if not found:
         proc.kill()
         proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
         pytest.fail(
             f"`{' '.join(cmd)}` did not start (exit {proc.returncode}):\n{''.join(output)}",
             pytrace=False,
