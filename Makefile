@@ -6,11 +6,12 @@ CARGO ?= cargo
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES ?= python3-venv ca-certificates
-PY_TEST_PACKAGES := pytest requests PyJWT
-# The binary the demo and the Python suite run (cargo's target dir may be moved).
+PY_TEST_PACKAGES := pytest requests PyJWT "maturin>=1.9.4,<2" mypy "ansible-core>=2.15,<2.20"
+PYTHON_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
+# The binary the demo and the Python suites run (cargo's target dir may be moved).
 BRICKYARD_BIN ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/brickyard
 
-.PHONY: all demo test test-rust test-python bench lint fmt deps deps-python build clean-demo
+.PHONY: all demo test test-rust test-python test-py test-ansible py-develop bench lint fmt deps deps-python build clean-demo
 
 all: build
 
@@ -27,7 +28,7 @@ deps:
 ## A virtualenv with the Python test tools.
 deps-python: deps
 	@if [ ! -x $(PY) ]; then python3 -m venv $(VENV) || { echo "python3 -m venv failed: install python3-venv"; exit 1; }; fi
-	@$(PY) -c 'import pytest, requests, jwt' 2>/dev/null || $(PY) -m pip install -q $(PY_TEST_PACKAGES)
+	@$(PY) -c 'import pytest, requests, jwt, mypy, ansible' 2>/dev/null && [ -x $(VENV)/bin/maturin ] || $(PY) -m pip install -q $(PY_TEST_PACKAGES)
 
 build: deps
 	$(CARGO) build --workspace --all-targets
@@ -37,11 +38,11 @@ demo: deps
 	$(CARGO) build -p brickyard-cli
 	BRICKYARD_BIN=$(BRICKYARD_BIN) bash scripts/demo.sh
 
-test: deps-python test-rust test-ssh test-python
+test: deps-python test-rust test-ssh test-python test-py test-ansible
 
-test-rust: deps
+test-rust: deps-python
 	$(CARGO) build --workspace --all-targets
-	$(CARGO) test --workspace
+	LD_LIBRARY_PATH=$(PYTHON_LIBDIR)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} $(CARGO) test --workspace
 
 ## The Heketi-client compatibility suite against a real `brickyard serve`.
 ## pytest's exit status 5 (no test collected) fails the target like any failure.
@@ -51,6 +52,22 @@ test-python: deps-python
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "test-python: pytest collected no tests" >&2; fi; \
 	exit $$status
+
+## The Python package (debug build of the native module, installed editable in .venv).
+py-develop: deps-python
+	cd py && VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH maturin develop --locked
+
+## pytest of the Python package (Engine and Client against `brickyard serve`), stubtest, mypy.
+test-py: py-develop
+	$(CARGO) build -p brickyard-cli
+	cd py && BRICKYARD_BIN=$(BRICKYARD_BIN) ../$(PY) -m pytest -q tests --ignore=tests/test_ansible.py
+	cd py && ../$(PY) -m mypy.stubtest brickyard._brickyard
+	cd py && ../$(PY) -m mypy --strict python/brickyard
+
+## The Ansible collection: real ansible-playbook runs driven from pytest.
+test-ansible: py-develop
+	$(CARGO) build -p brickyard-cli
+	cd py && BRICKYARD_BIN=$(BRICKYARD_BIN) ../$(PY) -m pytest -q tests/test_ansible.py
 
 bench: deps
 	$(CARGO) bench -p brickyard-benches
