@@ -106,6 +106,7 @@ fn options(
         max_volumes_per_cluster,
         rebalance_on_expansion,
         cleanup_on_open,
+        hooks: None,
     })
 }
 

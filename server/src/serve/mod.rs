@@ -296,7 +296,7 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     if opts.install_logging {
         logging::install(&state.log);
     }
-    log_recovery(state.engine.recovery_report());
+    log_recovery(&state.engine.recovery_report());
 
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
