@@ -5,10 +5,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES ?= python3-venv ca-certificates
+APT_PACKAGES ?= python3-venv ca-certificates lua5.4
 PY_TEST_PACKAGES := pytest requests PyJWT
 
-.PHONY: all demo test test-rust test-python bench lint fmt deps deps-python build clean-demo
+.PHONY: all demo test test-rust test-python test-lua lua-module bench lint fmt deps deps-python build clean-demo
 
 all: build
 
@@ -35,7 +35,7 @@ demo: deps
 	$(CARGO) build -p brickyard-cli
 	bash scripts/demo.sh
 
-test: deps-python test-rust test-python
+test: deps-python test-rust test-python test-lua
 
 test-rust: deps
 	$(CARGO) build --workspace --all-targets
@@ -44,6 +44,19 @@ test-rust: deps
 test-python: deps-python
 	$(CARGO) build -p brickyard-cli
 	BRICKYARD_BIN=$(CURDIR)/target/debug/brickyard $(PY) -m pytest -q tests/compat
+
+## The loadable Lua module (built on its own: mlua's module mode excludes the vendored
+## Lua of the workspace build). Output: target/lua-module/lua/brickyard.so.
+LUA_MODULE_TARGET := $(CURDIR)/target/lua-module
+lua-module: deps
+	$(CARGO) build --manifest-path lua/module/Cargo.toml --target-dir $(LUA_MODULE_TARGET)
+	mkdir -p $(LUA_MODULE_TARGET)/lua
+	cp $(LUA_MODULE_TARGET)/debug/libbrickyard_lua_module.so $(LUA_MODULE_TARGET)/lua/brickyard.so
+
+## Lua: hooks in the embedded VM, and the module under Debian's lua5.4.
+test-lua: deps lua-module
+	$(CARGO) test -p brickyard-lua
+	LUA_CPATH='$(LUA_MODULE_TARGET)/lua/?.so' lua5.4 lua/tests/lua/provision.lua
 
 bench: deps
 	$(CARGO) bench -p brickyard-benches
