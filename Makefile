@@ -5,13 +5,13 @@ SHELL := /bin/bash
 CARGO ?= cargo
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES ?= python3-venv ca-certificates
+APT_PACKAGES ?= python3-venv ca-certificates lua5.4
 PY_TEST_PACKAGES := pytest requests PyJWT "maturin>=1.9.4,<2" mypy "ansible-core>=2.15,<2.20"
 PYTHON_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
 # The binary the demo and the Python suites run (cargo's target dir may be moved).
 BRICKYARD_BIN ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/brickyard
 
-.PHONY: all demo test test-rust test-python test-py test-ansible py-develop bench lint fmt deps deps-python build clean-demo
+.PHONY: all demo test test-rust test-python test-py test-ansible py-develop test-lua lua-module bench lint fmt deps deps-python build clean-demo
 
 all: build
 
@@ -38,7 +38,7 @@ demo: deps
 	$(CARGO) build -p brickyard-cli
 	BRICKYARD_BIN=$(BRICKYARD_BIN) bash scripts/demo.sh
 
-test: deps-python test-rust test-ssh test-python test-py test-ansible
+test: deps-python test-rust test-ssh test-python test-py test-ansible test-lua
 
 test-rust: deps-python
 	$(CARGO) build --workspace --all-targets
@@ -68,6 +68,19 @@ test-py: py-develop
 test-ansible: py-develop
 	$(CARGO) build -p brickyard-cli
 	cd py && BRICKYARD_BIN=$(BRICKYARD_BIN) ../$(PY) -m pytest -q tests/test_ansible.py
+
+## The loadable Lua module (built on its own: mlua's module mode excludes the vendored
+## Lua of the workspace build). Output: target/lua-module/lua/brickyard.so.
+LUA_MODULE_TARGET := $(CURDIR)/target/lua-module
+lua-module: deps
+	$(CARGO) build --manifest-path lua/module/Cargo.toml --target-dir $(LUA_MODULE_TARGET)
+	mkdir -p $(LUA_MODULE_TARGET)/lua
+	cp $(LUA_MODULE_TARGET)/debug/libbrickyard_lua_module.so $(LUA_MODULE_TARGET)/lua/brickyard.so
+
+## Lua: hooks in the embedded VM, and the module under Debian's lua5.4.
+## (The hook tests of brickyard-lua run with `cargo test --workspace` in test-rust.)
+test-lua: deps lua-module
+	LUA_CPATH='$(LUA_MODULE_TARGET)/lua/?.so' lua5.4 lua/tests/lua/provision.lua
 
 bench: deps
 	$(CARGO) bench -p brickyard-benches

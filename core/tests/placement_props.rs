@@ -161,6 +161,8 @@ fn request_strategy() -> impl Strategy<Value = PlacementRequest> {
                         brick_max_kib: max,
                         max_bricks_per_volume: max_bricks,
                     },
+                    allowed: None,
+                    scores: None,
                 }
             },
         )

@@ -20,6 +20,7 @@ mod export;
 mod hosts;
 mod node_ops;
 mod options;
+mod placement_hooks;
 mod read;
 mod rollback;
 mod tags;

@@ -147,7 +147,7 @@ impl Engine {
         let spec = VolumeSpec::from_request(&req, opts)?;
         let (job, ticket) = {
             let inner = self.lock();
-            let (cluster_id, plan) = place_volume(&inner, &spec, opts)?;
+            let (cluster_id, plan) = place_volume(&inner, &spec, opts, &req)?;
             let sets = {
                 let view = inner
                     .views

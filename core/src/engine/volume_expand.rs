@@ -11,6 +11,7 @@ use crate::model::{ChangeKind, OperationKind, PendingAction, PendingOperationEnt
 use crate::placement;
 
 use super::hosts::{brick_jobs, gluster_hosts, volume_request};
+use super::placement_hooks;
 use super::rollback::{
     clear_pending, destroy_bricks, forget_bricks, mark_failed, on_first_reachable,
 };
@@ -74,7 +75,7 @@ impl Engine {
                 h.pre_expand(&info, expand_size)?;
             }
             let settings = placement_settings(&vol.gluster_volume_options, opts)?;
-            let preq = placement_request(
+            let mut preq = placement_request(
                 durability_of(&vol.info.request.durability),
                 vol.info.request.snapshot,
                 &settings,
@@ -86,6 +87,16 @@ impl Engine {
                 .views
                 .get(&vol.info.cluster)
                 .ok_or_else(Error::id_not_found)?;
+            if opts.hooks.is_some() {
+                let ctx = serde_json::json!({
+                    "operation": "expand",
+                    "cluster": vol.info.cluster,
+                    "size": expand_size,
+                    "name": vol.info.request.name,
+                    "volume": super::read::volume_info(&inner.state, id),
+                });
+                placement_hooks::apply(opts.hooks.as_deref(), &inner.state, view, &ctx, &mut preq)?;
+            }
             let plan = placement::place(view, &preq)?;
             let sets = resolve(view, &plan, &inner.state);
             let op_id = new_id();

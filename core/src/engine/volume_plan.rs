@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::placement::{self, ClusterView, NoSpaceDetails, PlacementError, Plan};
 use crate::state::State;
 
+use super::placement_hooks;
 use super::volume_spec::VolumeSpec;
 use super::{Engine, Inner};
 
@@ -40,10 +41,12 @@ enum Refusal {
 }
 
 /// Places `spec` in the first cluster that takes it (requested clusters, else all, in id order).
+/// `request` is what placement hooks see of the request (if there are any).
 pub(crate) fn place_volume(
     inner: &Inner,
     spec: &VolumeSpec,
     engine: &super::EngineOptions,
+    request: &VolumeCreateRequest,
 ) -> Result<(String, Plan)> {
     let state = &inner.state;
     if state.clusters.is_empty() {
@@ -93,7 +96,23 @@ pub(crate) fn place_volume(
         let Some(view) = inner.views.get(&cid) else {
             continue;
         };
-        match placement::place(view, &preq) {
+        let hooked;
+        let preq = if engine.hooks.is_some() {
+            let ctx = serde_json::json!({
+                "operation": "create",
+                "cluster": cid,
+                "size": spec.size_gib,
+                "name": spec.name,
+                "request": request,
+            });
+            let mut narrowed = preq.clone();
+            placement_hooks::apply(engine.hooks.as_deref(), state, view, &ctx, &mut narrowed)?;
+            hooked = narrowed;
+            &hooked
+        } else {
+            &preq
+        };
+        match placement::place(view, preq) {
             Ok(plan) => return Ok((cid, plan)),
             Err(e) => refusals.push((cid, Refusal::Placement(e))),
         }
@@ -148,7 +167,7 @@ impl Engine {
     pub fn plan_volume(&self, req: &VolumeCreateRequest) -> Result<VolumePlan> {
         let spec = VolumeSpec::from_request(req, &self.shared.options)?;
         let inner = self.lock();
-        let (cid, plan) = place_volume(&inner, &spec, &self.shared.options)?;
+        let (cid, plan) = place_volume(&inner, &spec, &self.shared.options, req)?;
         let Some(view) = inner.views.get(&cid) else {
             return Err(Error::id_not_found());
         };

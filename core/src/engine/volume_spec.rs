@@ -233,6 +233,8 @@ pub(crate) fn placement_request(
         average_file_size_kib: settings.average_file_size_kib,
         existing_bricks,
         limits: engine.limits,
+        allowed: None,
+        scores: None,
     }
 }
 

@@ -8,6 +8,8 @@ use std::fmt;
 pub enum Rejection {
     /// The device or its node is not online.
     NotOnline,
+    /// A `placement.filter` hook excluded the device for this request.
+    FilteredByHook,
     /// Free space (KiB) is below what the brick needs (KiB).
     TooSmall { free: u64, needed: u64 },
     /// Another brick of the same set is already on this node.
@@ -24,6 +26,7 @@ impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Rejection::NotOnline => f.write_str("device or node is not online"),
+            Rejection::FilteredByHook => f.write_str("excluded by a placement.filter hook"),
             Rejection::TooSmall { free, needed } => {
                 write!(f, "{free} KiB free, brick needs {needed} KiB")
             }

@@ -40,6 +40,7 @@ fn reasons(view: &ClusterView, req: &PlacementRequest, failure: &Failure) -> Vec
             let reason = match *verdict {
                 Verdict::Fits => return None,
                 Verdict::NotOnline => Rejection::NotOnline,
+                Verdict::HookFiltered => Rejection::FilteredByHook,
                 Verdict::ArbiterTag(tag) => Rejection::ArbiterTag {
                     tag: tag.as_str().to_owned(),
                 },

@@ -29,6 +29,7 @@ pub(super) struct Role {
 pub(super) enum Verdict {
     Fits,
     NotOnline,
+    HookFiltered,
     ArbiterTag(ArbiterTag),
     TagMismatch,
     SameNode,
@@ -206,6 +207,9 @@ impl<'a> Attempt<'a> {
         members: &[PlannedBrick],
         exclude: &dyn Fn(usize) -> bool,
     ) -> Option<PlannedBrick> {
+        if let Some(scores) = &self.req.scores {
+            return self.pick_scored(scores, class, role, members, exclude);
+        }
         let factor = self.req.snapshot_factor;
         let lower_bound = space_needed_lower_bound(role.size, factor);
         // (free, node bricks, brick)
@@ -221,7 +225,11 @@ impl<'a> Attempt<'a> {
                 break;
             }
             let d = self.view.device_at_rank(rank);
-            if exclude(d) || self.conflict(d, members).is_some() || !self.tag_ok(d) {
+            if exclude(d)
+                || !self.allowed(d)
+                || self.conflict(d, members).is_some()
+                || !self.tag_ok(d)
+            {
                 continue;
             }
             let (tp, meta) = space_needed(role.size, factor, self.view.devices()[d].extent);
@@ -245,6 +253,77 @@ impl<'a> Attempt<'a> {
             }
         }
         best.map(|(_, _, brick)| brick)
+    }
+
+    /// [`pick`](Self::pick) with hook scores: the fitting device with the highest score,
+    /// then the free-space order (most free, fewest bricks of this plan on its node,
+    /// device id). Scores do not follow the index order, so this walks every device of
+    /// the class that is large enough.
+    fn pick_scored(
+        &self,
+        scores: &[f64],
+        class: ArbiterTag,
+        role: Role,
+        members: &[PlannedBrick],
+        exclude: &dyn Fn(usize) -> bool,
+    ) -> Option<PlannedBrick> {
+        let factor = self.req.snapshot_factor;
+        let lower_bound = space_needed_lower_bound(role.size, factor);
+        // (score, free, node bricks, brick)
+        let mut best: Option<(f64, u64, u32, PlannedBrick)> = None;
+        let base = self
+            .view
+            .index(class)
+            .iter()
+            .filter(|(_, rank)| !self.debited.contains_key(&self.view.device_at_rank(*rank)));
+        let overlay = self.overlay[class.slot()].iter();
+        for &(Reverse(free), rank) in Merge::new(base, overlay) {
+            if free <= lower_bound {
+                break;
+            }
+            let d = self.view.device_at_rank(rank);
+            let score = scores.get(d).copied().unwrap_or(0.0);
+            if best.as_ref().is_some_and(|b| score < b.0) {
+                continue;
+            }
+            if exclude(d)
+                || !self.allowed(d)
+                || self.conflict(d, members).is_some()
+                || !self.tag_ok(d)
+            {
+                continue;
+            }
+            let (tp, meta) = space_needed(role.size, factor, self.view.devices()[d].extent);
+            if free <= tp.saturating_add(meta) {
+                continue;
+            }
+            let node = self.view.devices()[d].node;
+            let count = self.node_bricks.get(&node).copied().unwrap_or(0);
+            // Devices come most free first, so at equal score a later one only wins
+            // with the same free space and fewer bricks of this plan on its node.
+            let better = best
+                .as_ref()
+                .is_none_or(|b| score > b.0 || (score == b.0 && free == b.1 && count < b.2));
+            if better {
+                let brick = PlannedBrick {
+                    device: d,
+                    size: role.size,
+                    tp_size: tp,
+                    metadata_size: meta,
+                    arbiter: role.arbiter,
+                };
+                best = Some((score, free, count, brick));
+            }
+        }
+        best.map(|(_, _, _, brick)| brick)
+    }
+
+    /// Whether the per-request filter allows device `d`.
+    fn allowed(&self, d: usize) -> bool {
+        self.req
+            .allowed
+            .as_ref()
+            .is_none_or(|a| a.get(d).copied().unwrap_or(false))
     }
 
     /// Whether the node (strict: the zone) of device `d` has a device that could take a
@@ -323,6 +402,9 @@ impl<'a> Attempt<'a> {
     pub(super) fn verdict(&self, d: usize, role: Role, members: &[PlannedBrick]) -> Verdict {
         if !self.view.usable(d) {
             return Verdict::NotOnline;
+        }
+        if !self.allowed(d) {
+            return Verdict::HookFiltered;
         }
         let class = self.view.class(d);
         if !class.allows(role.arbiter) {

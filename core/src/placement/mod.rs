@@ -20,6 +20,8 @@ mod view;
 mod zone;
 
 #[cfg(test)]
+mod hook_tests;
+#[cfg(test)]
 mod tests;
 
 pub use arbiter::ArbiterTag;

@@ -41,6 +41,25 @@ pub fn validate(req: &PlacementRequest) -> Result<(), PlacementError> {
     Ok(())
 }
 
+/// Checks that per-request hook input has one entry per device of the view and that
+/// scores are finite.
+fn validate_hook_input(view: &ClusterView, req: &PlacementRequest) -> Result<(), PlacementError> {
+    let devices = view.devices().len();
+    let invalid = |msg: &str| Err(PlacementError::Invalid(msg.to_owned()));
+    if req.allowed.as_ref().is_some_and(|a| a.len() != devices) {
+        return invalid("Placement filter does not cover every device of the cluster");
+    }
+    if let Some(scores) = &req.scores {
+        if scores.len() != devices {
+            return invalid("Placement scores do not cover every device of the cluster");
+        }
+        if scores.iter().any(|s| !s.is_finite()) {
+            return invalid("Placement scores must be finite numbers");
+        }
+    }
+    Ok(())
+}
+
 /// Places a request in one cluster. Does not mutate the view: the engine applies
 /// [`Plan::debits`] after committing.
 ///
@@ -49,8 +68,11 @@ pub fn validate(req: &PlacementRequest) -> Result<(), PlacementError> {
 /// or bricks would fall below the minimum size. Each attempt fills its sets greedily:
 /// every slot takes the usable device with the most free space (net of this plan),
 /// then the node with the fewest bricks of this plan, then the lowest device id.
+/// Hook input narrows and reorders this: devices not in [`PlacementRequest::allowed`]
+/// are skipped, and with [`PlacementRequest::scores`] the highest score comes first.
 pub fn place(view: &ClusterView, req: &PlacementRequest) -> Result<Plan, PlacementError> {
     validate(req)?;
+    validate_hook_input(view, req)?;
     if view.nodes().is_empty() {
         return Err(PlacementError::EmptyCluster);
     }

@@ -26,11 +26,20 @@ pub struct PlacementRequest {
     pub existing_bricks: usize,
     /// Brick size and count limits.
     pub limits: Limits,
+    /// Per-request device filter (e.g. from a `placement.filter` hook), indexed like
+    /// [`ClusterView::devices`](super::ClusterView::devices): `false` excludes a device.
+    /// `None` allows every device.
+    pub allowed: Option<Vec<bool>>,
+    /// Per-request device scores (e.g. from a `placement.score` hook), indexed like
+    /// [`ClusterView::devices`](super::ClusterView::devices): each slot takes the fitting
+    /// device with the highest score, ties broken by the usual free-space order. Every
+    /// constraint still applies. `None` keeps the plain free-space order.
+    pub scores: Option<Vec<f64>>,
 }
 
 impl PlacementRequest {
     /// A request with Heketi's defaults: no snapshots, no zone checking, no tag rule,
-    /// no arbiter, 64 KiB average files, a new volume, default limits.
+    /// no arbiter, 64 KiB average files, a new volume, default limits, no hook input.
     pub fn new(size_gib: u64, durability: Durability) -> PlacementRequest {
         PlacementRequest {
             size_gib,
@@ -42,6 +51,8 @@ impl PlacementRequest {
             average_file_size_kib: DEFAULT_AVERAGE_FILE_SIZE_KIB,
             existing_bricks: 0,
             limits: Limits::default(),
+            allowed: None,
+            scores: None,
         }
     }
 }

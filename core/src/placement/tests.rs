@@ -9,13 +9,13 @@ use proptest::prelude::*;
 use super::*;
 
 /// One node: zone, online, tags, and its devices as (free GiB, online, tags).
-struct N<'a> {
-    zone: i64,
-    devices: &'a [u64],
-    tags: &'a [(&'a str, &'a str)],
+pub(super) struct N<'a> {
+    pub zone: i64,
+    pub devices: &'a [u64],
+    pub tags: &'a [(&'a str, &'a str)],
 }
 
-fn tags(pairs: &[(&str, &str)]) -> Tags {
+pub(super) fn tags(pairs: &[(&str, &str)]) -> Tags {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -23,7 +23,7 @@ fn tags(pairs: &[(&str, &str)]) -> Tags {
 }
 
 /// Builds a view; node `n` is `node{n}`, its device `d` is `dev{n}-{d}` (zero padded).
-fn view(nodes: &[N<'_>]) -> ClusterView {
+pub(super) fn view(nodes: &[N<'_>]) -> ClusterView {
     let mut node_slots = Vec::new();
     let mut devices = Vec::new();
     for (n, node) in nodes.iter().enumerate() {
@@ -48,7 +48,7 @@ fn view(nodes: &[N<'_>]) -> ClusterView {
 }
 
 /// `count` nodes in `zones` zones (round robin), each with the same devices.
-fn uniform<'a>(count: usize, zones: i64, devices: &'a [u64]) -> Vec<N<'a>> {
+pub(super) fn uniform<'a>(count: usize, zones: i64, devices: &'a [u64]) -> Vec<N<'a>> {
     (0..count)
         .map(|n| N {
             zone: n as i64 % zones + 1,
@@ -58,12 +58,12 @@ fn uniform<'a>(count: usize, zones: i64, devices: &'a [u64]) -> Vec<N<'a>> {
         .collect()
 }
 
-fn replica(replica: u32) -> Durability {
+pub(super) fn replica(replica: u32) -> Durability {
     Durability::Replicate { replica }
 }
 
 /// Places and checks the structural rules every plan must follow.
-fn check(view: &ClusterView, req: &PlacementRequest) -> Result<Plan, PlacementError> {
+pub(super) fn check(view: &ClusterView, req: &PlacementRequest) -> Result<Plan, PlacementError> {
     let plan = place(view, req)?;
     for set in &plan.sets {
         assert_eq!(set.len(), req.durability.set_size());
@@ -88,7 +88,7 @@ fn check(view: &ClusterView, req: &PlacementRequest) -> Result<Plan, PlacementEr
     Ok(plan)
 }
 
-fn no_space(result: Result<Plan, PlacementError>) -> NoSpaceDetails {
+pub(super) fn no_space(result: Result<Plan, PlacementError>) -> NoSpaceDetails {
     match result {
         Err(PlacementError::NoSpace(details)) => *details,
         other => panic!("expected NoSpace, got {other:?}"),

@@ -1,0 +1,53 @@
+-- Provisions a volume through `require "brickyard"` with the mock executor.
+-- Run by the embedded VM (tests/module.rs) and by Debian's lua5.4 with the built module.
+local brickyard = require "brickyard"
+
+local eng = brickyard.open { executor = "mock" }
+
+local nodes = {}
+for n = 1, 3 do
+  local host = "10.1.0." .. n
+  nodes[n] = {
+    node = { hostnames = { manage = { host }, storage = { host } }, zone = n },
+    devices = { "/dev/sdb", "/dev/sdc" },
+  }
+end
+local report = eng:topology_apply { clusters = { { nodes = nodes } } }
+assert(report.failed == 0, report.summary)
+assert(report.changed)
+
+local topo = eng:topology_info()
+assert(#topo.clusters == 1 and #topo.clusters[1].nodes == 3)
+
+local vol = eng:volume_create {
+  size = 2,
+  name = "from_lua",
+  durability = { type = "replicate", replicate = { replica = 3 } },
+}
+assert(vol.name == "from_lua", vol.name)
+assert(vol.size == 2)
+assert(#vol.bricks == 3, #vol.bricks)
+
+vol = eng:volume_expand(vol.id, 1)
+assert(vol.size == 3)
+assert(#eng:volume_list().volumes == 1)
+
+-- A device can be added and taken offline.
+local node_id = topo.clusters[1].nodes[1].id
+local dev = eng:device_add { name = "/dev/sdd", node = node_id }
+assert(eng:device_state(dev.id, "offline") == true)
+
+-- Errors are tables with kind and message.
+local ok, err = pcall(eng.volume_info, eng, "0123456789abcdef0123456789abcdef")
+assert(not ok)
+assert(type(err) == "table", type(err))
+assert(err.kind == "not_found", err.kind)
+assert(err.message == "Id not found", err.message)
+assert(tostring(err):find("Id not found", 1, true))
+
+ok, err = pcall(eng.volume_create, eng, { size = 100000, durability = { type = "replicate", replicate = { replica = 3 } } })
+assert(not ok and err.kind == "no_space", tostring(err))
+
+assert(eng:volume_delete(vol.id) == true)
+assert(#eng:volume_list().volumes == 0)
+print("provisioned and deleted " .. vol.name)
