@@ -192,13 +192,20 @@ impl PyEngine {
             .enable_all()
             .build()
             .map_err(|e| errors::internal(py, &format!("cannot start the runtime: {e}")))?;
+        let nodes = mock.clone();
         let engine = py
             .detach(|| {
                 runtime.block_on(async move {
-                    match export {
-                        Some(export) => Engine::import(opts, exec, export).await,
-                        None => Engine::open(opts, exec).await,
+                    let engine = match export {
+                        Some(export) => Engine::import(opts, exec, export).await?,
+                        None => Engine::open(opts, exec).await?,
+                    };
+                    // Mock nodes live in memory: a new process gets back what the
+                    // records say exists (VGs, bricks, gluster volumes).
+                    if let Some(nodes) = &nodes {
+                        engine.restore_mock_nodes(nodes).await?;
                     }
+                    Ok::<_, brickyard::Error>(engine)
                 })
             })
             .map_err(|e| map_error(py, &e))?;

@@ -18,6 +18,8 @@ mod commit;
 mod device_ops;
 mod export;
 mod hosts;
+#[cfg(feature = "mock")]
+mod mock_restore;
 mod node_ops;
 mod options;
 mod placement_hooks;

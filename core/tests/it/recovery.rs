@@ -202,3 +202,31 @@ async fn unreachable_node_during_rollback_keeps_operation_for_the_cleaner() {
     assert_eq!(b.engine.state(), records_before);
     assert_eq!(nodes_view(&b.mock.nodes()), nodes_before);
 }
+
+#[tokio::test]
+async fn a_new_process_with_mock_nodes_restores_them_from_the_records() {
+    let dir = temp_dir("restore");
+    let path = dir.join("db.redb");
+    let b = bed_with(EngineOptions::with_file(&path), 3, 2).await;
+    let vol = b.engine.create_volume(replica(4, 3)).await.unwrap();
+    let before = nodes_view(&b.mock.nodes());
+    drop(b);
+    // A new process: fresh (empty) mock nodes.
+    let mock = Arc::new(FaultyMockExecutor::new());
+    let engine = Engine::open(
+        EngineOptions::with_file(&path),
+        mock.clone() as Arc<dyn Executor>,
+    )
+    .await
+    .unwrap();
+    engine.restore_mock_nodes(mock.mock()).await.unwrap();
+    assert_agree(&engine, &mock.nodes());
+    assert_eq!(nodes_view(&mock.nodes()).volumes, before.volumes);
+    // And the restored nodes take further work.
+    engine.expand_volume(&vol.info.id, 2).await.unwrap();
+    engine.delete_volume(&vol.info.id).await.unwrap();
+    engine.create_volume(replica(1, 3)).await.unwrap();
+    assert_agree(&engine, &mock.nodes());
+    drop(engine);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use brickyard::executor::{Executor, FaultyMockExecutor, MockConfig, MockExecutor};
+use brickyard::executor::{
+    CommandConfig, Executor, FaultyMockExecutor, MockConfig, MockExecutor, MockTransport,
+    SshConfig, SshExecutor,
+};
 
 use crate::config::{ExecutorKind, ServerConfig};
 
@@ -17,8 +20,11 @@ pub fn executor_name(kind: ExecutorKind) -> &'static str {
     }
 }
 
-/// The executor for `config`, or why it cannot be made.
-pub fn make_executor(config: &ServerConfig) -> Result<Arc<dyn Executor>, String> {
+/// The executor for `config` (with the mock nodes' handle when the executor is a mock,
+/// so they can be restored from the records), or why it cannot be made.
+pub fn make_executor(
+    config: &ServerConfig,
+) -> Result<(Arc<dyn Executor>, Option<MockTransport>), String> {
     let g = &config.glusterfs;
     let mock = || {
         let mut mock = MockConfig {
@@ -31,22 +37,66 @@ pub fn make_executor(config: &ServerConfig) -> Result<Arc<dyn Executor>, String>
         mock
     };
     match g.executor {
-        ExecutorKind::Mock => Ok(Arc::new(MockExecutor::with_config(mock()))),
+        ExecutorKind::Mock => {
+            let ex = MockExecutor::with_config(mock());
+            let nodes = ex.mock().clone();
+            Ok((Arc::new(ex), Some(nodes)))
+        }
         ExecutorKind::InjectMock => {
             if g.injectexec.is_some() {
                 tracing::warn!(
                     "glusterfs.injectexec: command injection rules are not read by Brickyard; the mock runs without injected failures"
                 );
             }
-            Ok(Arc::new(FaultyMockExecutor::with_config(mock())))
+            let ex = FaultyMockExecutor::with_config(mock());
+            let nodes = ex.mock().clone();
+            Ok((Arc::new(ex), Some(nodes)))
         }
-        kind @ (ExecutorKind::Ssh | ExecutorKind::InjectSsh) => Err(format!(
-            "executor \"{}\" is not available in this build yet (use \"mock\" to try Brickyard without storage nodes)",
-            executor_name(kind)
-        )),
+        ExecutorKind::Ssh => ssh_executor(config).map(|ex| (ex, None)),
+        ExecutorKind::InjectSsh => Err(
+            "executor \"inject/ssh\" is a Heketi test mode that Brickyard does not provide (use \"ssh\")".to_string(),
+        ),
         ExecutorKind::Kube => Err(
             "executor \"kubernetes\" is not supported by Brickyard (use \"ssh\" to reach the gluster pods' hosts, or \"mock\")"
                 .to_string(),
         ),
     }
+}
+
+/// `glusterfs.sshexec` → the ssh executor.
+fn ssh_executor(config: &ServerConfig) -> Result<Arc<dyn Executor>, String> {
+    let x = &config.glusterfs.sshexec;
+    if x.keyfile.is_empty() {
+        return Err("Missing ssh private key file in configuration (glusterfs.sshexec.keyfile or HEKETI_SSH_KEYFILE)".into());
+    }
+    let port: u16 = x
+        .port
+        .parse()
+        .map_err(|_| format!("glusterfs.sshexec.port: '{}' is not a port number", x.port))?;
+    let mut ssh = SshConfig::new(&x.keyfile);
+    ssh.user = x.user.clone();
+    ssh.port = port;
+    ssh.sudo = x.sudo;
+    ssh.known_hosts = x.known_hosts.as_ref().map(Into::into);
+    ssh.strict_host_key_checking = x.strict_host_key_checking;
+    ssh.max_concurrent_commands = (x.max_connections_per_node as usize).max(1);
+    ssh.connect_timeout = x.connect_timeout;
+    let commands = CommandConfig {
+        fstab: x.fstab.clone(),
+        mount_opts: x.mountopts.clone(),
+        lvm_wrapper: (!x.lvm_wrapper.is_empty()).then(|| x.lvm_wrapper.clone()),
+        backup_lvm_metadata: x.backup_lvm_metadata,
+        gluster_cli_timeout: x.gluster_cli_timeout,
+        pv_data_alignment: x.pv_data_alignment.clone(),
+        vg_physical_extent_size: x.vg_physicalextentsize.clone(),
+        lv_chunk_size: x.lv_chunksize.clone(),
+        xfs_su: u32::try_from(x.xfs_su)
+            .map_err(|_| "glusterfs.sshexec.xfs_su is too large".to_string())?,
+        xfs_sw: u32::try_from(x.xfs_sw)
+            .map_err(|_| "glusterfs.sshexec.xfs_sw is too large".to_string())?,
+        snapshot_limit: x.snapshot_limit.and_then(|v| u32::try_from(v).ok()),
+        ..CommandConfig::default()
+    };
+    let ex = SshExecutor::ssh(ssh, commands).map_err(|e| format!("ssh executor: {e}"))?;
+    Ok(Arc::new(ex))
 }

@@ -276,7 +276,7 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
             .clone()
             .unwrap_or_else(|| PathBuf::from(&config.glusterfs.db)),
     );
-    let executor = make_executor(&config).map_err(ServeError::Unsupported)?;
+    let (executor, mock_nodes) = make_executor(&config).map_err(ServeError::Unsupported)?;
     let executor_label = executor_name(config.glusterfs.executor);
     let listen = opts
         .listen
@@ -288,6 +288,16 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
         env!("CARGO_PKG_VERSION")
     );
     let engine = open_engine(engine_options(&config, db.clone()), executor).await?;
+    if let Some(nodes) = &mock_nodes {
+        // Mock nodes live in memory: give them back what the records say exists.
+        engine
+            .restore_mock_nodes(nodes)
+            .await
+            .map_err(|source| ServeError::Engine {
+                path: db.clone(),
+                source,
+            })?;
+    }
     let schedule = (!config.glusterfs.disable_background_cleaner).then_some(CleanerSchedule {
         start: config.glusterfs.start_time_background_cleaner,
         every: config.glusterfs.refresh_time_background_cleaner,
