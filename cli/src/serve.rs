@@ -2,6 +2,12 @@
 
 use std::path::PathBuf;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use brickyard::hooks::Hooks;
+use brickyard_lua::{LuaHookOptions, LuaHooks};
+use brickyard_server::config::HooksConfig;
 use brickyard_server::{ServeOptions, serve};
 use clap::Args;
 
@@ -32,6 +38,7 @@ impl ServeArgs {
             disable_auth: self.disable_auth,
             listen: self.listen.clone(),
             db: self.db.as_ref().map(PathBuf::from),
+            hooks_loader: Some(Arc::new(load_lua_hooks)),
             ..ServeOptions::default()
         }
     }
@@ -45,4 +52,24 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     runtime
         .block_on(serve(args.options()))
         .map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// `glusterfs.hooks` → sandboxed Lua hooks.
+fn load_lua_hooks(config: &HooksConfig) -> Result<Arc<dyn Hooks>, String> {
+    let mut options = LuaHookOptions {
+        fail_open: config.fail_open,
+        ..LuaHookOptions::default()
+    };
+    if let Some(mb) = config.memory_limit_mb {
+        options.memory_limit =
+            usize::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+    }
+    if let Some(n) = config.instruction_budget {
+        options.instruction_budget = n;
+    }
+    if let Some(ms) = config.deadline_ms {
+        options.deadline = Duration::from_millis(ms);
+    }
+    let hooks = LuaHooks::load(&config.scripts, options).map_err(|e| e.to_string())?;
+    Ok(Arc::new(hooks))
 }

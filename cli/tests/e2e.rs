@@ -587,3 +587,55 @@ fn normalise_hides_ids_hosts_and_zones_only() {
     );
     assert_eq!(listening_addr("Starting"), None);
 }
+
+#[test]
+fn lua_hooks_from_the_config_veto_volumes_and_show_in_metrics() {
+    let dir = Scratch::new("hooks");
+    let db = dir.path("brickyard.redb");
+    let script = dir.path("policy.lua");
+    fs::write(
+        &script,
+        r#"brickyard.on("volume.pre_create", function(req)
+             if req.name == "forbidden" then return false, "that name is reserved" end
+           end)"#,
+    )
+    .expect("write script");
+    let cfg = dir.path("heketi.json");
+    fs::write(
+        &cfg,
+        format!(
+            r#"{{"use_auth": false, "glusterfs": {{"executor": "mock", "db": "{}",
+                 "hooks": {{"scripts": ["{}"]}}}}}}"#,
+            db.display(),
+            script.display()
+        ),
+    )
+    .expect("write config");
+    let server = Server::start(&cfg, &db, &dir.path("server.log"));
+    let env = [("HEKETI_CLI_SERVER", server.url.as_str())];
+    let topo = format!("--json={}", topology_file().display());
+    assert_eq!(run_as(&bin(), &env, &["topology", "load", &topo]).code, 0);
+    let r = run_as(
+        &bin(),
+        &env,
+        &["volume", "create", "--size=1", "--name=forbidden"],
+    );
+    assert_eq!(r.code, 255, "{r:?}");
+    assert!(r.stderr.contains("that name is reserved"), "{r:?}");
+    let r = run_as(
+        &bin(),
+        &env,
+        &["volume", "create", "--size=1", "--name=allowed"],
+    );
+    assert_eq!(r.code, 0, "{r:?}\n{}", server.log());
+    let metrics = ureq::get(&format!("{}/metrics", server.url))
+        .call()
+        .expect("metrics")
+        .into_body()
+        .read_to_string()
+        .expect("metrics body");
+    assert!(
+        metrics.contains("brickyard_hook_calls_total{result=\"rejected\"} 1"),
+        "{metrics}"
+    );
+}

@@ -40,6 +40,7 @@ fn options(config: &Path, db: &Path) -> ServeOptions {
         install_logging: false,
         handle_signals: false,
         drain_timeout: Duration::from_secs(5),
+        hooks_loader: None,
     }
 }
 

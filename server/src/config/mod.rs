@@ -11,7 +11,7 @@ mod env;
 mod jsonc;
 mod raw;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use diagnostic::{ConfigError, Located};
@@ -110,6 +110,21 @@ impl ZoneChecking {
     }
 }
 
+/// `glusterfs.hooks`: site policy scripts (Brickyard extra).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HooksConfig {
+    /// Script files, loaded in order.
+    pub scripts: Vec<PathBuf>,
+    /// Skip (and log) a failing hook instead of failing the operation.
+    pub fail_open: bool,
+    /// Memory limit of the hook state in MiB (default of the hook host when absent).
+    pub memory_limit_mb: Option<u64>,
+    /// Instructions one handler invocation may run.
+    pub instruction_budget: Option<u64>,
+    /// Wall-clock limit of one call into the hooks, in milliseconds.
+    pub deadline_ms: Option<u64>,
+}
+
 /// The `glusterfs` section, defaults applied.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GlusterfsConfig {
@@ -165,6 +180,8 @@ pub struct GlusterfsConfig {
     pub volume_create_retry_limit: Option<u32>,
     /// Env `HEKETI_MOCK_DEVICE_SIZE_GB`: size of every mock executor device.
     pub mock_device_size_gb: Option<u64>,
+    /// Brickyard: `hooks`, site policy scripts run inside the engine (Lua).
+    pub hooks: Option<HooksConfig>,
     /// `rebalance_on_expansion`: forced on, only env
     /// `HEKETI_GLUSTERAPP_REBALANCE_ON_EXPANSION` can turn it off (as Heketi).
     pub rebalance_on_expansion: bool,
@@ -474,6 +491,21 @@ fn resolve_glusterfs(
             .filter(|&n| n > 0)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         mock_device_size_gb: None,
+        hooks: g.hooks.and_then(|h| {
+            let scripts: Vec<PathBuf> = h
+                .scripts
+                .unwrap_or_default()
+                .into_iter()
+                .map(PathBuf::from)
+                .collect();
+            (!scripts.is_empty()).then(|| HooksConfig {
+                scripts,
+                fail_open: h.fail_open.unwrap_or(false),
+                memory_limit_mb: h.memory_limit_mb,
+                instruction_budget: h.instruction_budget,
+                deadline_ms: h.deadline_ms,
+            })
+        }),
         rebalance_on_expansion: true,
         sshexec: resolve_ssh(g.sshexec.unwrap_or_default()),
         kubeexec: g.kubeexec,

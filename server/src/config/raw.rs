@@ -57,6 +57,17 @@ pub(crate) struct RawGlusterfs {
     pub sshexec: Option<RawSshExec>,
     pub kubeexec: Option<serde_json::Value>,
     pub injectexec: Option<serde_json::Value>,
+    pub hooks: Option<RawHooks>,
+}
+
+/// Brickyard: `glusterfs.hooks`, site policy scripts.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawHooks {
+    pub scripts: Option<Vec<String>>,
+    pub fail_open: Option<bool>,
+    pub memory_limit_mb: Option<u64>,
+    pub instruction_budget: Option<u64>,
+    pub deadline_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -166,6 +166,19 @@ pub fn render(state: &AppState) -> String {
     };
     finished.push(vec![("outcome", "ok".into())], ok);
     finished.push(vec![("outcome", "failed".into())], failed);
+    let hook_stats = engine.options().hooks.as_ref().map(|h| h.stats());
+    let mut hooks = Family {
+        name: "brickyard_hook_calls_total",
+        help: "Hook handler invocations since the server started, by result",
+        kind: "counter",
+        samples: Vec::new(),
+    };
+    if let Some(st) = hook_stats {
+        hooks.push(vec![("result", "called".into())], st.calls);
+        hooks.push(vec![("result", "error".into())], st.errors);
+        hooks.push(vec![("result", "timeout".into())], st.timeouts);
+        hooks.push(vec![("result", "rejected".into())], st.rejections);
+    }
 
     let mut families = vec![
         up,
@@ -208,6 +221,9 @@ pub fn render(state: &AppState) -> String {
         ),
         finished,
     ];
+    if hook_stats.is_some() {
+        families.push(hooks);
+    }
     families.sort_by(|a, b| a.name.cmp(b.name));
     let mut out = String::new();
     for family in &families {

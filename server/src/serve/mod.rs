@@ -34,7 +34,7 @@ use crate::state::AppState;
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What `brickyard serve` was asked to do.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServeOptions {
     /// `--config FILE` (heketi.json); without it the defaults with the mock executor.
     pub config: Option<PathBuf>,
@@ -51,11 +51,39 @@ pub struct ServeOptions {
     pub handle_signals: bool,
     /// How long a shutdown waits for running operations.
     pub drain_timeout: Duration,
+    /// Builds the hooks of `glusterfs.hooks` (the binary passes the Lua host; the
+    /// server itself knows no hook language).
+    pub hooks_loader: Option<HooksLoader>,
+}
+
+/// Turns a `glusterfs.hooks` section into the engine's hooks, or says why not.
+pub type HooksLoader = std::sync::Arc<
+    dyn Fn(
+            &crate::config::HooksConfig,
+        ) -> Result<std::sync::Arc<dyn brickyard::hooks::Hooks>, String>
+        + Send
+        + Sync,
+>;
+
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("config", &self.config)
+            .field("disable_auth", &self.disable_auth)
+            .field("listen", &self.listen)
+            .field("db", &self.db)
+            .field("install_logging", &self.install_logging)
+            .field("handle_signals", &self.handle_signals)
+            .field("drain_timeout", &self.drain_timeout)
+            .field("hooks_loader", &self.hooks_loader.is_some())
+            .finish()
+    }
 }
 
 impl Default for ServeOptions {
     fn default() -> ServeOptions {
         ServeOptions {
+            hooks_loader: None,
             config: None,
             disable_auth: false,
             listen: None,
@@ -287,7 +315,19 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
         "Brickyard {} (Heketi API compatible)",
         env!("CARGO_PKG_VERSION")
     );
-    let engine = open_engine(engine_options(&config, db.clone()), executor).await?;
+    let mut options = engine_options(&config, db.clone());
+    if let Some(h) = &config.glusterfs.hooks {
+        let loader = opts.hooks_loader.as_ref().ok_or_else(|| {
+            ServeError::Unsupported(
+                "glusterfs.hooks: this build has no hook host (run the brickyard binary)".into(),
+            )
+        })?;
+        let hooks =
+            loader(h).map_err(|e| ServeError::Unsupported(format!("glusterfs.hooks: {e}")))?;
+        println!("Hooks: {} script(s) loaded", h.scripts.len());
+        options.hooks = Some(hooks);
+    }
+    let engine = open_engine(options, executor).await?;
     if let Some(nodes) = &mock_nodes {
         // Mock nodes live in memory: give them back what the records say exists.
         engine
