@@ -176,12 +176,20 @@ impl Node {
     }
 
     /// The (vg, lv) whose `/dev/mapper` node or `/dev/<vg>/<lv>` path is `dev`.
+    /// Looked up by name (one string per VG), not by formatting every LV's paths.
     pub fn lv_by_dev(&self, dev: &str) -> Option<(String, String)> {
         self.vgs.iter().find_map(|(vg, v)| {
-            v.lvs
-                .keys()
-                .find(|lv| mapper_name(vg, lv) == dev || format!("/dev/{vg}/{lv}") == dev)
-                .map(|lv| (vg.clone(), lv.clone()))
+            let lv = if let Some(rest) = dev.strip_prefix("/dev/mapper/") {
+                let prefix = format!("{}-", vg.replace('-', "--"));
+                rest.strip_prefix(prefix.as_str())
+                    .map(|lv| lv.replace("--", "-"))
+            } else {
+                dev.strip_prefix("/dev/")
+                    .and_then(|r| r.strip_prefix(vg.as_str()))
+                    .and_then(|r| r.strip_prefix('/'))
+                    .map(str::to_string)
+            }?;
+            v.lvs.contains_key(&lv).then(|| (vg.clone(), lv))
         })
     }
 
@@ -195,11 +203,20 @@ impl Node {
         } else {
             path
         };
-        let best = self
-            .mounts
-            .iter()
-            .filter(|(mp, _)| path == mp.as_str() || path.starts_with(&format!("{mp}/")))
-            .max_by_key(|(mp, _)| mp.len());
+        // The longest mount point that is the path or one of its ancestors.
+        let mut best = None;
+        let mut candidate = path;
+        loop {
+            if let Some((mp, m)) = self.mounts.get_key_value(candidate) {
+                best = Some((mp, m));
+                break;
+            }
+            match candidate.rfind('/') {
+                Some(0) if candidate.len() > 1 => candidate = "/",
+                Some(i) if i > 0 => candidate = &candidate[..i],
+                _ => break,
+            }
+        }
         match best {
             Some((mp, m)) => Loc::Fs {
                 vg: m.vg.clone(),
