@@ -186,6 +186,20 @@ impl Engine {
         Ok(out)
     }
 
+    /// Resolves once a staged step (`ticket`) is durable; at once when nothing was staged.
+    fn durable(
+        &self,
+        ticket: Option<commit::Ticket>,
+    ) -> impl std::future::Future<Output = Result<()>> + Send + 'static {
+        let wait = ticket.map(|t| self.shared.committer.wait(t));
+        async move {
+            match wait {
+                Some(w) => w.await,
+                None => Ok(()),
+            }
+        }
+    }
+
     /// Runs `f` in a transaction on the locked state, applies its changes to memory and
     /// queues them for the next group commit. The caller must wait for the ticket before
     /// anything depends on the changes being durable (before acknowledging, and before

@@ -223,17 +223,15 @@ impl Engine {
         };
         let guard = self.track(&job.op_id);
         let engine = self.clone();
-        let durable = ticket.map(|t| self.shared.committer.wait(t));
+        let durable = self.durable(ticket);
         Ok(async move {
             let _guard = guard;
             // Nothing runs on a node before the reservation is durable.
-            let r = match durable {
-                Some(d) => match d.await {
-                    Ok(()) => engine.exec_create(job).await,
-                    Err(e) => Err(e),
-                },
-                None => engine.exec_create(job).await,
-            };
+            let r = async {
+                durable.await?;
+                engine.exec_create(job).await
+            }
+            .await;
             engine.announce("volume.create", "volume.post_create", super::to_json, r)
         })
     }
