@@ -1,5 +1,8 @@
 //! Times volume creates end to end (a quick profile aid): `cargo run --release -p
-//! brickyard-examples --example create_loop -- [file|memory] [count]`.
+//! brickyard-examples --example create_loop -- [file|memory] [count] [concurrency]`.
+//!
+//! With a concurrency above 1, that many creates run at once (tasks on the runtime), so
+//! their durable steps share group commits.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,6 +19,11 @@ async fn main() -> anyhow::Result<()> {
         .nth(2)
         .and_then(|c| c.parse().ok())
         .unwrap_or(500);
+    let concurrency: usize = std::env::args()
+        .nth(3)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let dir = std::env::temp_dir().join(format!("brickyard-loop-{}", brickyard::id::new_id()));
     std::fs::create_dir_all(&dir)?;
     let mut opts = if mode == "file" {
@@ -46,14 +54,28 @@ async fn main() -> anyhow::Result<()> {
     };
     for batch in 0..(count / 100).max(1) {
         let t = Instant::now();
-        for _ in 0..100 {
-            engine.create_volume(req.clone()).await?;
+        let mut done = 0;
+        while done < 100 {
+            let n = concurrency.min(100 - done);
+            let tasks: Vec<_> = (0..n)
+                .map(|_| {
+                    let engine = engine.clone();
+                    let req = req.clone();
+                    tokio::spawn(async move { engine.create_volume(req).await })
+                })
+                .collect();
+            for t in tasks {
+                t.await??;
+            }
+            done += n;
         }
+        let secs = t.elapsed().as_secs_f64();
         println!(
-            "{mode}: creates {}..{}: {:.2} ms each",
+            "{mode} x{concurrency}: creates {}..{}: {:.3} ms each, {:.0} creates/s",
             batch * 100,
             batch * 100 + 100,
-            t.elapsed().as_secs_f64() * 10.0
+            secs * 10.0,
+            100.0 / secs
         );
     }
     drop(engine);
