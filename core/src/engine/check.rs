@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::model::DbExport;
 use crate::state::State;
 
 use super::Engine;
@@ -18,6 +19,37 @@ impl CheckReport {
     }
 }
 
+/// The volume lists of the cluster records of a Heketi export (which `State` derives
+/// instead of storing): every listed volume exists and belongs to the cluster, and every
+/// volume is listed by its cluster.
+pub(crate) fn check_export_volume_lists(e: &DbExport) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (cid, c) in &e.clusterentries {
+        for v in &c.info.volumes {
+            match e.volumeentries.get(v) {
+                None => bad.push(format!("cluster {cid} lists missing volume {v}")),
+                Some(vol) if vol.info.cluster != *cid => bad.push(format!(
+                    "volume {v} is listed by cluster {cid} but belongs to {}",
+                    vol.info.cluster
+                )),
+                _ => {}
+            }
+        }
+    }
+    for (vid, v) in &e.volumeentries {
+        if e.clusterentries
+            .get(&v.info.cluster)
+            .is_some_and(|c| !c.info.volumes.contains(vid))
+        {
+            bad.push(format!(
+                "volume {vid} is not listed by its cluster {}",
+                v.info.cluster
+            ));
+        }
+    }
+    bad
+}
+
 pub(crate) fn check_state(st: &State) -> CheckReport {
     let mut bad = Vec::new();
     for (cid, c) in &st.clusters {
@@ -27,16 +59,6 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
                 Some(node) if node.info.cluster != *cid => bad.push(format!(
                     "node {n} is listed by cluster {cid} but belongs to {}",
                     node.info.cluster
-                )),
-                _ => {}
-            }
-        }
-        for v in &c.info.volumes {
-            match st.volumes.get(v) {
-                None => bad.push(format!("cluster {cid} lists missing volume {v}")),
-                Some(vol) if vol.info.cluster != *cid => bad.push(format!(
-                    "volume {v} is listed by cluster {cid} but belongs to {}",
-                    vol.info.cluster
                 )),
                 _ => {}
             }
@@ -141,13 +163,10 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
         }
     }
     for (vid, v) in &st.volumes {
-        if !st
-            .clusters
-            .get(&v.info.cluster)
-            .is_some_and(|c| c.info.volumes.contains(vid))
-        {
+        // A cluster's volume list is derived from this field (see `State`).
+        if !st.clusters.contains_key(&v.info.cluster) {
             bad.push(format!(
-                "volume {vid} is not listed by its cluster {}",
+                "volume {vid} belongs to missing cluster {}",
                 v.info.cluster
             ));
         }

@@ -29,8 +29,8 @@ impl Engine {
         self.write(|txn| {
             let c = txn.clusters.get(id).ok_or_else(Error::id_not_found)?;
             if !c.info.nodes.is_empty()
-                || !c.info.volumes.is_empty()
                 || !c.info.blockvolumes.is_empty()
+                || txn.volumes.iter().any(|(_, v)| v.info.cluster == id)
             {
                 return Err(Error::conflict(format!(
                     "Unable to delete cluster [{id}] because it contains volumes and/or nodes"

@@ -6,7 +6,7 @@ use crate::model::{DbAttributeEntry, DbExport};
 use crate::state::State;
 
 use super::Engine;
-use super::check::check_state;
+use super::check::{check_export_volume_lists, check_state};
 
 /// Feature flags Heketi writes; a Heketi reading our export finds its migrations done.
 const ATTRIBUTES: [&str; 4] = [
@@ -18,8 +18,10 @@ const ATTRIBUTES: [&str; 4] = [
 
 /// Validates an imported database and fills what Heketi's upgrades would.
 pub(crate) fn prepare_import(export: DbExport) -> Result<State> {
+    let lists = check_export_volume_lists(&export);
     let mut state = State::from_export(export);
-    let report = check_state(&state);
+    let mut report = check_state(&state);
+    report.inconsistencies.splice(0..0, lists);
     if !report.is_ok() {
         let shown: Vec<&String> = report.inconsistencies.iter().take(10).collect();
         return Err(Error::invalid(format!(

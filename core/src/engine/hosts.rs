@@ -105,17 +105,17 @@ pub(crate) fn gluster_hosts(state: &State, cluster_id: &str, first: Option<&str>
     let Some(cluster) = state.clusters.get(cluster_id) else {
         return Vec::new();
     };
-    let mut ids: Vec<&String> = cluster.info.nodes.iter().collect();
-    ids.sort_by_key(|id| {
-        let online = state
-            .nodes
-            .get(*id)
-            .map(|n| n.state == crate::api::EntryState::Online)
-            .unwrap_or(false);
-        (Some(id.as_str()) != first, !online)
-    });
-    ids.into_iter()
-        .filter_map(|id| state.nodes.get(id))
-        .map(host_of)
-        .collect()
+    // One lookup per node; the sort is stable, so cluster order is kept within a rank.
+    let mut nodes: Vec<((bool, bool), &NodeEntry)> = cluster
+        .info
+        .nodes
+        .iter()
+        .filter_map(|id| {
+            let n = state.nodes.get(id)?;
+            let online = n.state == crate::api::EntryState::Online;
+            Some(((Some(id.as_str()) != first, !online), n))
+        })
+        .collect();
+    nodes.sort_by_key(|(rank, _)| *rank);
+    nodes.into_iter().map(|(_, n)| host_of(n)).collect()
 }

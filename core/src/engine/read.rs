@@ -15,8 +15,11 @@ use super::{Engine, not_found_if_none};
 pub(crate) fn cluster_info(st: &State, id: &str) -> Option<ClusterInfoResponse> {
     let c = st.clusters.get(id)?;
     let mut info = c.info.clone();
-    info.volumes
-        .retain(|v| st.volumes.get(v).is_some_and(|v| !v.pending.is_pending()));
+    info.volumes = st
+        .cluster_volumes(id)
+        .filter(|v| st.volumes.get(*v).is_some_and(|v| !v.pending.is_pending()))
+        .cloned()
+        .collect();
     info.blockvolumes.retain(|v| {
         st.blockvolumes
             .get(v)

@@ -31,15 +31,12 @@ pub(crate) fn forget_bricks(txn: &mut Txn<'_>, brick_ids: &[String]) {
     }
 }
 
-/// Removes a volume record (its bricks must be forgotten first) and its cluster link.
+/// Removes a volume record (its bricks must be forgotten first); the cluster's volume
+/// list is derived from the volume records, so it follows.
 pub(crate) fn forget_volume(txn: &mut Txn<'_>, volume_id: &str) {
-    let Some(vol) = txn.volumes.get(volume_id).cloned() else {
-        return;
-    };
-    if let Some(c) = txn.clusters.get_mut(&vol.info.cluster) {
-        remove_sorted(&mut c.info.volumes, volume_id);
+    if txn.volumes.contains(volume_id) {
+        txn.volumes.remove(volume_id);
     }
-    txn.volumes.remove(volume_id);
 }
 
 /// Clears the pending marks an operation put on bricks and on a volume, and deletes the

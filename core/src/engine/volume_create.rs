@@ -196,9 +196,6 @@ impl Engine {
                         pending: PendingRef { id: op_id.clone() },
                     },
                 );
-                if let Some(c) = txn.clusters.get_mut(&cluster_id) {
-                    insert_sorted(&mut c.info.volumes, &volume_id);
-                }
                 txn.pending.put(
                     &op_id,
                     PendingOperationEntry {

@@ -77,18 +77,15 @@ pub(crate) fn place_volume(
             continue;
         }
         if !spec.name.is_empty()
-            && cluster.info.volumes.iter().any(|v| {
-                state
-                    .volumes
-                    .get(v)
-                    .is_some_and(|v| v.info.request.name == spec.name)
-            })
+            && state
+                .volumes_named(&spec.name)
+                .any(|v| state.volumes.get(v).is_some_and(|v| v.info.cluster == cid))
         {
             refusals.push((cid, Refusal::Name));
             continue;
         }
         if let Some(max) = engine.max_volumes()
-            && cluster.info.volumes.len() >= max
+            && state.cluster_volume_count(&cid) >= max
         {
             refusals.push((cid, Refusal::MaxVolumes(max)));
             continue;

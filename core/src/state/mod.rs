@@ -3,7 +3,7 @@
 
 mod overlay;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -17,6 +17,12 @@ use crate::model::{
 use crate::store::{ChangeSet, RawTables, StoreError, Table};
 
 /// Every record, by id.
+///
+/// A cluster's volume list is not kept in its record (a record that grows with every
+/// volume would be re-encoded and rewritten by every create, Heketi weakness #12): it is
+/// derived from the volumes' `cluster` field, kept in step by [`State::apply`], and put
+/// back into the records by [`State::to_export`]. `ClusterEntry.info.volumes` is always
+/// empty in memory and in the store; use [`State::cluster_volumes`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
     pub clusters: BTreeMap<String, ClusterEntry>,
@@ -27,6 +33,10 @@ pub struct State {
     pub blockvolumes: BTreeMap<String, BlockVolumeEntry>,
     pub attributes: BTreeMap<String, DbAttributeEntry>,
     pub pending: BTreeMap<String, PendingOperationEntry>,
+    /// Derived: volume ids by cluster id.
+    cluster_volumes: BTreeMap<String, BTreeSet<String>>,
+    /// Derived: volume ids by volume name.
+    volume_names: BTreeMap<String, BTreeSet<String>>,
 }
 
 fn decode<T: DeserializeOwned>(
@@ -61,13 +71,80 @@ impl State {
                 Table::Pending => s.pending = decode(table, rows)?,
             }
         }
+        s.derive();
         Ok(s)
+    }
+
+    /// Rebuilds the derived indexes from the records and empties the volume lists of
+    /// the cluster records (a database written before they were derived carries them).
+    fn derive(&mut self) {
+        self.cluster_volumes.clear();
+        self.volume_names.clear();
+        for c in self.clusters.values_mut() {
+            c.info.volumes.clear();
+        }
+        let volumes = std::mem::take(&mut self.volumes);
+        for (id, v) in &volumes {
+            self.index_volume(id, v);
+        }
+        self.volumes = volumes;
+    }
+
+    fn index_volume(&mut self, id: &str, v: &VolumeEntry) {
+        self.cluster_volumes
+            .entry(v.info.cluster.clone())
+            .or_default()
+            .insert(id.to_string());
+        self.volume_names
+            .entry(v.info.request.name.clone())
+            .or_default()
+            .insert(id.to_string());
+    }
+
+    fn unindex_volume(&mut self, id: &str, v: &VolumeEntry) {
+        if let Some(set) = self.cluster_volumes.get_mut(&v.info.cluster) {
+            set.remove(id);
+            if set.is_empty() {
+                self.cluster_volumes.remove(&v.info.cluster);
+            }
+        }
+        if let Some(set) = self.volume_names.get_mut(&v.info.request.name) {
+            set.remove(id);
+            if set.is_empty() {
+                self.volume_names.remove(&v.info.request.name);
+            }
+        }
+    }
+
+    /// The ids of a cluster's volumes (pending ones included), in id order.
+    pub fn cluster_volumes(&self, cluster_id: &str) -> impl Iterator<Item = &String> + '_ {
+        self.cluster_volumes
+            .get(cluster_id)
+            .into_iter()
+            .flat_map(|s| s.iter())
+    }
+
+    /// How many volumes (pending ones included) a cluster holds.
+    pub fn cluster_volume_count(&self, cluster_id: &str) -> usize {
+        self.cluster_volumes.get(cluster_id).map_or(0, |s| s.len())
+    }
+
+    /// The ids of the volumes called `name`, in any cluster.
+    pub fn volumes_named(&self, name: &str) -> impl Iterator<Item = &String> + '_ {
+        self.volume_names
+            .get(name)
+            .into_iter()
+            .flat_map(|s| s.iter())
     }
 
     /// The state as a Heketi `db export`.
     pub fn to_export(&self) -> DbExport {
+        let mut clusters = self.clusters.clone();
+        for (cid, c) in clusters.iter_mut() {
+            c.info.volumes = self.cluster_volumes(cid).cloned().collect();
+        }
         DbExport {
-            clusterentries: self.clusters.clone(),
+            clusterentries: clusters,
             volumeentries: self.volumes.clone(),
             brickentries: self.bricks.clone(),
             nodeentries: self.nodes.clone(),
@@ -80,7 +157,7 @@ impl State {
 
     /// The state of a Heketi `db export`.
     pub fn from_export(e: DbExport) -> State {
-        State {
+        let mut s = State {
             clusters: e.clusterentries,
             nodes: e.nodeentries,
             devices: e.deviceentries,
@@ -89,7 +166,10 @@ impl State {
             blockvolumes: e.blockvolumeentries,
             attributes: e.dbattributeentries,
             pending: e.pendingoperations,
-        }
+            ..State::default()
+        };
+        s.derive();
+        s
     }
 
     /// All records as one change set (used by import).
@@ -112,7 +192,15 @@ impl State {
         apply_map(&mut self.nodes, c.nodes);
         apply_map(&mut self.devices, c.devices);
         apply_map(&mut self.bricks, c.bricks);
-        apply_map(&mut self.volumes, c.volumes);
+        for (id, v) in c.volumes {
+            if let Some(old) = self.volumes.remove(&id) {
+                self.unindex_volume(&id, &old);
+            }
+            if let Some(v) = v {
+                self.index_volume(&id, &v);
+                self.volumes.insert(id, v);
+            }
+        }
         apply_map(&mut self.blockvolumes, c.blockvolumes);
         apply_map(&mut self.attributes, c.attributes);
         apply_map(&mut self.pending, c.pending);
@@ -216,5 +304,61 @@ impl<'s> Txn<'s> {
             attributes: self.attributes.into_changes(),
             pending: self.pending.into_changes(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn volume(cluster: &str, name: &str) -> VolumeEntry {
+        let mut v = VolumeEntry::default();
+        v.info.cluster = cluster.into();
+        v.info.request.name = name.into();
+        v
+    }
+
+    #[test]
+    fn cluster_volume_lists_are_derived_not_stored() {
+        // A record written before the lists were derived still carries one.
+        let cluster = br#"{"Info":{"id":"c1","nodes":[],"volumes":["v1","gone"],"block":false,"file":true,"blockvolumes":[]}}"#;
+        let v1 = serde_json::to_vec(&volume("c1", "a")).unwrap();
+        let raw: RawTables = vec![
+            (Table::Clusters, vec![("c1".into(), cluster.to_vec())]),
+            (Table::Volumes, vec![("v1".into(), v1)]),
+        ];
+        let mut s = State::from_raw(raw).unwrap();
+        assert!(s.clusters["c1"].info.volumes.is_empty());
+        assert_eq!(s.cluster_volumes("c1").collect::<Vec<_>>(), ["v1"]);
+        assert_eq!(s.volumes_named("a").collect::<Vec<_>>(), ["v1"]);
+
+        // A create changes the volume table only; the index follows apply().
+        let mut txn = Txn::new(&s);
+        txn.volumes.put("v2", volume("c1", "b"));
+        let changes = txn.into_changes();
+        let cs = changes.to_changeset();
+        assert!(cs.writes.iter().all(|(t, _, _)| *t == Table::Volumes));
+        s.apply(changes);
+        assert_eq!(s.cluster_volume_count("c1"), 2);
+        assert_eq!(
+            s.to_export().clusterentries["c1"].info.volumes,
+            ["v1", "v2"]
+        );
+
+        // Moving a volume's name or deleting it updates both indexes.
+        let mut txn = Txn::new(&s);
+        txn.volumes.get_mut("v1").unwrap().info.request.name = "renamed".into();
+        txn.volumes.remove("v2");
+        s.apply(txn.into_changes());
+        assert_eq!(s.volumes_named("a").count(), 0);
+        assert_eq!(s.volumes_named("renamed").collect::<Vec<_>>(), ["v1"]);
+        assert_eq!(s.cluster_volumes("c1").collect::<Vec<_>>(), ["v1"]);
+        let mut txn = Txn::new(&s);
+        txn.volumes.remove("v1");
+        s.apply(txn.into_changes());
+        assert_eq!(s.cluster_volume_count("c1"), 0);
+        // Equal to a state derived afresh from the same records.
+        let fresh = State::from_export(s.to_export());
+        assert_eq!(fresh, s);
     }
 }

@@ -117,7 +117,7 @@ impl World {
             );
         }
         let device = mapper_name(&vg, &lv);
-        node.mounts.insert(
+        node.add_mount(
             dir.trim_end_matches('/').to_string(),
             Mount {
                 device,
@@ -150,14 +150,10 @@ impl World {
                 Reply::err(32, format!("umount: {t}: no mount point specified."))
             };
         };
-        if node
-            .mounts
-            .keys()
-            .any(|m| m.starts_with(&format!("{dir}/")))
-        {
+        if node.has_mount_under(&dir) {
             return Reply::err(32, format!("umount: {dir}: target is busy."));
         }
-        node.mounts.remove(&dir);
+        node.remove_mount(&dir);
         Reply::ok("")
     }
 

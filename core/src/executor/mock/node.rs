@@ -99,8 +99,24 @@ pub(super) struct Node {
     pub pvs: BTreeMap<String, Pv>,
     pub vgs: BTreeMap<String, Vg>,
     pub dirs: BTreeMap<String, DirMeta>,
+    /// Mounts by mount point; change them with [`Node::add_mount`] and
+    /// [`Node::remove_mount`], which keep `mounted_lvs` in step.
     pub mounts: BTreeMap<String, Mount>,
+    /// `(vg, lv)` of every mounted LV (what `lv_mounted` asks, without a scan).
+    mounted_lvs: BTreeSet<(String, String)>,
     pub files: BTreeMap<String, Vec<String>>,
+}
+
+/// Whether a sorted key set holds a key under `dir/` (a child of `dir`), by a range
+/// lookup instead of a scan.
+fn has_key_under<V>(map: &BTreeMap<String, V>, dir: &str) -> bool {
+    let prefix = format!("{}/", dir.trim_end_matches('/'));
+    map.range::<str, _>((
+        std::ops::Bound::Included(prefix.as_str()),
+        std::ops::Bound::Unbounded,
+    ))
+    .next()
+    .is_some_and(|(k, _)| k.starts_with(&prefix))
 }
 
 /// `/dev/mapper` name of an LV (dashes inside names are doubled).
@@ -150,6 +166,7 @@ impl Node {
             vgs: BTreeMap::new(),
             dirs,
             mounts: BTreeMap::new(),
+            mounted_lvs: BTreeSet::new(),
             files,
         }
     }
@@ -194,7 +211,25 @@ impl Node {
     }
 
     pub fn lv_mounted(&self, vg: &str, lv: &str) -> bool {
-        self.mounts.values().any(|m| m.vg == vg && m.lv == lv)
+        self.mounted_lvs.contains(&(vg.to_string(), lv.to_string()))
+    }
+
+    pub fn add_mount(&mut self, dir: String, m: Mount) {
+        self.mounted_lvs.insert((m.vg.clone(), m.lv.clone()));
+        if let Some(old) = self.mounts.insert(dir, m) {
+            self.mounted_lvs.remove(&(old.vg, old.lv));
+        }
+    }
+
+    pub fn remove_mount(&mut self, dir: &str) -> Option<Mount> {
+        let m = self.mounts.remove(dir)?;
+        self.mounted_lvs.remove(&(m.vg.clone(), m.lv.clone()));
+        Some(m)
+    }
+
+    /// Whether a mount point lies under `dir`.
+    pub fn has_mount_under(&self, dir: &str) -> bool {
+        has_key_under(&self.mounts, dir)
     }
 
     pub fn locate(&self, path: &str) -> Loc {
@@ -314,19 +349,10 @@ impl Node {
             ));
         }
         let loc = self.locate(path);
-        let prefix = match &loc {
-            Loc::Root(p) => format!("{p}/"),
-            Loc::Fs { rel, .. } => format!("{rel}/"),
-        };
         let has_children = match &loc {
-            Loc::Root(_) => self.dirs.keys().any(|k| k.starts_with(&prefix)),
-            Loc::Fs { vg, lv, .. } => self
-                .fs_dirs(vg, lv)
-                .is_some_and(|d| d.keys().any(|k| k.starts_with(&prefix))),
-        } || self
-            .mounts
-            .keys()
-            .any(|m| m.starts_with(&format!("{path}/")));
+            Loc::Root(p) => has_key_under(&self.dirs, p),
+            Loc::Fs { vg, lv, rel } => self.fs_dirs(vg, lv).is_some_and(|d| has_key_under(d, rel)),
+        } || self.has_mount_under(path);
         if has_children {
             return Err(format!(
                 "rmdir: failed to remove '{path}': Directory not empty"
