@@ -57,8 +57,9 @@ test-python: deps-python
 py-develop: deps-python
 	cd py && VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH maturin develop --locked
 
-## pytest of the Python package (Engine and Client against `brickyard serve`), stubtest, mypy.
-test-py: py-develop
+## pytest of the Python package (Engine and Client against `brickyard serve`, the ssh
+## executor against a private sshd on 127.0.0.1), stubtest, mypy.
+test-py: py-develop deps-ssh
 	$(CARGO) build -p brickyard-cli
 	cd py && BRICKYARD_BIN=$(BRICKYARD_BIN) ../$(PY) -m pytest -q tests --ignore=tests/test_ansible.py
 	cd py && ../$(PY) -m mypy.stubtest brickyard._brickyard

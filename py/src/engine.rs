@@ -24,7 +24,8 @@ use crate::mock_nodes::PyMockNodes;
 
 const GIB_IN_KIB: u64 = 1024 * 1024;
 
-/// The Brickyard engine on a redb file (or in memory) with its executor.
+/// The Brickyard engine on a redb file (or in memory) with its executor (`mock`, or
+/// `ssh` with the settings of [`crate::ssh::settings`]).
 #[pyclass(name = "Engine", module = "brickyard._brickyard", frozen)]
 pub struct PyEngine {
     runtime: tokio::runtime::Runtime,
@@ -132,6 +133,7 @@ impl PyEngine {
         rebalance_on_expansion = true,
         cleanup_on_open = true,
         import_json = None,
+        ssh = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -150,6 +152,7 @@ impl PyEngine {
         rebalance_on_expansion: bool,
         cleanup_on_open: bool,
         import_json: Option<String>,
+        ssh: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyEngine> {
         let opts = options(
             path,
@@ -164,8 +167,14 @@ impl PyEngine {
             rebalance_on_expansion,
             cleanup_on_open,
         )?;
+        let ssh = ssh.filter(|s| !s.is_none());
         let (exec, mock): (Arc<dyn Executor>, Option<MockTransport>) = match executor {
             "mock" => {
+                if ssh.is_some() {
+                    return Err(errors::InvalidInput::new_err(
+                        "ssh: settings are only used with executor=\"ssh\" (executor is \"mock\")",
+                    ));
+                }
                 let mut config = MockConfig::default();
                 if let Some(gb) = mock_device_size_gb {
                     config.default_device_size_kib = gb.saturating_mul(GIB_IN_KIB);
@@ -174,9 +183,23 @@ impl PyEngine {
                 let transport = exec.mock().clone();
                 (Arc::new(exec), Some(transport))
             }
+            "ssh" => {
+                if mock_device_size_gb.is_some() {
+                    return Err(errors::InvalidInput::new_err(
+                        "mock_device_size_gb: only used with executor=\"mock\"",
+                    ));
+                }
+                let Some(settings) = ssh else {
+                    return Err(errors::InvalidInput::new_err(
+                        "ssh.keyfile: missing: executor=\"ssh\" needs ssh={\"keyfile\": ...} \
+                         (the private key to log in to the nodes with)",
+                    ));
+                };
+                (Arc::new(crate::ssh::executor(settings)?), None)
+            }
             other => {
                 return Err(errors::Unsupported::new_err(format!(
-                    "executor: {other:?} is not available in the Python package; use \"mock\""
+                    "executor: {other:?} is not available in the Python package; use \"mock\" or \"ssh\""
                 )));
             }
         };

@@ -3,6 +3,7 @@
 //! - [`engine::PyEngine`] (`Engine`): the embedded engine; blocking calls release the GIL.
 //! - [`mock_nodes::PyMockNodes`] (`MockNodes`): the mock storage nodes of an engine.
 //! - [`errors`]: `BrickyardError` and one subclass per error kind.
+//! - [`ssh`]: the `ssh={...}` settings of `Engine(executor="ssh")`.
 //!
 //! The Python package `brickyard` (in `python/brickyard`) wraps these with typed
 //! results, keyword-argument methods and a REST `Client` with the same methods.
@@ -11,6 +12,7 @@ pub mod convert;
 pub mod engine;
 pub mod errors;
 pub mod mock_nodes;
+pub mod ssh;
 
 use pyo3::prelude::*;
 

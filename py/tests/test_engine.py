@@ -90,6 +90,8 @@ def test_engine_options_reach_the_engine(topology: Path) -> None:
     with pytest.raises(brickyard.InvalidInput, match="zone_checking"):
         Engine(zone_checking="sometimes")
     with pytest.raises(brickyard.Unsupported, match="executor"):
+        Engine(executor="kubernetes")
+    with pytest.raises(brickyard.InvalidInput, match="ssh.keyfile"):
         Engine(executor="ssh")
     with pytest.raises(TypeError):
         Engine(brick_max_size_gb="big")

@@ -93,13 +93,17 @@ def test_no_space_explains_per_device(loaded: Backend) -> None:
     loaded.node_set_state(node, "offline")
     with pytest.raises(brickyard.NoSpace, match="only 2 nodes qualify") as e:
         loaded.volume_create(size=1)
-    if isinstance(loaded, Engine):
-        reasons = e.value.reasons
-        assert any(r["node"] == node and r["reason"] == "device or node is not online" for r in reasons)
-        assert all(set(r) == {"device", "node", "reason"} for r in reasons)
-    else:
-        # The REST answer is text only.
-        assert e.value.reasons == ()
+    # The same per-device reasons from both backends (a server sends them in a header).
+    reasons = e.value.reasons
+    devices = {d.id: n for n in loaded.topology_info().clusters[0].nodes for d in n.devices}
+    assert len(reasons) == len(devices) == 3
+    assert all(set(r) == {"device", "node", "reason"} for r in reasons)
+    assert {r["device"]: r["node"] for r in reasons} == {d: n.id for d, n in devices.items()}
+    offline = [r for r in reasons if r["node"] == node]
+    assert [r["reason"] for r in offline] == ["device or node is not online"]
+    with pytest.raises(brickyard.NoSpace) as plan:
+        loaded.volume_plan(size=1)
+    assert plan.value.reasons == reasons
 
 
 def test_executor_error_names_node_command_status_and_stderr(loaded: Backend) -> None:
@@ -152,6 +156,36 @@ def test_busy_after_retries(canned: http.server.HTTPServer) -> None:
         with pytest.raises(brickyard.Busy, match="Server busy"):
             c.volume_list()
     assert len(canned.requests) == 4  # type: ignore[attr-defined]
+
+
+def test_no_space_reasons_from_the_queue_answer(canned: http.server.HTTPServer) -> None:
+    reasons = '[{"device":"d1","node":"n1","reason":"10 KiB free, brick needs 1024 KiB"},{"device":"d\\u00e92","node":"n2","reason":"r"}]'
+    canned.replies.extend(  # type: ignore[attr-defined]
+        [
+            (202, "", {"Location": "/queue/abc"}),
+            (
+                500,
+                "Failed to allocate new volume: No space: cluster c1: need 3 nodes, found 1\n",
+                {"X-Brickyard-Error-Kind": "no_space", "X-Brickyard-Error-Reasons": reasons},
+            ),
+        ]
+    )
+    host, port = canned.server_address[:2]
+    with Client(f"http://{host}:{port}", poll_delay=0.001) as c, pytest.raises(brickyard.NoSpace) as e:
+        c.volume_expand("0123456789abcdef0123456789abcdef", 1)
+    assert str(e.value) == "Failed to allocate new volume: No space: cluster c1: need 3 nodes, found 1"
+    assert e.value.reasons == (
+        {"device": "d1", "node": "n1", "reason": "10 KiB free, brick needs 1024 KiB"},
+        {"device": "d\u00e92", "node": "n2", "reason": "r"},
+    )
+    assert [r[1] for r in canned.requests] == ["/volumes/0123456789abcdef0123456789abcdef/expand", "/queue/abc"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("header", [None, "", "not json", '{"device": "d"}', '[{"device": "d", "node": 1, "reason": "r"}]'])
+def test_a_missing_or_unreadable_reasons_header_leaves_reasons_empty(header: str | None) -> None:
+    err = from_http(500, "Failed to allocate new volume: No space", "no_space", header)
+    assert type(err) is brickyard.NoSpace
+    assert err.reasons == ()
 
 
 def test_rejected_from_the_kind_header(canned: http.server.HTTPServer) -> None:

@@ -1,9 +1,15 @@
 //! [`AppError`]: every error answer of the server, rendered as Go's `http.Error`
 //! does (plain text, message plus `\n`), with Heketi's status codes and texts.
+//!
+//! An answer made from an engine error also carries Brickyard's headers (ignored by
+//! Heketi clients): [`KIND_HEADER`] with the error kind (`no_space`, `exec`, …) and, for
+//! a `no_space`, [`REASONS_HEADER`] with why each device was refused, so the Python
+//! client raises the same exception with the same details as the embedded engine.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use brickyard::ErrorKind;
+use brickyard::placement::PlacementError;
 
 /// Heketi's text for a body that does not parse (`422`).
 pub const UNPARSABLE: &str = "request unable to be parsed";
@@ -11,6 +17,18 @@ pub const UNPARSABLE: &str = "request unable to be parsed";
 pub const INVALID_PATH: &str = "Invalid path or request";
 /// Heketi's answer when `max_inflight_operations` are already running.
 pub const SERVER_BUSY: &str = "Server busy. Retry operation later.";
+
+/// Header naming the engine's error kind (`ErrorKind::as_str`: `no_space`, `exec`, …).
+pub const KIND_HEADER: &str = "X-Brickyard-Error-Kind";
+/// Header of a `no_space` answer: a JSON array of `{"device","node","reason"}` objects,
+/// escaped to ASCII (the per-device explanation of the failed placement).
+pub const REASONS_HEADER: &str = "X-Brickyard-Error-Reasons";
+/// Header with how many reasons were left out of [`REASONS_HEADER`] to keep it under
+/// [`MAX_REASONS_HEADER`] bytes (absent when none were).
+pub const REASONS_OMITTED_HEADER: &str = "X-Brickyard-Error-Reasons-Omitted";
+/// Largest [`REASONS_HEADER`] value sent: well below the 64 KiB line limit of common
+/// HTTP clients (Python's `http.client`, Go's default 1 MiB for all headers).
+pub const MAX_REASONS_HEADER: usize = 32 * 1024;
 
 /// An error answer: a status code and the message clients show verbatim.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +38,10 @@ pub struct AppError {
     pub status: StatusCode,
     /// The message, without the trailing newline the wire adds.
     pub message: String,
+    /// The engine's error kind, sent as [`KIND_HEADER`] (None: not an engine error).
+    pub kind: Option<ErrorKind>,
+    /// The per-device reasons of a `no_space`, as `(device, node, reason)`.
+    pub reasons: Vec<(String, String, String)>,
 }
 
 impl AppError {
@@ -28,7 +50,24 @@ impl AppError {
         AppError {
             status,
             message: message.into(),
+            kind: None,
+            reasons: Vec::new(),
         }
+    }
+
+    /// This answer with the kind and details of the engine error it reports (the
+    /// status and message stay as they are: Heketi's).
+    pub fn with_engine_detail(mut self, err: &brickyard::Error) -> AppError {
+        self.kind = Some(err.kind());
+        self.reasons = match err.placement_error() {
+            Some(PlacementError::NoSpace(details)) => details
+                .devices
+                .iter()
+                .map(|r| (r.device.clone(), r.node.clone(), r.reason.to_string()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        self
     }
 
     /// `400` with the given text.
@@ -132,8 +171,46 @@ pub fn status_for(kind: ErrorKind) -> StatusCode {
 
 impl From<brickyard::Error> for AppError {
     fn from(err: brickyard::Error) -> AppError {
-        AppError::new(status_for(err.kind()), err.to_string())
+        AppError::new(status_for(err.kind()), err.to_string()).with_engine_detail(&err)
     }
+}
+
+/// JSON text with every non-ASCII character written as `\uXXXX` (a valid header value
+/// that any JSON parser reads back unchanged).
+fn ascii_json(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for c in value.to_string().chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+/// The [`REASONS_HEADER`] value (as many reasons as fit in [`MAX_REASONS_HEADER`]) and
+/// how many were left out.
+pub fn reasons_header(reasons: &[(String, String, String)]) -> (String, usize) {
+    let mut items: Vec<String> = Vec::with_capacity(reasons.len());
+    let mut len = 2;
+    for (device, node, reason) in reasons {
+        let item = ascii_json(&serde_json::json!({
+            "device": device,
+            "node": node,
+            "reason": reason,
+        }));
+        if len + item.len() + 1 > MAX_REASONS_HEADER {
+            break;
+        }
+        len += item.len() + 1;
+        items.push(item);
+    }
+    let omitted = reasons.len() - items.len();
+    (format!("[{}]", items.join(",")), omitted)
 }
 
 impl IntoResponse for AppError {
@@ -150,6 +227,20 @@ impl IntoResponse for AppError {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
+        if let Some(kind) = self.kind {
+            headers.insert(KIND_HEADER, HeaderValue::from_static(kind.as_str()));
+            if kind == ErrorKind::NoSpace {
+                let (value, omitted) = reasons_header(&self.reasons);
+                // ASCII by construction; a value that still does not fit is left out
+                // rather than failing the answer.
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    headers.insert(REASONS_HEADER, value);
+                }
+                if omitted > 0 {
+                    headers.insert(REASONS_OMITTED_HEADER, HeaderValue::from(omitted));
+                }
+            }
+        }
         response
     }
 }
@@ -211,6 +302,41 @@ mod tests {
         let app = AppError::from(ctx);
         assert_eq!(app.status, StatusCode::NOT_FOUND);
         assert_eq!(app.message, "Failed to set up volume delete: Id not found");
+    }
+
+    #[test]
+    fn reasons_header_is_ascii_json_and_capped() {
+        let few = vec![("d\u{1F600}".to_string(), "n".to_string(), "r".to_string())];
+        let (value, omitted) = reasons_header(&few);
+        assert_eq!(omitted, 0);
+        assert!(value.is_ascii());
+        let back: serde_json::Value = serde_json::from_str(&value).expect("JSON");
+        assert_eq!(back[0]["device"], "d\u{1F600}");
+
+        let many: Vec<_> = (0..2000)
+            .map(|i| {
+                (
+                    format!("{i:032x}"),
+                    format!("{i:032x}"),
+                    "device or node is not online".to_string(),
+                )
+            })
+            .collect();
+        let (value, omitted) = reasons_header(&many);
+        assert!(value.len() <= MAX_REASONS_HEADER, "{}", value.len());
+        let back: Vec<serde_json::Value> = serde_json::from_str(&value).expect("JSON");
+        assert!(omitted > 0);
+        assert_eq!(back.len() + omitted, many.len());
+
+        let mut err = AppError::internal("No space");
+        err.kind = Some(ErrorKind::NoSpace);
+        err.reasons = many;
+        let response = err.into_response();
+        assert_eq!(response.headers()[KIND_HEADER], "no_space");
+        assert_eq!(
+            response.headers()[REASONS_OMITTED_HEADER],
+            omitted.to_string().as_str()
+        );
     }
 
     #[tokio::test]

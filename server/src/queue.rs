@@ -54,7 +54,7 @@ impl IntoResponse for Accepted {
 #[derive(Debug)]
 enum Entry {
     Pending { label: String },
-    Finished(Result<OpOutcome, String>),
+    Finished(Result<OpOutcome, AppError>),
 }
 
 #[derive(Debug)]
@@ -159,7 +159,7 @@ impl Queue {
                 Some(Entry::Finished(Ok(OpOutcome::Redirect(path)))) => {
                     redirect(StatusCode::SEE_OTHER, &path)
                 }
-                Some(Entry::Finished(Err(message))) => AppError::internal(message).into_response(),
+                Some(Entry::Finished(Err(error))) => error.into_response(),
                 // The entry was just seen finished under the same lock.
                 Some(Entry::Pending { .. }) | None => {
                     AppError::not_found(brickyard::error::ID_NOT_FOUND).into_response()
@@ -228,8 +228,12 @@ impl Slot {
         tokio::spawn(async move {
             let result = match tokio::spawn(operation).await {
                 Ok(Ok(outcome)) => Ok(outcome),
-                Ok(Err(err)) => Err(err.to_string()),
-                Err(join) => Err(format!("{label}: operation aborted: {join}")),
+                // Heketi answers 500 with the text for every failed operation; the
+                // kind (and a no_space's reasons) ride along in Brickyard's headers.
+                Ok(Err(err)) => Err(AppError::internal(err.to_string()).with_engine_detail(&err)),
+                Err(join) => Err(AppError::internal(format!(
+                    "{label}: operation aborted: {join}"
+                ))),
             };
             let counter = if result.is_ok() {
                 &queue.inner.succeeded
@@ -237,8 +241,8 @@ impl Slot {
                 &queue.inner.failed
             };
             counter.fetch_add(1, Ordering::Relaxed);
-            if let Err(message) = &result {
-                tracing::error!(id = %task_id, %label, error = %message, "operation failed");
+            if let Err(error) = &result {
+                tracing::error!(id = %task_id, %label, error = %error.message, "operation failed");
             } else {
                 tracing::info!(id = %task_id, %label, "operation finished");
             }

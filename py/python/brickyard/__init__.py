@@ -3,7 +3,7 @@
 Two front doors with the same methods and results:
 
 - :class:`Engine` runs the engine in this process on a redb file (or in memory), with
-  the mock executor for tests and demos;
+  the mock executor for tests and demos or the ssh executor for real nodes;
 - :class:`Client` talks to a Brickyard (or Heketi) server over REST.
 
 Errors are :class:`BrickyardError` subclasses (``NotFound``, ``NoSpace`` …), raised
@@ -12,7 +12,7 @@ identically by both.
 
 from ._brickyard import __version__
 from .client import Client
-from .engine import Engine
+from .engine import Engine, SshSettings
 from .errors import (
     AlreadyExists,
     BrickyardError,
@@ -68,6 +68,7 @@ __all__ = [
     "Plan",
     "PlannedBrick",
     "Rejected",
+    "SshSettings",
     "Storage",
     "StoreError",
     "Topology",

@@ -77,6 +77,7 @@ class Engine:
         rebalance_on_expansion: bool = True,
         cleanup_on_open: bool = True,
         import_json: str | None = None,
+        ssh: dict[str, Any] | None = None,
     ) -> Engine: ...
     def close(self) -> None: ...
     @property

@@ -22,7 +22,7 @@ import requests
 
 from ._api import Backend
 from ._brickyard import BrickyardError, NotFound
-from .errors import KIND_HEADER, from_http
+from .errors import KIND_HEADER, REASONS_HEADER, from_http
 
 __all__ = ["Client"]
 
@@ -94,7 +94,12 @@ class _Rest:
 
     @staticmethod
     def _fail(resp: requests.Response) -> BrickyardError:
-        return from_http(resp.status_code, resp.text, resp.headers.get(KIND_HEADER))
+        return from_http(
+            resp.status_code,
+            resp.text,
+            resp.headers.get(KIND_HEADER),
+            resp.headers.get(REASONS_HEADER),
+        )
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         """A request whose answer may be immediate or a queued operation; returns the

@@ -9,6 +9,7 @@ so a script catches the same classes with either backend.
 
 from __future__ import annotations
 
+import json
 import re
 
 from ._brickyard import (
@@ -39,11 +40,15 @@ __all__ = [
     "StoreError",
     "Unauthorized",
     "Unsupported",
+    "KIND_HEADER",
+    "REASONS_HEADER",
     "from_http",
 ]
 
 #: Header a server may send with the engine's error kind; used when present.
 KIND_HEADER = "X-Brickyard-Error-Kind"
+#: Header of a ``no_space`` answer: JSON list of ``{"device", "node", "reason"}``.
+REASONS_HEADER = "X-Brickyard-Error-Reasons"
 
 _BY_KIND: dict[str, type[BrickyardError]] = {
     cls.kind: cls
@@ -122,13 +127,37 @@ def _classify(status: int, message: str, kind: str | None) -> type[BrickyardErro
     return BrickyardError
 
 
-def from_http(status: int, message: str, kind: str | None = None) -> BrickyardError:
-    """The exception for an error answer: ``status``, its text, and the kind header if
-    the server sent one."""
+def _reasons(header: str | None) -> tuple[dict[str, str], ...]:
+    """The per-device reasons of a ``no_space`` answer; () when absent or unreadable
+    (the message still says what failed)."""
+    if not header:
+        return ()
+    try:
+        items = json.loads(header)
+    except ValueError:
+        return ()
+    if not isinstance(items, list):
+        return ()
+    keys = ("device", "node", "reason")
+    return tuple(
+        {k: item[k] for k in keys}
+        for item in items
+        if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in keys)
+    )
+
+
+def from_http(
+    status: int, message: str, kind: str | None = None, reasons: str | None = None
+) -> BrickyardError:
+    """The exception for an error answer: ``status``, its text, and Brickyard's headers
+    if the server sent them: the error ``kind`` and, for ``NoSpace``, the per-device
+    ``reasons`` (JSON text)."""
     message = message.strip() or f"server did not provide a message (status {status})"
     cls = _classify(status, message, kind)
     exc = cls(message)
     exc.kind = kind if kind and cls is BrickyardError else cls.kind
+    if isinstance(exc, NoSpace):
+        exc.reasons = _reasons(reasons)
     if isinstance(exc, ExecutorError):
         m = _EXEC.search(message)
         if m:

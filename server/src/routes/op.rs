@@ -32,12 +32,13 @@ where
 
 /// A Build failure as Heketi answers the volume operations: the kinds in
 /// `passthrough` keep their own status and text (validation `400`, `404`, …),
-/// anything else is `500 <prefix>: <error>`.
+/// anything else is `500 <prefix>: <error>`. Either way the answer carries the error's
+/// kind (and a `no_space`'s reasons) in Brickyard's headers.
 pub fn build_failure(prefix: &str, err: brickyard::Error, passthrough: &[ErrorKind]) -> AppError {
     if passthrough.contains(&err.kind()) {
         AppError::from(err)
     } else {
-        AppError::internal(format!("{prefix}: {err}"))
+        AppError::internal(format!("{prefix}: {err}")).with_engine_detail(&err)
     }
 }
 

@@ -139,6 +139,7 @@ async fn failures_and_panics_are_reported_as_500_once() {
             "Unable to delete volume: Volume busy\n"
         )
     );
+    assert_eq!(a.header("x-brickyard-error-kind"), Some("conflict"));
     let a = Req::new("GET", &failed.location()).admin().send(&app).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
 
@@ -151,6 +152,65 @@ async fn failures_and_panics_are_reported_as_500_once() {
         a.body.starts_with("volume expand: operation aborted"),
         "{}",
         a.body
+    );
+    assert_eq!(a.header("x-brickyard-error-kind"), None);
+}
+
+#[tokio::test]
+async fn a_no_space_at_the_queue_carries_kind_and_reasons() {
+    use brickyard::placement::{DeviceReason, NoSpaceDetails, PlacementError, Rejection};
+    let s = state(8).await;
+    let app = router_with_table(s.clone(), table(s.clone()));
+    let details = NoSpaceDetails {
+        cluster: "c1".into(),
+        attempts: vec![(1, 1024)],
+        devices: vec![
+            DeviceReason {
+                device: "d1".into(),
+                node: "n1".into(),
+                reason: Rejection::TooSmall {
+                    free: 10,
+                    needed: 1024,
+                },
+            },
+            DeviceReason {
+                device: "d\u{e9}2".into(),
+                node: "n\"2".into(),
+                reason: Rejection::SameNode,
+            },
+        ],
+        summary: "need 3 nodes, found 1".into(),
+    };
+    let failed = s
+        .queue
+        .start("volume expand", async move {
+            Err(
+                brickyard::Error::Placement(PlacementError::NoSpace(Box::new(details)))
+                    .context("Failed to allocate new volume"),
+            )
+        })
+        .expect("room");
+    assert!(s.queue.drain(Duration::from_secs(5)).await);
+    let a = Req::new("GET", &failed.location()).admin().send(&app).await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Failed to allocate new volume: No space: cluster c1: need 3 nodes, found 1\n"
+        )
+    );
+    assert_eq!(a.header("x-brickyard-error-kind"), Some("no_space"));
+    let raw = a
+        .header("x-brickyard-error-reasons")
+        .expect("reasons header");
+    assert!(raw.is_ascii(), "{raw}");
+    let reasons: serde_json::Value = serde_json::from_str(raw).expect("JSON");
+    assert_eq!(
+        reasons,
+        serde_json::json!([
+            {"device": "d1", "node": "n1", "reason": "10 KiB free, brick needs 1024 KiB"},
+            {"device": "d\u{e9}2", "node": "n\"2", "reason": "node already holds a brick of this set"},
+        ])
     );
 }
 

@@ -347,7 +347,86 @@ async fn failed_create_is_a_500_at_the_queue_and_leaves_no_volume() {
         .await;
     assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(a.body.contains("injected failure"), "{}", a.body);
+    // The queue's 500 names the engine's error kind for Brickyard clients.
+    assert_eq!(a.header("x-brickyard-error-kind"), Some("exec"));
+    assert_eq!(a.header("x-brickyard-error-reasons"), None);
     f.faults.clear();
     let a = f.send(Req::new("GET", "/volumes").admin()).await;
     assert_eq!(a.body, "{\"volumes\":[]}\n");
+}
+
+#[tokio::test]
+async fn no_space_keeps_heketis_text_and_sends_kind_and_per_device_reasons() {
+    let f = fixture(8).await;
+    let (_, nodes, devices) = f.three_nodes().await;
+    let a = f
+        .run(Req::new("POST", &format!("/nodes/{}/state", nodes[0])).body(r#"{"state":"offline"}"#))
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+
+    let a = f
+        .send(create(
+            json!({"size": 1, "durability": {"type": "replicate", "replicate": {"replica": 3}}}),
+        ))
+        .await;
+    // Heketi's answer: 500 with the plain-text message (and the summary in it).
+    assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        a.body
+            .starts_with("Failed to allocate new volume: No space"),
+        "{}",
+        a.body
+    );
+    assert!(a.body.contains("only 2 nodes qualify"), "{}", a.body);
+    assert!(a.body.ends_with('\n') && !a.body.trim_end().contains('\n'));
+    assert_eq!(a.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(a.header("x-brickyard-error-kind"), Some("no_space"));
+    assert_eq!(a.header("x-brickyard-error-reasons-omitted"), None);
+    let reasons: serde_json::Value = serde_json::from_str(
+        a.header("x-brickyard-error-reasons")
+            .expect("reasons header"),
+    )
+    .expect("reasons are JSON");
+    let reasons = reasons.as_array().expect("a list");
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    let offline = reasons
+        .iter()
+        .find(|r| r["node"] == nodes[0].as_str())
+        .expect("the offline node is explained");
+    assert_eq!(offline["device"], devices[0].as_str());
+    assert_eq!(offline["reason"], "device or node is not online");
+    for r in reasons {
+        let keys: Vec<&str> = r
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["device", "node", "reason"]);
+    }
+
+    // The plan endpoint answers the same way; other errors carry their own kind only.
+    let a = f
+        .send(
+            Req::new("POST", "/volumes/plan")
+                .admin()
+                .body(r#"{"size":1,"durability":{"type":"replicate","replicate":{"replica":3}}}"#),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.body);
+    assert_eq!(a.header("x-brickyard-error-kind"), Some("no_space"));
+    assert!(a.header("x-brickyard-error-reasons").is_some());
+    let a = f
+        .send(Req::new("GET", "/volumes/0123456789abcdef0123456789abcdef").admin())
+        .await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::NOT_FOUND, "Id not found\n")
+    );
+    assert_eq!(a.header("x-brickyard-error-kind"), Some("not_found"));
+    assert_eq!(a.header("x-brickyard-error-reasons"), None);
+    // Router errors are not engine errors: no kind.
+    let a = f.send(Req::new("GET", "/volumes/zz").admin()).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.header("x-brickyard-error-kind"), None);
 }

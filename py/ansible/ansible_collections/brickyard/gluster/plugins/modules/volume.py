@@ -61,26 +61,13 @@ options:
     description: Group id of the volume root.
     type: int
     default: 0
-  server:
-    description: Brickyard or Heketi server URL (env C(HEKETI_CLI_SERVER)). Exclusive with I(db).
-    type: str
-  user:
-    description: JWT user, C(admin) or C(user) (env C(HEKETI_CLI_USER)).
-    type: str
-    default: admin
-  key:
-    description: JWT secret (env C(HEKETI_CLI_KEY)).
-    type: str
-  db:
-    description: Embedded engine database file (instead of a server).
-    type: path
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
-requirements:
-  - brickyard (Python package)
+extends_documentation_fragment:
+  - brickyard.gluster.connection
 author:
   - Brickyard developers
 """
