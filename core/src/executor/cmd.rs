@@ -218,13 +218,38 @@ impl<T: Transport> CommandExecutor<T> {
 #[async_trait]
 impl<T: Transport> Executor for CommandExecutor<T> {
     async fn glusterd_check(&self, host: &Host) -> Result<(), ExecError> {
-        self.run(
-            &host.manage,
-            &commands::glusterd_status(),
-            self.config.glusterd_check_timeout,
-        )
-        .await
-        .map(drop)
+        let h = host.manage.as_str();
+        let t = self.config.glusterd_check_timeout;
+        let err = match self.run(h, &commands::glusterd_status(), t).await {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.kind == ExecErrorKind::Failed
+                    && commands::systemd_absent(e.exit_status, &e.stderr) =>
+            {
+                e
+            }
+            Err(e) => return Err(e),
+        };
+        // No systemd on the node: ask for glusterd's process instead.
+        tracing::debug!(host = h, error = %err, "systemctl unavailable, checking with pidof");
+        let pidof = commands::glusterd_pidof();
+        match self.transport.run(h, &pidof, t).await? {
+            out if out.success() && !out.stdout.trim().is_empty() => Ok(()),
+            out => Err(ExecError::new(
+                ExecErrorKind::Failed,
+                h,
+                &pidof,
+                Some(out.exit_status),
+                format!(
+                    "glusterd is not running{} (systemctl could not answer: {})",
+                    match out.stderr.trim() {
+                        "" => String::new(),
+                        e => format!(": {e}"),
+                    },
+                    err.stderr.lines().next().unwrap_or("").trim()
+                ),
+            )),
+        }
     }
 
     async fn peer_probe(&self, exec_host: &Host, new_node: &Host) -> Result<(), ExecError> {

@@ -660,3 +660,79 @@ async fn engine_can_hold_it_as_a_shared_trait_object() {
         assert_eq!(node.fstab.len(), 4);
     }
 }
+
+#[tokio::test]
+async fn glusterd_check_falls_back_to_pidof_without_systemd() {
+    let e = FaultyMockExecutor::new();
+    e.mock().add_node("m1", "s1");
+    let no_systemd = Fault::Exit {
+        status: 1,
+        stderr: "System has not been booted with systemd as init system (PID 1). Can't operate.\n\
+                 Failed to connect to bus: Host is down"
+            .into(),
+    };
+    e.faults().fail_matching(
+        |_, c| c.starts_with("systemctl "),
+        no_systemd.clone(),
+        false,
+    );
+    e.glusterd_check(&host()).await.unwrap();
+    // Heketi's command first (answered by the fault), then the fallback on the node.
+    assert_eq!(
+        e.faults().injected(),
+        vec![("m1".to_string(), "systemctl status glusterd".to_string())]
+    );
+    assert_eq!(e.faults().commands_seen(), 2);
+    assert_eq!(cmds_of(&e), vec!["pidof glusterd"]);
+
+    e.mock().set_glusterd_running("m1", false);
+    let err = e.glusterd_check(&host()).await.unwrap_err();
+    assert_eq!(err.kind, ExecErrorKind::Failed);
+    assert_eq!(err.host, "m1");
+    assert_eq!(err.command, "pidof glusterd");
+    assert_eq!(err.exit_status, Some(1));
+    assert!(
+        err.to_string().contains("glusterd is not running")
+            && err.to_string().contains("not been booted with systemd"),
+        "{err}"
+    );
+
+    // systemctl not installed at all: the shell's 127.
+    e.faults().clear();
+    e.faults().fail_matching(
+        |_, c| c.starts_with("systemctl "),
+        Fault::Exit {
+            status: 127,
+            stderr: "bash: line 1: systemctl: command not found".into(),
+        },
+        false,
+    );
+    e.mock().set_glusterd_running("m1", true);
+    e.mock().clear_commands();
+    e.glusterd_check(&host()).await.unwrap();
+    assert_eq!(
+        cmds_of(&e).last().map(String::as_str),
+        Some("pidof glusterd")
+    );
+}
+
+#[tokio::test]
+async fn glusterd_check_trusts_a_working_systemd() {
+    // systemd answers "inactive" (exit 3): glusterd is down, no fallback is tried.
+    let e = FaultyMockExecutor::new();
+    e.mock().add_node("m1", "s1");
+    e.mock().set_glusterd_running("m1", false);
+    let err = e.glusterd_check(&host()).await.unwrap_err();
+    assert_eq!(err.exit_status, Some(3));
+    assert_eq!(err.command, "systemctl status glusterd");
+    assert_eq!(cmds_of(&e), vec!["systemctl status glusterd"]);
+    // An unreachable node is not mistaken for a node without systemd either.
+    e.mock().set_glusterd_running("m1", true);
+    e.faults().set_unreachable("m1", true);
+    let err = e.glusterd_check(&host()).await.unwrap_err();
+    assert_eq!(err.kind, ExecErrorKind::Unreachable);
+}
+
+fn cmds_of(e: &FaultyMockExecutor) -> Vec<String> {
+    e.commands().into_iter().map(|(_, c)| c).collect()
+}
