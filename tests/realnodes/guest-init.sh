@@ -99,7 +99,10 @@ kill)
     rm -f /run/sshd.pid
     echo $pids ;;
 start)
-    /usr/sbin/sshd -f "$cfg" -E /var/log/sshd.log && cat /run/sshd.pid ;;
+    /usr/sbin/sshd -f "$cfg" -E /var/log/sshd.log || exit 1
+    # The daemon writes its pid file (after binding port 22) a moment after the parent exits.
+    for _ in $(seq 1 50); do [ -s /run/sshd.pid ] && break; sleep 0.1; done
+    cat /run/sshd.pid ;;
 *) echo "usage: byd-sshd pid|kill|start" >&2; exit 2 ;;
 esac
 HELPER
