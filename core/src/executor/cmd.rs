@@ -1,6 +1,8 @@
 //! [`CommandExecutor`]: the [`Executor`] implemented once, as command sequences over a
 //! [`Transport`].
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,9 +17,15 @@ use super::{
 ///
 /// Batches run sequentially and stop at the first failure; the error names host, command,
 /// exit status and stderr.
+///
+/// Batches for one node may run at the same time (the transport bounds how many), except
+/// the commands that edit the node's fstab, which take turns (see
+/// [`commands::edits_fstab`]). Heketi avoids that race by running one batch per node at a
+/// time.
 pub struct CommandExecutor<T: Transport> {
     transport: T,
     config: CommandConfig,
+    fstab_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 fn lv_not_found(e: &ExecError) -> bool {
@@ -32,7 +40,17 @@ fn bad_output(host: &str, command: &str, e: parse::ParseError) -> ExecError {
 impl<T: Transport> CommandExecutor<T> {
     /// An executor sending commands built with `config` through `transport`.
     pub fn from_transport(transport: T, config: CommandConfig) -> CommandExecutor<T> {
-        CommandExecutor { transport, config }
+        CommandExecutor {
+            transport,
+            config,
+            fstab_locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The lock that serialises fstab edits on `host`.
+    fn fstab_lock(&self, host: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.fstab_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(host.to_string()).or_default().clone()
     }
 
     /// The transport commands go through.
@@ -54,6 +72,11 @@ impl<T: Transport> CommandExecutor<T> {
         timeout: Duration,
     ) -> Result<CommandOutput, ExecError> {
         tracing::debug!(host, command, "run");
+        let _fstab_turn = if commands::edits_fstab(&self.config, command) {
+            Some(self.fstab_lock(host).lock_owned().await)
+        } else {
+            None
+        };
         let out = self.transport.run(host, command, timeout).await?;
         if out.success() {
             return Ok(out);

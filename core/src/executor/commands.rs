@@ -207,6 +207,14 @@ pub fn mount_list() -> String {
     "mount".to_string()
 }
 
+/// Does `command` rewrite or append to the fstab ([`fstab_append`], [`fstab_remove`])?
+/// Such commands must not overlap on one node: `sed -i` reads the whole file and renames
+/// a new one over it, so a line appended or removed meanwhile is lost or comes back.
+pub fn edits_fstab(cfg: &CommandConfig, command: &str) -> bool {
+    (command.starts_with("awk ") || command.starts_with("sed -i"))
+        && command.contains(cfg.fstab.as_str())
+}
+
 /// `sed -i.save "/brick_<id>/d" <fstab>`.
 pub fn fstab_remove(cfg: &CommandConfig, b: &BrickRequest) -> String {
     format!("sed -i.save \"/{}/d\" {}", b.lv_name(), cfg.fstab)

@@ -736,3 +736,67 @@ async fn glusterd_check_trusts_a_working_systemd() {
 fn cmds_of(e: &FaultyMockExecutor) -> Vec<String> {
     e.commands().into_iter().map(|(_, c)| c).collect()
 }
+
+/// Answers every command with success after a short sleep and records how many fstab
+/// edits and how many commands in all were running at once.
+#[derive(Default)]
+struct OverlapTransport {
+    running: std::sync::Mutex<(usize, usize)>,
+    peak: std::sync::Mutex<(usize, usize)>,
+}
+
+#[async_trait::async_trait]
+impl Transport for OverlapTransport {
+    async fn run(
+        &self,
+        _host: &str,
+        command: &str,
+        _timeout: std::time::Duration,
+    ) -> Result<CommandOutput, ExecError> {
+        let fstab = command.contains("/etc/fstab");
+        {
+            let mut r = self.running.lock().unwrap();
+            r.0 += usize::from(fstab);
+            r.1 += 1;
+            let mut p = self.peak.lock().unwrap();
+            *p = (p.0.max(r.0), p.1.max(r.1));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let mut r = self.running.lock().unwrap();
+        r.0 -= usize::from(fstab);
+        r.1 -= 1;
+        let out = if command.contains("thin_count") {
+            "  0\n"
+        } else {
+            ""
+        };
+        Ok(CommandOutput::ok(out))
+    }
+}
+
+#[tokio::test]
+async fn fstab_edits_on_one_node_take_turns() {
+    let e = CommandExecutor::from_transport(OverlapTransport::default(), CommandConfig::default());
+    let h = host();
+    let bricks: Vec<BrickRequest> = (0..8).map(|i| brick(&format!("b{i}"))).collect();
+    let creates = bricks.iter().map(|b| e.brick_create(&h, b));
+    for r in futures_util::future::join_all(creates).await {
+        r.unwrap();
+    }
+    let destroys = bricks.iter().map(|b| e.brick_destroy(&h, b));
+    for r in futures_util::future::join_all(destroys).await {
+        r.unwrap();
+    }
+    let (fstab, all) = *e.transport().peak.lock().unwrap();
+    assert!(all >= 8, "batches did not overlap: peak {all}");
+    assert_eq!(fstab, 1, "fstab edits overlapped");
+    // What counts as an fstab edit.
+    assert!(commands::edits_fstab(
+        &CommandConfig::default(),
+        &commands::fstab_remove(&CommandConfig::default(), &brick("b1"))
+    ));
+    assert!(!commands::edits_fstab(
+        &CommandConfig::default(),
+        &commands::mount(&CommandConfig::default(), &brick("b1"))
+    ));
+}
