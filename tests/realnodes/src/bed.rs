@@ -11,6 +11,7 @@ use crate::HarnessError;
 pub struct Bed {
     dir: PathBuf,
     hosts: Vec<String>,
+    shell: NodeShell,
 }
 
 fn script() -> PathBuf {
@@ -55,12 +56,18 @@ impl Bed {
         if hosts.len() != n {
             return Err(HarnessError(format!("{env_file} lists {hosts:?}")));
         }
-        Ok(Bed { dir, hosts })
+        let shell = NodeShell { dir: dir.clone() };
+        Ok(Bed { dir, hosts, shell })
     }
 
     /// The nodes' addresses (manage = storage).
     pub fn hosts(&self) -> &[String] {
         &self.hosts
+    }
+
+    /// A handle that runs commands on the nodes (also reachable through `Deref`).
+    pub fn shell(&self) -> NodeShell {
+        self.shell.clone()
     }
 
     /// The bed directory (keys, known_hosts, `mnt/` for host-side mounts).
@@ -76,7 +83,16 @@ impl Bed {
         c.known_hosts = Some(self.dir.join("known_hosts"));
         c
     }
+}
 
+/// Commands on the bed's nodes (OpenSSH client, the bed's key). Cheap to clone and holds
+/// no bed: a clone kept by a test's hook never keeps the bed from being torn down.
+#[derive(Clone, Debug)]
+pub struct NodeShell {
+    dir: PathBuf,
+}
+
+impl NodeShell {
     /// Runs `command` on `host` with the OpenSSH client (independent of the transport
     /// under test); stdout, or the failure with stderr.
     pub fn ssh(&self, host: &str, command: &str) -> Result<String, HarnessError> {
@@ -157,6 +173,14 @@ impl Bed {
              echo '# fstab'; cat /etc/fstab; \
              echo '# mounts'; grep /var/lib/heketi /proc/mounts || true",
         )
+    }
+}
+
+impl std::ops::Deref for Bed {
+    type Target = NodeShell;
+
+    fn deref(&self) -> &NodeShell {
+        &self.shell
     }
 }
 

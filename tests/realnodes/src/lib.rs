@@ -15,7 +15,7 @@ mod scratch;
 mod shell;
 mod sshd;
 
-pub use bed::Bed;
+pub use bed::{Bed, NodeShell};
 pub use hook::{HookHandle, HookTransport};
 pub use scratch::Scratch;
 pub use shell::{HarnessError, sh};

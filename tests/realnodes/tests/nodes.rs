@@ -175,7 +175,7 @@ async fn fault_third_brick_fails(
 /// destroyed, so the operation is kept as failed; once sshd is back the cleaner finishes.
 async fn fault_sshd_killed_mid_create(
     engine: &Engine,
-    bed: &Arc<Bed>,
+    bed: &Bed,
     hosts: &[String],
     hooks: &HookHandle,
 ) {
@@ -183,7 +183,7 @@ async fn fault_sshd_killed_mid_create(
     let before = states(bed, hosts);
     let free_before = free_space(engine);
     let victim = hosts[0].clone();
-    let (v, b, on) = (victim.clone(), bed.clone(), victim.clone());
+    let (v, b, on) = (victim.clone(), bed.shell(), victim.clone());
     hooks.before_first(
         move |h, c| h == on && c.starts_with("mkfs.xfs"),
         move || {
@@ -309,7 +309,7 @@ fn fuse_write_read(bed: &Bed, host: &str, name: &str) {
 async fn provisioning_on_real_nodes() {
     let t0 = Instant::now();
     let bed = match Bed::up(3) {
-        Ok(b) => Arc::new(b),
+        Ok(b) => b,
         Err(e) => panic!("the real-node bed did not start: {e}"),
     };
     step(t0, "bed up");
