@@ -38,7 +38,7 @@ demo: deps
 	$(CARGO) build -p brickyard-cli
 	BRICKYARD_BIN=$(BRICKYARD_BIN) bash scripts/demo.sh
 
-test: deps-python test-rust test-ssh test-python test-py test-ansible test-lua
+test: deps-python test-rust test-ssh test-real-nodes test-python test-py test-ansible test-lua
 
 test-rust: deps-python
 	$(CARGO) build --workspace --all-targets
@@ -93,12 +93,13 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## ---- ssh executor on real machinery (needs root; not part of `make test`) ----
+## ---- ssh executor on real machinery (needs root; part of `make test`) ----
 SSH_APT_PACKAGES := openssh-server openssh-client
 REALNODE_APT_PACKAGES := $(SSH_APT_PACKAGES) glusterfs-server glusterfs-client lvm2 \
-	thin-provisioning-tools xfsprogs user-mode-linux kmod iproute2 util-linux procps
+	thin-provisioning-tools xfsprogs user-mode-linux kmod iproute2 util-linux procps \
+	sysvinit-utils
 
-.PHONY: deps-ssh deps-real-nodes test-ssh test-real-nodes
+.PHONY: deps-ssh deps-real-nodes test-ssh test-real-nodes bench-real-nodes
 
 # Installs packages without letting their scripts start system daemons (sshd on :22,
 # glusterd): a policy-rc.d that says "no" is put in place if the machine has none.
@@ -124,7 +125,14 @@ deps-real-nodes: deps
 test-ssh: deps-ssh
 	$(CARGO) test -p brickyard-realnodes --features sshd --test sshd
 
-## The engine with the ssh executor on three User-Mode-Linux storage nodes (bed.sh); about
-## 4 minutes after the build. Needs root, /dev/net/tun and /dev/fuse.
+## The engine with the ssh executor on three User-Mode-Linux storage nodes (bed.sh): the
+## provisioning cycle and the fault cases in one bed, about 6 minutes after the build.
+## Needs root, /dev/net/tun and /dev/fuse. A bed that cannot start fails the test.
 test-real-nodes: deps-real-nodes
-	$(CARGO) test -p brickyard-realnodes --features realnodes --test sshd --test nodes -- --nocapture
+	$(CARGO) test -p brickyard-realnodes --features realnodes --test nodes -- --nocapture
+
+## Benchmark: 20 concurrent volume creates on three real nodes, ssh connection reuse on and
+## off (BENCH_VOLUMES, BENCH_ITERATIONS, BENCH_MODES=reuse,fresh). The time goes to the
+## nodes, not to the client: the dev profile spares an optimised build of every dependency.
+bench-real-nodes: deps-real-nodes
+	$(CARGO) bench -p brickyard-realnodes --features realnodes --bench concurrent_creates --profile dev

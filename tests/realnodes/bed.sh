@@ -26,9 +26,16 @@ die() { log "ERROR: $*"; exit 1; }
 
 node_ip() { echo "$NET.$((10 + $1))"; }
 
-ssh_node() { # node, command...
+ssh_node() { # node, command...   (the node's sshd, port 22)
     local i=$1; shift
     ssh -i "$BYD_DIR/client_ed25519" -o BatchMode=yes -o ConnectTimeout=5 \
+        -o UserKnownHostsFile="$BYD_DIR/known_hosts" -o StrictHostKeyChecking=yes \
+        "root@$(node_ip "$i")" "$@"
+}
+
+ctl_node() { # node, command...   (the bed's control sshd, port 2222)
+    local i=$1; shift
+    ssh -i "$BYD_DIR/client_ed25519" -o BatchMode=yes -o ConnectTimeout=3 -p 2222 \
         -o UserKnownHostsFile="$BYD_DIR/known_hosts" -o StrictHostKeyChecking=yes \
         "root@$(node_ip "$i")" "$@"
 }
@@ -97,6 +104,10 @@ LogLevel VERBOSE
 MaxSessions 16
 MaxStartups 64
 CFG
+        # The bed's control sshd (port 2222): kept running while tests kill the one on 22.
+        sed -e 's/^Port 22$/Port 2222/' -e 's|^PidFile .*|PidFile /run/sshd-ctl.pid|' \
+            "$d/sshd_config" > "$d/sshd_ctl_config"
+        echo "[$ip]:2222 $(cut -d' ' -f1,2 "$d/host_ed25519.pub")" >> "$BYD_DIR/known_hosts"
         truncate -s "$DISK_SIZE" "$d/disk-b.img" "$d/disk-c.img"
         ip tuntap add dev "byd-tap$i" mode tap
         ip link set "byd-tap$i" master "$BRIDGE" up
@@ -124,7 +135,8 @@ wait_node() { # node, seconds
             die "node $i exited during boot; console: $(tail -20 "$d/console.log" | tr '\n' '|')"
         grep -q "byd-node$i: FAILED" "$d/console.log" &&
             die "node $i: $(grep "byd-node$i: FAILED" "$d/console.log")"
-        if ssh_node "$i" 'gluster --mode=script pool list' >/dev/null 2>&1; then
+        if ssh_node "$i" 'gluster --mode=script pool list' >/dev/null 2>&1 &&
+            ctl_node "$i" true >/dev/null 2>&1; then
             log "node $i ($(node_ip "$i")) ready after $((SECONDS - start)) s"
             return 0
         fi
@@ -146,21 +158,22 @@ ENV
 }
 
 down() {
-    local rc=0
+    local rc=0 t0=$SECONDS
     # FUSE mounts a test left behind on the host.
     local m
     for m in $(grep -o " $BYD_DIR/mnt/[^ ]*" /proc/mounts 2>/dev/null || true); do
         umount "$m" 2>/dev/null || umount -l "$m" || true
     done
     local d i pid
-    # Power every guest off at once (the ssh never returns: the guest dies under it).
+    # Power every guest off at once, through the control sshd (a test may have left the
+    # one on port 22 killed). The poweroff is detached so that the ssh returns at once.
     for d in "$BYD_DIR"/node*; do
         [ -f "$d/uml.pid" ] || continue
         i=${d##*node}; pid=$(cat "$d/uml.pid")
         kill -0 "$pid" 2>/dev/null || continue
-        timeout 8 ssh -i "$BYD_DIR/client_ed25519" -o BatchMode=yes -o ConnectTimeout=3 \
-            -o UserKnownHostsFile="$BYD_DIR/known_hosts" -o StrictHostKeyChecking=yes \
-            "root@$(node_ip "$i")" 'echo o > /proc/sysrq-trigger' >/dev/null 2>&1 &
+        timeout 8 bash -c "$(declare -f ctl_node node_ip); BYD_DIR='$BYD_DIR'; NET='$NET'; \
+            ctl_node $i '(sleep 0.3; echo o > /proc/sysrq-trigger) </dev/null >/dev/null 2>&1 &'" \
+            >/dev/null 2>&1 &
     done
     for d in "$BYD_DIR"/node*; do
         [ -d "$d" ] || continue
@@ -168,6 +181,7 @@ down() {
         [ -f "$d/uml.pid" ] && pid=$(cat "$d/uml.pid")
         if [ -n "$pid" ]; then
             for _ in $(seq 1 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+            kill -0 "$pid" 2>/dev/null || log "node $i powered off ($((SECONDS - t0)) s)"
             if kill -0 "$pid" 2>/dev/null; then
                 log "node $i did not power off: killing its process group $pid"
                 kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
@@ -181,7 +195,7 @@ down() {
     done
     wait || true
     ip link del "$BRIDGE" 2>/dev/null || true
-    if [ -d "$BYD_DIR" ]; then rm -rf "$BYD_DIR"; fi
+    if [ -d "$BYD_DIR" ]; then rm -rf "$BYD_DIR"; log "down in $((SECONDS - t0)) s"; fi
     return $rc
 }
 

@@ -61,25 +61,54 @@ ip link set lo up
 ip addr add "$byd_ip/24" dev vec0 || off "address $byd_ip"
 ip link set vec0 up
 
-# No systemd in the guest, but the executor checks glusterd with `systemctl status
-# glusterd` (as Heketi does): answer that one from glusterd's pid file (guest-only file,
-# first in sshd's default PATH).
-mkdir -p /usr/local/sbin
-cat > /usr/local/sbin/systemctl <<'SHIM'
-#!/bin/sh
-# bed shim: systemctl status|is-active glusterd without systemd
-case "$1 $2" in
-    "status glusterd"|"is-active glusterd"|"status glusterd.service"|"is-active glusterd.service")
-        if [ -f /run/glusterd.pid ] && kill -0 "$(cat /run/glusterd.pid)" 2>/dev/null; then
-            echo "glusterd is running (pid $(cat /run/glusterd.pid))"; exit 0
-        fi
-        echo "glusterd is not running"; exit 3 ;;
-esac
-echo "bed shim: systemctl $* is not supported without systemd" >&2
-exit 1
-SHIM
-chmod 755 /usr/local/sbin/systemctl
+# No systemd in the guest: the executor's `systemctl status glusterd` fails with "not
+# booted with systemd" and it falls back to `pidof glusterd`, as on any systemd-less node.
 
+# The bed's own way in (port 2222, `Bed::ctl`), independent of the sshd on port 22 that
+# the executor uses: fault tests kill that one and start it again from here.
+mkdir -p /usr/local/sbin
+cat > /usr/local/sbin/byd-sshd <<HELPER
+#!/bin/sh
+# byd-sshd pid|kill|start: the node's sshd on port 22 (the executor's way in)
+cfg="$byd_dir/node$byd_node/sshd_config"
+HELPER
+cat >> /usr/local/sbin/byd-sshd <<'HELPER'
+case "$1" in
+pid) cat /run/sshd.pid ;;
+kill)
+    root=$(cat /run/sshd.pid) || exit 1
+    # The listener and every sshd below it (one per connection), so live connections drop
+    # too; the commands they ran are left alone.
+    pids=$(ps -e -o pid=,ppid=,comm= | awk -v root="$root" '
+        { pid[NR] = $1; ppid[NR] = $2; comm[NR] = $3 }
+        END {
+            keep[root] = 1; more = 1
+            while (more) {
+                more = 0
+                for (i = 1; i <= NR; i++)
+                    if (!(pid[i] in keep) && (ppid[i] in keep) && comm[i] == "sshd") { keep[pid[i]] = 1; more = 1 }
+            }
+            for (k in keep) print k
+        }')
+    kill -KILL $pids
+    for _ in $(seq 1 50); do
+        alive=""; for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+        [ -z "$alive" ] && break; sleep 0.1
+    done
+    [ -z "$alive" ] || { echo "sshd processes still alive:$alive" >&2; exit 1; }
+    rm -f /run/sshd.pid
+    echo $pids ;;
+start)
+    /usr/sbin/sshd -f "$cfg" -E /var/log/sshd.log || exit 1
+    # The daemon writes its pid file (after binding port 22) a moment after the parent exits.
+    for _ in $(seq 1 50); do [ -s /run/sshd.pid ] && break; sleep 0.1; done
+    cat /run/sshd.pid ;;
+*) echo "usage: byd-sshd pid|kill|start" >&2; exit 2 ;;
+esac
+HELPER
+chmod 755 /usr/local/sbin/byd-sshd
+
+/usr/sbin/sshd -f "$byd_dir/node$byd_node/sshd_ctl_config" -E /var/log/sshd-ctl.log || off "control sshd"
 /usr/sbin/sshd -f "$byd_dir/node$byd_node/sshd_config" -E /var/log/sshd.log || off "sshd"
 glusterd -p /run/glusterd.pid || off "glusterd"
 say "booted"

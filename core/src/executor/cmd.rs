@@ -1,6 +1,8 @@
 //! [`CommandExecutor`]: the [`Executor`] implemented once, as command sequences over a
 //! [`Transport`].
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,9 +17,15 @@ use super::{
 ///
 /// Batches run sequentially and stop at the first failure; the error names host, command,
 /// exit status and stderr.
+///
+/// Batches for one node may run at the same time (the transport bounds how many), except
+/// the commands that edit the node's fstab, which take turns (see
+/// [`commands::edits_fstab`]). Heketi avoids that race by running one batch per node at a
+/// time.
 pub struct CommandExecutor<T: Transport> {
     transport: T,
     config: CommandConfig,
+    fstab_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 fn lv_not_found(e: &ExecError) -> bool {
@@ -32,7 +40,17 @@ fn bad_output(host: &str, command: &str, e: parse::ParseError) -> ExecError {
 impl<T: Transport> CommandExecutor<T> {
     /// An executor sending commands built with `config` through `transport`.
     pub fn from_transport(transport: T, config: CommandConfig) -> CommandExecutor<T> {
-        CommandExecutor { transport, config }
+        CommandExecutor {
+            transport,
+            config,
+            fstab_locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The lock that serialises fstab edits on `host`.
+    fn fstab_lock(&self, host: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.fstab_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(host.to_string()).or_default().clone()
     }
 
     /// The transport commands go through.
@@ -54,6 +72,11 @@ impl<T: Transport> CommandExecutor<T> {
         timeout: Duration,
     ) -> Result<CommandOutput, ExecError> {
         tracing::debug!(host, command, "run");
+        let _fstab_turn = if commands::edits_fstab(&self.config, command) {
+            Some(self.fstab_lock(host).lock_owned().await)
+        } else {
+            None
+        };
         let out = self.transport.run(host, command, timeout).await?;
         if out.success() {
             return Ok(out);
@@ -218,13 +241,38 @@ impl<T: Transport> CommandExecutor<T> {
 #[async_trait]
 impl<T: Transport> Executor for CommandExecutor<T> {
     async fn glusterd_check(&self, host: &Host) -> Result<(), ExecError> {
-        self.run(
-            &host.manage,
-            &commands::glusterd_status(),
-            self.config.glusterd_check_timeout,
-        )
-        .await
-        .map(drop)
+        let h = host.manage.as_str();
+        let t = self.config.glusterd_check_timeout;
+        let err = match self.run(h, &commands::glusterd_status(), t).await {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.kind == ExecErrorKind::Failed
+                    && commands::systemd_absent(e.exit_status, &e.stderr) =>
+            {
+                e
+            }
+            Err(e) => return Err(e),
+        };
+        // No systemd on the node: ask for glusterd's process instead.
+        tracing::debug!(host = h, error = %err, "systemctl unavailable, checking with pidof");
+        let pidof = commands::glusterd_pidof();
+        match self.transport.run(h, &pidof, t).await? {
+            out if out.success() && !out.stdout.trim().is_empty() => Ok(()),
+            out => Err(ExecError::new(
+                ExecErrorKind::Failed,
+                h,
+                &pidof,
+                Some(out.exit_status),
+                format!(
+                    "glusterd is not running{} (systemctl could not answer: {})",
+                    match out.stderr.trim() {
+                        "" => String::new(),
+                        e => format!(": {e}"),
+                    },
+                    err.stderr.lines().next().unwrap_or("").trim()
+                ),
+            )),
+        }
     }
 
     async fn peer_probe(&self, exec_host: &Host, new_node: &Host) -> Result<(), ExecError> {

@@ -29,9 +29,25 @@ pub fn gluster(cfg: &CommandConfig) -> String {
     )
 }
 
-/// `systemctl status glusterd`.
+/// `systemctl status glusterd` (Heketi's check).
 pub fn glusterd_status() -> String {
     "systemctl status glusterd".to_string()
+}
+
+/// `pidof glusterd`: the check on nodes without systemd.
+pub fn glusterd_pidof() -> String {
+    "pidof glusterd".to_string()
+}
+
+/// Did `systemctl` fail because there is no systemd to ask (not installed, or not the
+/// init system: containers, minimal VMs), rather than because glusterd is down?
+pub fn systemd_absent(exit_status: Option<i32>, stderr: &str) -> bool {
+    let s = stderr.to_lowercase();
+    exit_status == Some(127)
+        || s.contains("not been booted with systemd")
+        || s.contains("failed to connect to bus")
+        || s.contains("systemctl: command not found")
+        || s.contains("systemctl: not found")
 }
 
 /// `/var/lib/heketi/mounts/vg_<id>`: parent of the device's brick mounts.
@@ -189,6 +205,14 @@ pub fn umount(b: &BrickRequest) -> String {
 /// `mount` (list mounts).
 pub fn mount_list() -> String {
     "mount".to_string()
+}
+
+/// Does `command` rewrite or append to the fstab ([`fstab_append`], [`fstab_remove`])?
+/// Such commands must not overlap on one node: `sed -i` reads the whole file and renames
+/// a new one over it, so a line appended or removed meanwhile is lost or comes back.
+pub fn edits_fstab(cfg: &CommandConfig, command: &str) -> bool {
+    (command.starts_with("awk ") || command.starts_with("sed -i"))
+        && command.contains(cfg.fstab.as_str())
 }
 
 /// `sed -i.save "/brick_<id>/d" <fstab>`.

@@ -660,3 +660,143 @@ async fn engine_can_hold_it_as_a_shared_trait_object() {
         assert_eq!(node.fstab.len(), 4);
     }
 }
+
+#[tokio::test]
+async fn glusterd_check_falls_back_to_pidof_without_systemd() {
+    let e = FaultyMockExecutor::new();
+    e.mock().add_node("m1", "s1");
+    let no_systemd = Fault::Exit {
+        status: 1,
+        stderr: "System has not been booted with systemd as init system (PID 1). Can't operate.\n\
+                 Failed to connect to bus: Host is down"
+            .into(),
+    };
+    e.faults().fail_matching(
+        |_, c| c.starts_with("systemctl "),
+        no_systemd.clone(),
+        false,
+    );
+    e.glusterd_check(&host()).await.unwrap();
+    // Heketi's command first (answered by the fault), then the fallback on the node.
+    assert_eq!(
+        e.faults().injected(),
+        vec![("m1".to_string(), "systemctl status glusterd".to_string())]
+    );
+    assert_eq!(e.faults().commands_seen(), 2);
+    assert_eq!(cmds_of(&e), vec!["pidof glusterd"]);
+
+    e.mock().set_glusterd_running("m1", false);
+    let err = e.glusterd_check(&host()).await.unwrap_err();
+    assert_eq!(err.kind, ExecErrorKind::Failed);
+    assert_eq!(err.host, "m1");
+    assert_eq!(err.command, "pidof glusterd");
+    assert_eq!(err.exit_status, Some(1));
+    assert!(
+        err.to_string().contains("glusterd is not running")
+            && err.to_string().contains("not been booted with systemd"),
+        "{err}"
+    );
+
+    // systemctl not installed at all: the shell's 127.
+    e.faults().clear();
+    e.faults().fail_matching(
+        |_, c| c.starts_with("systemctl "),
+        Fault::Exit {
+            status: 127,
+            stderr: "bash: line 1: systemctl: command not found".into(),
+        },
+        false,
+    );
+    e.mock().set_glusterd_running("m1", true);
+    e.mock().clear_commands();
+    e.glusterd_check(&host()).await.unwrap();
+    assert_eq!(
+        cmds_of(&e).last().map(String::as_str),
+        Some("pidof glusterd")
+    );
+}
+
+#[tokio::test]
+async fn glusterd_check_trusts_a_working_systemd() {
+    // systemd answers "inactive" (exit 3): glusterd is down, no fallback is tried.
+    let e = FaultyMockExecutor::new();
+    e.mock().add_node("m1", "s1");
+    e.mock().set_glusterd_running("m1", false);
+    let err = e.glusterd_check(&host()).await.unwrap_err();
+    assert_eq!(err.exit_status, Some(3));
+    assert_eq!(err.command, "systemctl status glusterd");
+    assert_eq!(cmds_of(&e), vec!["systemctl status glusterd"]);
+    // An unreachable node is not mistaken for a node without systemd either.
+    e.mock().set_glusterd_running("m1", true);
+    e.faults().set_unreachable("m1", true);
+    let err = e.glusterd_check(&host()).await.unwrap_err();
+    assert_eq!(err.kind, ExecErrorKind::Unreachable);
+}
+
+fn cmds_of(e: &FaultyMockExecutor) -> Vec<String> {
+    e.commands().into_iter().map(|(_, c)| c).collect()
+}
+
+/// Answers every command with success after a short sleep and records how many fstab
+/// edits and how many commands in all were running at once.
+#[derive(Default)]
+struct OverlapTransport {
+    running: std::sync::Mutex<(usize, usize)>,
+    peak: std::sync::Mutex<(usize, usize)>,
+}
+
+#[async_trait::async_trait]
+impl Transport for OverlapTransport {
+    async fn run(
+        &self,
+        _host: &str,
+        command: &str,
+        _timeout: std::time::Duration,
+    ) -> Result<CommandOutput, ExecError> {
+        let fstab = command.contains("/etc/fstab");
+        {
+            let mut r = self.running.lock().unwrap();
+            r.0 += usize::from(fstab);
+            r.1 += 1;
+            let mut p = self.peak.lock().unwrap();
+            *p = (p.0.max(r.0), p.1.max(r.1));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let mut r = self.running.lock().unwrap();
+        r.0 -= usize::from(fstab);
+        r.1 -= 1;
+        let out = if command.contains("thin_count") {
+            "  0\n"
+        } else {
+            ""
+        };
+        Ok(CommandOutput::ok(out))
+    }
+}
+
+#[tokio::test]
+async fn fstab_edits_on_one_node_take_turns() {
+    let e = CommandExecutor::from_transport(OverlapTransport::default(), CommandConfig::default());
+    let h = host();
+    let bricks: Vec<BrickRequest> = (0..8).map(|i| brick(&format!("b{i}"))).collect();
+    let creates = bricks.iter().map(|b| e.brick_create(&h, b));
+    for r in futures_util::future::join_all(creates).await {
+        r.unwrap();
+    }
+    let destroys = bricks.iter().map(|b| e.brick_destroy(&h, b));
+    for r in futures_util::future::join_all(destroys).await {
+        r.unwrap();
+    }
+    let (fstab, all) = *e.transport().peak.lock().unwrap();
+    assert!(all >= 8, "batches did not overlap: peak {all}");
+    assert_eq!(fstab, 1, "fstab edits overlapped");
+    // What counts as an fstab edit.
+    assert!(commands::edits_fstab(
+        &CommandConfig::default(),
+        &commands::fstab_remove(&CommandConfig::default(), &brick("b1"))
+    ));
+    assert!(!commands::edits_fstab(
+        &CommandConfig::default(),
+        &commands::mount(&CommandConfig::default(), &brick("b1"))
+    ));
+}

@@ -4,15 +4,19 @@
 //!   refuses keys under world-writable parents), removed on drop.
 //! - [`Sshd`]: a private OpenSSH server on 127.0.0.1 with its own host key, client keys and
 //!   log, stopped by PID on drop.
+//! - [`HookTransport`]: runs a test's action (kill a node's sshd, …) right before a chosen
+//!   command, to put a fault at a precise point of an operation.
 //! - [`Bed`]: the storage-node bed of `tests/realnodes/bed.sh` (User-Mode-Linux guests with
 //!   sshd, glusterd and LVM thin on a private bridge), torn down on drop.
 
 pub mod bed;
+mod hook;
 mod scratch;
 mod shell;
 mod sshd;
 
-pub use bed::Bed;
+pub use bed::{Bed, NodeShell};
+pub use hook::{HookHandle, HookTransport};
 pub use scratch::Scratch;
 pub use shell::{HarnessError, sh};
 pub use sshd::Sshd;

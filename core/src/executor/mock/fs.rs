@@ -1,4 +1,4 @@
-//! Directories, mounts, fstab edits and systemctl as the mock understands them.
+//! Directories, mounts, fstab edits, systemctl and pidof as the mock understands them.
 
 use super::node::{Mount, mapper_name};
 use super::{Reply, World};
@@ -238,6 +238,19 @@ impl World {
                 }
             }
             _ => Reply::unsupported(&format!("systemctl {}", args.join(" "))),
+        }
+    }
+
+    pub(super) fn pidof(&mut self, host: &str, args: &[String]) -> Reply {
+        match args {
+            [name] if name == "glusterd" => {
+                if self.node_mut(host).glusterd {
+                    Reply::ok("1234\n")
+                } else {
+                    Reply::err(1, "")
+                }
+            }
+            _ => Reply::unsupported(&format!("pidof {}", args.join(" "))),
         }
     }
 }

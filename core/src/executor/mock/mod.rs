@@ -164,6 +164,7 @@ impl World {
             "awk" => self.awk(host, args),
             "sed" => self.sed(host, args),
             "systemctl" => self.systemctl(host, args),
+            "pidof" => self.pidof(host, args),
             "gluster" => self.gluster(host, args),
             other => Reply::err(127, format!("bash: line 1: {other}: command not found")),
         };
