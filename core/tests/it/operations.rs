@@ -89,6 +89,73 @@ async fn failed_gluster_create_is_rolled_back() {
 }
 
 #[tokio::test]
+async fn failed_gluster_expand_is_rolled_back() {
+    let b = bed(3, 2).await;
+    let vol = b.engine.create_volume(replica(2, 3)).await.unwrap();
+    let state_before = b.engine.state();
+    let nodes_before = nodes_view(&b.mock.nodes());
+    b.mock
+        .faults()
+        .fail_matching(|_, cmd| cmd.contains("add-brick"), Fault::failed(), true);
+    let err = b.engine.expand_volume(&vol.info.id, 2).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Exec, "{err}");
+    assert!(err.to_string().contains("add-brick"), "{err}");
+    assert_eq!(b.engine.state(), state_before, "records exactly as before");
+    assert_eq!(
+        nodes_view(&b.mock.nodes()),
+        nodes_before,
+        "nodes exactly as before"
+    );
+}
+
+#[tokio::test]
+async fn failed_brick_create_of_an_expand_is_rolled_back() {
+    let b = bed(3, 2).await;
+    let vol = b.engine.create_volume(replica(2, 3)).await.unwrap();
+    let state_before = b.engine.state();
+    let nodes_before = nodes_view(&b.mock.nodes());
+    b.mock
+        .faults()
+        .fail_matching(|_, cmd| cmd.contains("mkfs.xfs"), Fault::failed(), true);
+    let err = b.engine.expand_volume(&vol.info.id, 2).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Exec, "{err}");
+    assert_eq!(b.engine.state(), state_before, "records exactly as before");
+    assert_eq!(nodes_view(&b.mock.nodes()), nodes_before);
+}
+
+#[tokio::test]
+async fn expand_that_cannot_be_undone_is_kept_for_the_cleaner() {
+    let b = bed(3, 2).await;
+    let vol = b.engine.create_volume(replica(2, 3)).await.unwrap();
+    let state_before = b.engine.state();
+    let nodes_before = nodes_view(&b.mock.nodes());
+    let victim = vol.bricks[0].node.clone();
+    let victim = b.engine.state().nodes[&victim].info.hostnames.manage[0].clone();
+    b.mock
+        .faults()
+        .fail_matching(|_, cmd| cmd.contains("add-brick"), Fault::failed(), true);
+    let v = victim.clone();
+    b.mock.faults().fail_matching(
+        move |host, cmd| host == v && cmd.starts_with("umount"),
+        Fault::Unreachable,
+        false,
+    );
+    let err = b.engine.expand_volume(&vol.info.id, 2).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("volume expand failed and could not be fully undone"),
+        "{text}"
+    );
+    assert!(text.contains("kept for the cleaner"), "{text}");
+    let ops = b.engine.operations_info();
+    assert_eq!((ops.total, ops.failed), (1, 1));
+    b.mock.faults().clear();
+    b.engine.cleanup_pending(None).await.unwrap();
+    assert_eq!(b.engine.state(), state_before);
+    assert_eq!(nodes_view(&b.mock.nodes()), nodes_before);
+}
+
+#[tokio::test]
 async fn unreachable_first_node_falls_back_for_gluster_commands() {
     let b = bed(4, 1).await;
     let vol = b.engine.create_volume(replica(1, 2)).await.unwrap();
