@@ -20,6 +20,7 @@ mod export;
 mod hosts;
 #[cfg(feature = "mock")]
 mod mock_restore;
+mod new_bricks;
 mod node_ops;
 mod options;
 mod placement_hooks;
