@@ -26,6 +26,7 @@ mod options;
 mod placement_hooks;
 mod read;
 mod rollback;
+mod state_change;
 mod tags;
 mod topology_apply;
 mod validate;
