@@ -11,20 +11,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+#[path = "support/run.rs"]
+mod run;
+use run::{bin, fixture, run_prog};
+
 const SECRET: &str = "My Secret";
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_brickyard"))
-}
-
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> String {
-    let path = manifest_dir().join("tests/fixtures").join(name);
-    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The seed topology of the transcript (three nodes 127.0.0.11-13, one /dev/sdb each).
@@ -169,38 +164,12 @@ fn listening_addr(log: &str) -> Option<String> {
     port.parse::<u16>().ok().map(|_| addr.to_string())
 }
 
-/// Result of one CLI run.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `program args…` with exactly the given HEKETI_CLI_* environment.
-fn run_as(program: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env_remove("HEKETI_CLI_SERVER")
-        .env_remove("HEKETI_CLI_USER")
-        .env_remove("HEKETI_CLI_KEY");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run brickyard");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// `brickyard -s URL --user admin --secret SECRET args…`, which must succeed; its
 /// stdout (stderr may carry Brickyard's notes, e.g. the topology load summary).
 fn cli(server: &Server, args: &[&str]) -> String {
     let mut all = vec!["-s", &server.url, "--user", "admin", "--secret", SECRET];
     all.extend_from_slice(args);
-    let r = run_as(&bin(), &[], &all);
+    let r = run_prog(&bin(), &all, &[]);
     assert_eq!(
         r.code,
         0,
@@ -370,9 +339,8 @@ fn seed_walkthrough_matches_the_heketi_cli_transcript() {
     assert_eq!(normalise(&jinfo), normalise(&fixture("volume_info.json")));
 
     // the transcript's error cases
-    let wrong = run_as(
+    let wrong = run_prog(
         &bin(),
-        &[],
         &[
             "-s",
             &server.url,
@@ -383,6 +351,7 @@ fn seed_walkthrough_matches_the_heketi_cli_transcript() {
             "cluster",
             "list",
         ],
+        &[],
     );
     assert_eq!(
         (wrong.code, wrong.stdout.as_str(), wrong.stderr.as_str()),
@@ -392,7 +361,7 @@ fn seed_walkthrough_matches_the_heketi_cli_transcript() {
             "Error: Invalid JWT token: signature is invalid (client and server secrets may not match)\n"
         )
     );
-    let anonymous = run_as(&bin(), &[], &["-s", &server.url, "cluster", "list"]);
+    let anonymous = run_prog(&bin(), &["-s", &server.url, "cluster", "list"], &[]);
     assert_eq!(
         (anonymous.code, anonymous.stderr.as_str()),
         (255, "Error: Invalid JWT token: Token missing iss claim\n")
@@ -423,16 +392,16 @@ fn heketi_cli_symlink_behaves_as_heketi_cli() {
         ("HEKETI_CLI_USER", "admin"),
         ("HEKETI_CLI_KEY", SECRET),
     ];
-    let r = run_as(&link, &env, &["volume", "info", &volume]);
+    let r = run_prog(&link, &["volume", "info", &volume], &env);
     assert_eq!((r.code, r.stdout.as_str()), (0, created.as_str()), "{r:?}");
-    let r = run_as(&link, &env, &["-v"]);
+    let r = run_prog(&link, &["-v"], &env);
     assert!(r.stdout.starts_with("heketi-cli v"), "{r:?}");
-    let r = run_as(&link, &env, &["volume", "create", "--size=1", "--dry-run"]);
+    let r = run_prog(&link, &["volume", "create", "--size=1", "--dry-run"], &env);
     assert_eq!(
         (r.code, r.stderr.as_str()),
         (255, "Error: unknown flag: --dry-run\n")
     );
-    let r = run_as(&link, &env, &["volume", "list"]);
+    let r = run_prog(&link, &["volume", "list"], &env);
     assert_eq!(
         r.stdout.lines().count(),
         1,
@@ -456,9 +425,8 @@ fn dry_run_plans_without_creating() {
     assert_eq!(cli(&server, &["topology", "info"]), before);
 
     // a plan that cannot be placed is an error, and still creates nothing
-    let r = run_as(
+    let r = run_prog(
         &bin(),
-        &[],
         &[
             "-s",
             &server.url,
@@ -471,6 +439,7 @@ fn dry_run_plans_without_creating() {
             "--size=100000",
             "--dry-run",
         ],
+        &[],
     );
     assert_eq!(r.code, 255, "{r:?}");
     assert!(r.stderr.starts_with("Error: "), "{r:?}");
@@ -487,15 +456,15 @@ fn use_auth_false_needs_no_user_or_secret() {
     let env = [("HEKETI_CLI_SERVER", server.url.as_str())];
 
     let topo = format!("--json={}", topology_file().display());
-    let r = run_as(&bin(), &env, &["topology", "load", &topo]);
+    let r = run_prog(&bin(), &["topology", "load", &topo], &env);
     assert_eq!(r.code, 0, "{r:?}\n{}", server.log());
     assert_eq!(
         normalise(&r.stdout),
         normalise(&fixture("topology_load.txt"))
     );
-    let r = run_as(&bin(), &env, &["volume", "create", "--size=2"]);
+    let r = run_prog(&bin(), &["volume", "create", "--size=2"], &env);
     assert_eq!((r.code, field(&r.stdout, "Size:")), (0, "2"), "{r:?}");
-    let r = run_as(&bin(), &env, &["cluster", "list"]);
+    let r = run_prog(&bin(), &["cluster", "list"], &env);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
         normalise(&r.stdout),
@@ -548,9 +517,8 @@ fn volumes_can_be_created_after_a_restart() {
     let other_id = field(&other, "Volume Id:").to_string();
     let list = cli(&second, &["volume", "list"]);
     assert!(list.contains(&volume) && list.contains(&other_id), "{list}");
-    let r = run_as(
+    let r = run_prog(
         &bin(),
-        &[],
         &[
             "-s",
             &second.url,
@@ -562,6 +530,7 @@ fn volumes_can_be_created_after_a_restart() {
             "delete",
             &volume,
         ],
+        &[],
     );
     assert_eq!(
         (r.code, r.stdout.clone()),
@@ -614,18 +583,18 @@ fn lua_hooks_from_the_config_veto_volumes_and_show_in_metrics() {
     let server = Server::start(&cfg, &db, &dir.path("server.log"));
     let env = [("HEKETI_CLI_SERVER", server.url.as_str())];
     let topo = format!("--json={}", topology_file().display());
-    assert_eq!(run_as(&bin(), &env, &["topology", "load", &topo]).code, 0);
-    let r = run_as(
+    assert_eq!(run_prog(&bin(), &["topology", "load", &topo], &env).code, 0);
+    let r = run_prog(
         &bin(),
-        &env,
         &["volume", "create", "--size=1", "--name=forbidden"],
+        &env,
     );
     assert_eq!(r.code, 255, "{r:?}");
     assert!(r.stderr.contains("that name is reserved"), "{r:?}");
-    let r = run_as(
+    let r = run_prog(
         &bin(),
-        &env,
         &["volume", "create", "--size=1", "--name=allowed"],
+        &env,
     );
     assert_eq!(r.code, 0, "{r:?}\n{}", server.log());
     let metrics = ureq::get(&format!("{}/metrics", server.url))

@@ -319,32 +319,17 @@ impl Hooks for LuaHooks {
                 let dev = rt.to_lua(c).map_err(|e| fail("placement", e))?;
                 let mut keep = true;
                 for h in &filters {
-                    self.counters.calls.fetch_add(1, Ordering::Relaxed);
-                    let failure = match rt.invoke(&h.func, (dev.clone(), ctx.clone())) {
-                        Outcome::Returned(mut v) => match v.pop_front().unwrap_or(Value::Nil) {
-                            Value::Boolean(false) => {
-                                keep = false;
-                                break;
-                            }
-                            Value::Nil | Value::Boolean(true) => continue,
-                            other => self.on_failure(
-                                h,
-                                format!("returned a {}; expected a boolean", other.type_name()),
-                                false,
-                            ),
-                        },
-                        Outcome::Raised(m)
-                        | Outcome::Failed {
-                            message: m,
-                            timeout: false,
-                        } => self.on_failure(h, m, false),
-                        Outcome::Failed {
-                            message,
-                            timeout: true,
-                        } => self.on_failure(h, message, true),
-                    };
-                    if let Failure::Stop(e) = failure {
-                        return Err(e);
+                    match self.placement_value(&rt, h, (dev.clone(), ctx.clone()))? {
+                        None | Some(Value::Nil | Value::Boolean(true)) => {}
+                        Some(Value::Boolean(false)) => {
+                            keep = false;
+                            break;
+                        }
+                        Some(other) => self.go_on_after(
+                            h,
+                            format!("returned a {}; expected a boolean", other.type_name()),
+                            false,
+                        )?,
                     }
                 }
                 if !keep {
@@ -353,36 +338,15 @@ impl Hooks for LuaHooks {
                 }
                 let mut score = 0.0;
                 for h in &scorers {
-                    self.counters.calls.fetch_add(1, Ordering::Relaxed);
-                    let failure = match rt.invoke(&h.func, (dev.clone(), ctx.clone())) {
-                        Outcome::Returned(mut v) => match v.pop_front().unwrap_or(Value::Nil) {
-                            Value::Nil => continue,
-                            Value::Integer(i) => {
-                                score += i as f64;
-                                continue;
-                            }
-                            Value::Number(n) if n.is_finite() => {
-                                score += n;
-                                continue;
-                            }
-                            other => self.on_failure(
-                                h,
-                                format!("returned {}; expected a finite number", describe(&other)),
-                                false,
-                            ),
-                        },
-                        Outcome::Raised(m)
-                        | Outcome::Failed {
-                            message: m,
-                            timeout: false,
-                        } => self.on_failure(h, m, false),
-                        Outcome::Failed {
-                            message,
-                            timeout: true,
-                        } => self.on_failure(h, message, true),
-                    };
-                    if let Failure::Stop(e) = failure {
-                        return Err(e);
+                    match self.placement_value(&rt, h, (dev.clone(), ctx.clone()))? {
+                        None | Some(Value::Nil) => {}
+                        Some(Value::Integer(i)) => score += i as f64,
+                        Some(Value::Number(n)) if n.is_finite() => score += n,
+                        Some(other) => self.go_on_after(
+                            h,
+                            format!("returned {}; expected a finite number", describe(&other)),
+                            false,
+                        )?,
                     }
                 }
                 verdicts.push(Verdict::Keep(score));
@@ -438,6 +402,32 @@ impl Hooks for LuaHooks {
 }
 
 impl LuaHooks {
+    /// Runs a placement handler: its first return value, or `None` when it failed and
+    /// the policy skips it (fail-open); an error when the failure stops the operation.
+    fn placement_value(
+        &self,
+        rt: &Runtime,
+        h: &Handler,
+        args: impl mlua::IntoLuaMulti,
+    ) -> Result<Option<Value>, HookError> {
+        self.counters.calls.fetch_add(1, Ordering::Relaxed);
+        match rt.invoke(&h.func, args) {
+            Outcome::Returned(mut v) => Ok(Some(v.pop_front().unwrap_or(Value::Nil))),
+            Outcome::Raised(message) => self.go_on_after(h, message, false).map(|()| None),
+            Outcome::Failed { message, timeout } => {
+                self.go_on_after(h, message, timeout).map(|()| None)
+            }
+        }
+    }
+
+    /// [`LuaHooks::on_failure`] as a `Result`: `Ok` when the operation goes on.
+    fn go_on_after(&self, h: &Handler, message: String, timeout: bool) -> Result<(), HookError> {
+        match self.on_failure(h, message, timeout) {
+            Failure::Skip => Ok(()),
+            Failure::Stop(e) => Err(e),
+        }
+    }
+
     /// Counts and logs a failed notification handler (never fails anything).
     fn on_failure_logged(&self, h: &Handler, message: String, timeout: bool) {
         self.counters.errors.fetch_add(1, Ordering::Relaxed);

@@ -17,12 +17,16 @@ use brickyard::{DbLocation, Engine, EngineOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::convert::{from_py, to_py};
 use crate::errors::{self, map_error};
 use crate::mock_nodes::PyMockNodes;
 
 const GIB_IN_KIB: u64 = 1024 * 1024;
+
+/// A Python object, as the methods take and return them.
+type Obj<'py> = Bound<'py, PyAny>;
 
 /// The Brickyard engine on a redb file (or in memory) with its executor (`mock`, or
 /// `ssh` with the settings of [`crate::ssh::settings`]).
@@ -53,7 +57,7 @@ impl PyEngine {
     }
 
     /// Like [`PyEngine::call`], converting a serialisable result to Python objects.
-    fn call_py<'py, T, F, Fut>(&self, py: Python<'py>, f: F) -> PyResult<Bound<'py, PyAny>>
+    fn call_py<'py, T, F, Fut>(&self, py: Python<'py>, f: F) -> PyResult<Obj<'py>>
     where
         T: Serialize + Send,
         F: FnOnce(Engine) -> Fut + Send,
@@ -61,6 +65,24 @@ impl PyEngine {
     {
         let out = self.call(py, f)?;
         to_py(py, &out)
+    }
+
+    /// Like [`PyEngine::call_py`] for a method that takes a request: `body` (a dict in
+    /// Heketi's wire format) becomes the request `f` is called with.
+    fn call_body<'py, R, T, F, Fut>(
+        &self,
+        py: Python<'py>,
+        body: &Obj<'py>,
+        f: F,
+    ) -> PyResult<Obj<'py>>
+    where
+        R: DeserializeOwned + Send,
+        T: Serialize + Send,
+        F: FnOnce(Engine, R) -> Fut + Send,
+        Fut: std::future::Future<Output = brickyard::Result<T>>,
+    {
+        let req: R = from_py(body, "body")?;
+        self.call_py(py, |e| f(e, req))
     }
 }
 
@@ -152,7 +174,7 @@ impl PyEngine {
         rebalance_on_expansion: bool,
         cleanup_on_open: bool,
         import_json: Option<String>,
-        ssh: Option<&Bound<'_, PyAny>>,
+        ssh: Option<&Obj<'_>>,
     ) -> PyResult<PyEngine> {
         let opts = options(
             path,
@@ -266,7 +288,7 @@ impl PyEngine {
 
     /// Applies a topology file given as JSON text; returns the report as a dict with
     /// `items`, `summary`, `changed` and `failed`.
-    fn apply_topology<'py>(&self, py: Python<'py>, topology: &str) -> PyResult<Bound<'py, PyAny>> {
+    fn apply_topology<'py>(&self, py: Python<'py>, topology: &str) -> PyResult<Obj<'py>> {
         let file = TopologyFile::parse(topology).map_err(|e| map_error(py, &e))?;
         let report = self.call(py, |e| async move { e.apply_topology(&file).await })?;
         let out = to_py(py, &report)?;
@@ -278,18 +300,15 @@ impl PyEngine {
     }
 
     /// `GET /topology` as a dict.
-    fn topology_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn topology_info<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { Ok(e.topology_info()) })
     }
 
     /// Creates a cluster from a `ClusterFlags` body.
-    fn cluster_create<'py>(
-        &self,
-        py: Python<'py>,
-        body: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let flags: ClusterFlags = from_py(body, "body")?;
-        self.call_py(py, |e| async move { e.create_cluster(flags) })
+    fn cluster_create<'py>(&self, py: Python<'py>, body: &Obj<'py>) -> PyResult<Obj<'py>> {
+        self.call_body(py, body, |e, flags: ClusterFlags| async move {
+            e.create_cluster(flags)
+        })
     }
 
     /// Ids of every cluster.
@@ -298,7 +317,7 @@ impl PyEngine {
     }
 
     /// One cluster.
-    fn cluster_info<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn cluster_info<'py>(&self, py: Python<'py>, id: String) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { e.cluster_info(&id) })
     }
 
@@ -308,28 +327,20 @@ impl PyEngine {
     }
 
     /// Sets a cluster's block/file flags from a `ClusterFlags` body.
-    fn cluster_set_flags(
-        &self,
-        py: Python<'_>,
-        id: String,
-        body: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
+    fn cluster_set_flags(&self, py: Python<'_>, id: String, body: &Obj<'_>) -> PyResult<()> {
         let flags: ClusterFlags = from_py(body, "body")?;
         self.call(py, |e| async move { e.set_cluster_flags(&id, flags) })
     }
 
     /// Adds a node from a `NodeAddRequest` body.
-    fn node_add<'py>(
-        &self,
-        py: Python<'py>,
-        body: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let req: NodeAddRequest = from_py(body, "body")?;
-        self.call_py(py, |e| async move { e.add_node(req).await })
+    fn node_add<'py>(&self, py: Python<'py>, body: &Obj<'py>) -> PyResult<Obj<'py>> {
+        self.call_body(py, body, |e, req: NodeAddRequest| async move {
+            e.add_node(req).await
+        })
     }
 
     /// One node with its devices.
-    fn node_info<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn node_info<'py>(&self, py: Python<'py>, id: String) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { e.node_info(&id) })
     }
 
@@ -348,24 +359,22 @@ impl PyEngine {
         &self,
         py: Python<'py>,
         id: String,
-        body: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let req: TagsChangeRequest = from_py(body, "body")?;
-        self.call_py(py, |e| async move { e.set_node_tags(&id, &req) })
+        body: &Obj<'py>,
+    ) -> PyResult<Obj<'py>> {
+        self.call_body(py, body, |e, req: TagsChangeRequest| async move {
+            e.set_node_tags(&id, &req)
+        })
     }
 
     /// Adds a device from a `DeviceAddRequest` body.
-    fn device_add<'py>(
-        &self,
-        py: Python<'py>,
-        body: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let req: DeviceAddRequest = from_py(body, "body")?;
-        self.call_py(py, |e| async move { e.add_device(req).await })
+    fn device_add<'py>(&self, py: Python<'py>, body: &Obj<'py>) -> PyResult<Obj<'py>> {
+        self.call_body(py, body, |e, req: DeviceAddRequest| async move {
+            e.add_device(req).await
+        })
     }
 
     /// One device with its bricks.
-    fn device_info<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn device_info<'py>(&self, py: Python<'py>, id: String) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { e.device_info(&id) })
     }
 
@@ -394,34 +403,29 @@ impl PyEngine {
         &self,
         py: Python<'py>,
         id: String,
-        body: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let req: TagsChangeRequest = from_py(body, "body")?;
-        self.call_py(py, |e| async move { e.set_device_tags(&id, &req) })
+        body: &Obj<'py>,
+    ) -> PyResult<Obj<'py>> {
+        self.call_body(py, body, |e, req: TagsChangeRequest| async move {
+            e.set_device_tags(&id, &req)
+        })
     }
 
     /// The bricks a `VolumeCreateRequest` would use, without creating anything.
-    fn volume_plan<'py>(
-        &self,
-        py: Python<'py>,
-        body: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let req: VolumeCreateRequest = from_py(body, "body")?;
-        self.call_py(py, |e| async move { e.plan_volume(&req) })
+    fn volume_plan<'py>(&self, py: Python<'py>, body: &Obj<'py>) -> PyResult<Obj<'py>> {
+        self.call_body(py, body, |e, req: VolumeCreateRequest| async move {
+            e.plan_volume(&req)
+        })
     }
 
     /// Creates a volume from a `VolumeCreateRequest` body.
-    fn volume_create<'py>(
-        &self,
-        py: Python<'py>,
-        body: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let req: VolumeCreateRequest = from_py(body, "body")?;
-        self.call_py(py, |e| async move { e.create_volume(req).await })
+    fn volume_create<'py>(&self, py: Python<'py>, body: &Obj<'py>) -> PyResult<Obj<'py>> {
+        self.call_body(py, body, |e, req: VolumeCreateRequest| async move {
+            e.create_volume(req).await
+        })
     }
 
     /// One volume with its bricks.
-    fn volume_info<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn volume_info<'py>(&self, py: Python<'py>, id: String) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { e.volume_info(&id) })
     }
 
@@ -431,12 +435,7 @@ impl PyEngine {
     }
 
     /// Grows a volume by `size` GiB.
-    fn volume_expand<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        size: i64,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn volume_expand<'py>(&self, py: Python<'py>, id: String, size: i64) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { e.expand_volume(&id, size).await })
     }
 
@@ -446,12 +445,12 @@ impl PyEngine {
     }
 
     /// The volume called `name`, or None.
-    fn volume_by_name<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+    fn volume_by_name<'py>(&self, py: Python<'py>, name: String) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { Ok(e.volume_by_name(&name)) })
     }
 
     /// The whole database in Heketi's `db export` format, as a dict.
-    fn export<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn export<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { Ok(e.export()) })
     }
 
@@ -461,12 +460,12 @@ impl PyEngine {
     }
 
     /// The consistency check: `{"inconsistencies": [...]}`.
-    fn check<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn check<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { Ok(e.check()) })
     }
 
     /// The pending operations (`GET /operations/pending`).
-    fn pending_operations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn pending_operations<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move {
             Ok(e.pending_operations().pendingoperations)
         })
@@ -474,16 +473,12 @@ impl PyEngine {
 
     /// Cleans up the given pending operations (all when None).
     #[pyo3(signature = (ids = None))]
-    fn cleanup<'py>(
-        &self,
-        py: Python<'py>,
-        ids: Option<Vec<String>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn cleanup<'py>(&self, py: Python<'py>, ids: Option<Vec<String>>) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { e.cleanup_pending(ids).await })
     }
 
     /// What opening the engine cleaned up.
-    fn recovery_report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn recovery_report<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { Ok(e.recovery_report().clone()) })
     }
 }

@@ -129,7 +129,9 @@ def test_a_module_failure_carries_the_engine_message(server: Server, tmp_path: P
 
 def test_module_docs_render_with_the_connection_fragment(tmp_path: Path) -> None:
     """The connection options are documented once (doc_fragments/connection.py) and
-    every module's rendered documentation has them, typed as the argument spec says."""
+    every module's rendered documentation has them, typed as the argument spec says;
+    the modules that change something take their attributes from
+    doc_fragments/attributes.py."""
     sys.path.insert(0, str(COLLECTIONS))
     try:
         from ansible_collections.brickyard.gluster.plugins.module_utils.brickyard_common import CONNECTION_ARGS
@@ -151,6 +153,9 @@ def test_module_docs_render_with_the_connection_fragment(tmp_path: Path) -> None
             assert options[opt]["type"] == spec["type"], (name, opt)
             assert options[opt].get("default") == spec.get("default"), (name, opt)
         assert d["requirements"] == ["brickyard (Python package)"], name
+        diff_mode = "none" if name.endswith(".info") else "full"
+        assert d["attributes"]["check_mode"]["support"] == "full", name
+        assert d["attributes"]["diff_mode"]["support"] == diff_mode, name
         source = (COLLECTION / "plugins" / "modules" / f"{name.rsplit('.', 1)[1]}.py").read_text()
         assert "brickyard.gluster.connection" in source and "HEKETI_CLI_SERVER" not in source, name
     text = subprocess.run(

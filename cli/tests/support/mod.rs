@@ -4,8 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -13,6 +12,9 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Response, Uri};
 use brickyard_cli::client::{Claims, TOKEN_LIFETIME_SECS, qsh};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+
+mod run;
+pub use run::{Run, bin, fixture, run_prog};
 
 /// Secret the fake server accepts (as in the transcript).
 pub const SECRET: &str = "My Secret";
@@ -219,19 +221,6 @@ fn text(status: u16, body: &str) -> Response<Body> {
         .expect("response")
 }
 
-/// Result of running the binary.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-/// Path of the real binary.
-pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_brickyard"))
-}
-
 /// A `heketi-cli` symlink to the binary, in a per-process temp directory.
 pub fn heketi_cli() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("brickyard-cli-test-{}", std::process::id()));
@@ -243,56 +232,26 @@ pub fn heketi_cli() -> PathBuf {
     link
 }
 
-/// Runs `program args…` with no HEKETI_CLI_* variables from the environment.
-pub fn run_prog(program: &PathBuf, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env_remove("HEKETI_CLI_SERVER")
-        .env_remove("HEKETI_CLI_USER")
-        .env_remove("HEKETI_CLI_KEY");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run binary");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// Runs `program -s <fake> --user admin --secret 'My Secret' args…`.
+fn run_against(program: &Path, fake: &Fake, args: &[&str]) -> Run {
+    let mut all = vec![
+        "-s",
+        fake.url.as_str(),
+        "--user",
+        "admin",
+        "--secret",
+        SECRET,
+    ];
+    all.extend_from_slice(args);
+    run_prog(program, &all, &[])
 }
 
 /// Runs `brickyard -s <fake> --user admin --secret 'My Secret' args…`.
 pub fn run(fake: &Fake, args: &[&str]) -> Run {
-    let mut all = vec![
-        "-s",
-        fake.url.as_str(),
-        "--user",
-        "admin",
-        "--secret",
-        SECRET,
-    ];
-    all.extend_from_slice(args);
-    run_prog(&bin(), &all, &[])
+    run_against(&bin(), fake, args)
 }
 
 /// Same as [`run`] through the `heketi-cli` name.
 pub fn run_heketi(fake: &Fake, args: &[&str]) -> Run {
-    let mut all = vec![
-        "-s",
-        fake.url.as_str(),
-        "--user",
-        "admin",
-        "--secret",
-        SECRET,
-    ];
-    all.extend_from_slice(args);
-    run_prog(&heketi_cli(), &all, &[])
-}
-
-/// A fixture file's exact bytes.
-pub fn fixture(name: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    run_against(&heketi_cli(), fake, args)
 }

@@ -113,11 +113,7 @@ impl Engine {
             tracing::info!(operation = %op.id, ?outcome, "pending operation cleaned");
             report.operations.push(CleanedOperation {
                 id: op.id.clone(),
-                type_name: op
-                    .kind()
-                    .map(OperationKind::type_name)
-                    .unwrap_or("unknown")
-                    .to_string(),
+                type_name: op.type_name().to_string(),
                 outcome,
             });
         }

@@ -6,9 +6,11 @@ use crate::api::{DeviceAddRequest, DeviceInfo, DeviceInfoResponse, EntryState, S
 use crate::error::{CONFLICT, Error, Result};
 use crate::id::{is_valid_id, new_id};
 use crate::model::{DeviceEntry, insert_sorted, remove_sorted};
+use crate::state::Txn;
 
 use super::Engine;
 use super::hosts::host_of;
+use super::state_change::Record;
 use super::validate::{Fields, is_valid_device_name, validate_tags};
 
 fn reservation_key(node: &str, name: &str) -> String {
@@ -202,51 +204,7 @@ impl Engine {
         id: &str,
         state: &str,
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
-        let target = EntryState::parse(state)
-            .ok_or_else(|| Error::invalid(format!("{state} is not valid state")))?;
-        self.lock()
-            .state
-            .devices
-            .get(id)
-            .ok_or_else(Error::id_not_found)?;
-        let engine = self.clone();
-        let id = id.to_string();
-        Ok(async move {
-            let r = engine.write(|txn| {
-                let dev = txn.devices.get(&id).ok_or_else(Error::id_not_found)?.clone();
-                use EntryState::*;
-                match (dev.state, target) {
-                    (a, b) if a == b => return Ok(()),
-                    (Online, Offline) | (Offline, Online) | (Failed, Offline) => {}
-                    (Online, Failed) => {
-                        return Err(Error::conflict(format!(
-                            "Device must be offline before remove operation is performed, device:{id}"
-                        )));
-                    }
-                    (Offline, Failed) => {
-                        if !dev.bricks.is_empty() {
-                            return Err(Error::Unsupported(format!(
-                                "Unable to remove device [{id}]: it holds {} bricks, and moving bricks to other devices \
-                                 (brick eviction) is not available in this version; delete or move the volumes first",
-                                dev.bricks.len()
-                            )));
-                        }
-                    }
-                    (Failed, Online) => return Err(Error::conflict("Cannot move a failed/removed device to online state")),
-                    _ => return Err(Error::invalid(format!("{target} is not valid state"))),
-                }
-                if let Some(d) = txn.devices.get_mut(&id) {
-                    d.state = target;
-                }
-                Ok(())
-            });
-            engine.announce(
-                "device.state",
-                "device.post_state",
-                |_| serde_json::json!({"id": id, "state": target}),
-                r,
-            )
-        })
+        self.begin_state_change(Record::Device, id, state, device_transition)
     }
 
     /// Re-reads a device's size from LVM on its node.
@@ -310,4 +268,38 @@ impl Engine {
             })
         })
     }
+}
+
+/// Heketi's device state machine; removing (`failed`) needs a device without bricks.
+fn device_transition(txn: &mut Txn<'_>, id: &str, target: EntryState) -> Result<()> {
+    let dev = txn.devices.get(id).ok_or_else(Error::id_not_found)?.clone();
+    use EntryState::*;
+    match (dev.state, target) {
+        (a, b) if a == b => return Ok(()),
+        (Online, Offline) | (Offline, Online) | (Failed, Offline) => {}
+        (Online, Failed) => {
+            return Err(Error::conflict(format!(
+                "Device must be offline before remove operation is performed, device:{id}"
+            )));
+        }
+        (Offline, Failed) => {
+            if !dev.bricks.is_empty() {
+                return Err(Error::Unsupported(format!(
+                    "Unable to remove device [{id}]: it holds {} bricks, and moving bricks to other devices \
+                     (brick eviction) is not available in this version; delete or move the volumes first",
+                    dev.bricks.len()
+                )));
+            }
+        }
+        (Failed, Online) => {
+            return Err(Error::conflict(
+                "Cannot move a failed/removed device to online state",
+            ));
+        }
+        _ => return Err(Error::invalid(format!("{target} is not valid state"))),
+    }
+    if let Some(d) = txn.devices.get_mut(id) {
+        d.state = target;
+    }
+    Ok(())
 }

@@ -20,11 +20,13 @@ mod export;
 mod hosts;
 #[cfg(feature = "mock")]
 mod mock_restore;
+mod new_bricks;
 mod node_ops;
 mod options;
 mod placement_hooks;
 mod read;
 mod rollback;
+mod state_change;
 mod tags;
 mod topology_apply;
 mod validate;

@@ -10,6 +10,7 @@ use crate::state::State;
 
 use super::Engine;
 use super::hosts::host_of;
+use super::state_change::Record;
 use super::validate::{Fields, is_valid_host, validate_tags};
 use super::volume_create::mount_info;
 
@@ -282,23 +283,7 @@ impl Engine {
         id: &str,
         state: &str,
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
-        let target = EntryState::parse(state)
-            .ok_or_else(|| Error::invalid(format!("{state} is not valid state")))?;
-        {
-            let inner = self.lock();
-            inner.state.nodes.get(id).ok_or_else(Error::id_not_found)?;
-        }
-        let engine = self.clone();
-        let id = id.to_string();
-        Ok(async move {
-            let r = engine.write(|txn| node_transition(txn, &id, target));
-            engine.announce(
-                "node.state",
-                "node.post_state",
-                |_| serde_json::json!({"id": id, "state": target}),
-                r,
-            )
-        })
+        self.begin_state_change(Record::Node, id, state, node_transition)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::api::{
     VolumeListResponse,
 };
 use crate::error::{Error, Result};
-use crate::model::{ChangeKind, OperationKind, PendingOperationEntry};
+use crate::model::{ChangeKind, PendingOperationEntry};
 use crate::state::State;
 
 use super::{Engine, not_found_if_none};
@@ -80,11 +80,7 @@ pub(crate) fn volume_info(st: &State, id: &str) -> Option<VolumeInfoResponse> {
 fn pending_info(engine: &Engine, op: &PendingOperationEntry) -> PendingOperationInfo {
     PendingOperationInfo {
         id: op.id.clone(),
-        type_name: op
-            .kind()
-            .map(OperationKind::type_name)
-            .unwrap_or("unknown")
-            .to_string(),
+        type_name: op.type_name().to_string(),
         status: op.status.clone(),
         sub_status: if engine.is_in_flight(&op.id) {
             "in-flight".into()

@@ -3,25 +3,18 @@
 
 use std::future::Future;
 
-use futures_util::future::join_all;
-
 use crate::api::{
     BlockInfo, GlusterFsMount, VolumeCreateRequest, VolumeInfo, VolumeInfoResponse, VolumeMount,
 };
 use crate::error::{Error, Result};
 use crate::id::new_id;
 use crate::model::{
-    BrickEntry, BrickSubType, ChangeKind, OperationKind, PendingAction, PendingOperationEntry,
-    PendingRef, VolumeEntry, insert_sorted,
+    ChangeKind, OperationKind, PendingAction, PendingOperationEntry, PendingRef, VolumeEntry,
 };
-use crate::state::{State, Txn};
+use crate::state::State;
 
-use super::hosts::{brick_jobs, brick_path, gluster_hosts, volume_request};
-use super::rollback::{
-    clear_pending, destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed,
-    on_first_reachable,
-};
-use super::volume_plan::{PlannedBrickInfo, place_volume, resolve};
+use super::new_bricks::{NewBricks, Purpose, reserve_bricks};
+use super::volume_plan::{place_volume, resolve};
 use super::volume_spec::VolumeSpec;
 use super::{Engine, now_unix};
 
@@ -54,77 +47,6 @@ pub(crate) fn mount_info(state: &State, cluster_id: &str, name: &str) -> VolumeM
             options,
         },
     }
-}
-
-/// Records the bricks of `plan` (pending under `op_id`), debiting their devices.
-/// Returns the new brick ids in gluster order.
-pub(crate) fn reserve_bricks(
-    txn: &mut Txn<'_>,
-    sets: &[Vec<PlannedBrickInfo>],
-    volume_id: &str,
-    op_id: &str,
-    actions: &mut Vec<PendingAction>,
-) -> Result<Vec<String>> {
-    let mut ids = Vec::new();
-    for pb in sets.iter().flatten() {
-        let brick_id = new_id();
-        let total = pb.tp_size + pb.metadata_size;
-        let dev = txn.devices.get_mut(&pb.device).ok_or_else(|| {
-            Error::conflict(format!(
-                "device {} disappeared during placement; retry",
-                pb.device
-            ))
-        })?;
-        let s = &mut dev.info.storage;
-        if s.free <= total {
-            return Err(Error::conflict(format!(
-                "device {} no longer has {} KiB free; retry",
-                pb.device, total
-            )));
-        }
-        s.free -= total;
-        s.used += total;
-        insert_sorted(&mut dev.bricks, &brick_id);
-        txn.bricks.put(
-            &brick_id,
-            BrickEntry {
-                info: crate::api::BrickInfo {
-                    id: brick_id.clone(),
-                    path: brick_path(&pb.device, &brick_id),
-                    device: pb.device.clone(),
-                    node: pb.node.clone(),
-                    volume: volume_id.to_string(),
-                    size: pb.size,
-                },
-                tp_size: pb.tp_size,
-                pool_metadata_size: pb.metadata_size,
-                pending: PendingRef {
-                    id: op_id.to_string(),
-                },
-                lvm_thin_pool: format!("tp_{brick_id}"),
-                lvm_lv: String::new(),
-                sub_type: if pb.arbiter {
-                    BrickSubType::Arbiter
-                } else {
-                    BrickSubType::Normal
-                },
-            },
-        );
-        actions.push(PendingAction {
-            change: ChangeKind::AddBrick as i32,
-            id: brick_id.clone(),
-            delta: 0,
-        });
-        ids.push(brick_id);
-    }
-    Ok(ids)
-}
-
-/// What the Build step of a create reserved.
-struct CreateJob {
-    op_id: String,
-    volume_id: String,
-    brick_ids: Vec<String>,
 }
 
 impl Engine {
@@ -210,7 +132,8 @@ impl Engine {
                 Ok(brick_ids)
             })?;
             (
-                CreateJob {
+                NewBricks {
+                    purpose: Purpose::Create,
                     op_id,
                     volume_id,
                     brick_ids,
@@ -218,97 +141,6 @@ impl Engine {
                 ticket,
             )
         };
-        let guard = self.track(&job.op_id);
-        let engine = self.clone();
-        let durable = self.durable(ticket);
-        Ok(async move {
-            let _guard = guard;
-            // Nothing runs on a node before the reservation is durable.
-            let r = async {
-                durable.await?;
-                engine.exec_create(job).await
-            }
-            .await;
-            engine.announce("volume.create", "volume.post_create", super::to_json, r)
-        })
-    }
-
-    async fn exec_create(&self, job: CreateJob) -> Result<VolumeInfoResponse> {
-        let ex = self.shared.executor.clone();
-        let (bricks, vreq, hosts) = {
-            let inner = self.lock();
-            let st = &inner.state;
-            let vol = st
-                .volumes
-                .get(&job.volume_id)
-                .ok_or_else(Error::id_not_found)?;
-            let first_node = job
-                .brick_ids
-                .first()
-                .and_then(|b| st.bricks.get(b))
-                .map(|b| b.info.node.clone());
-            (
-                brick_jobs(st, &job.brick_ids, vol.info.request.gid),
-                volume_request(st, vol, &job.brick_ids, &self.shared.options),
-                gluster_hosts(st, &vol.info.cluster, first_node.as_deref()),
-            )
-        };
-        let results = join_all(bricks.iter().map(|(h, b)| ex.brick_create(h, b))).await;
-        if let Some(err) = results.into_iter().find_map(|r| r.err()) {
-            let leftovers = destroy_bricks(&ex, &bricks).await;
-            return Err(self.rollback_create(&job, err.into(), leftovers));
-        }
-        let created = on_first_reachable(&hosts, |h| {
-            let ex = ex.clone();
-            let vreq = vreq.clone();
-            async move { ex.volume_create(&h, &vreq).await }
-        })
-        .await;
-        if let Err(err) = created {
-            let mut leftovers = Vec::new();
-            if let Err(e) = destroy_volume(&ex, &hosts, &vreq.name).await {
-                leftovers.push(format!("gluster volume {}: {e}", vreq.name));
-            }
-            leftovers.extend(destroy_bricks(&ex, &bricks).await);
-            return Err(self.rollback_create(&job, err, leftovers));
-        }
-        self.write_async(|txn| {
-            clear_pending(txn, &job.op_id, &job.brick_ids, Some(&job.volume_id));
-            Ok(())
-        })
-        .await?;
-        self.volume_info(&job.volume_id)
-    }
-
-    /// After a failed Exec: forget the reservation when the nodes are clean again, or
-    /// keep it (marked failed) for the cleaner when they are not.
-    fn rollback_create(&self, job: &CreateJob, err: Error, leftovers: Vec<String>) -> Error {
-        if leftovers.is_empty() {
-            let undone = self.write(|txn| {
-                forget_bricks(txn, &job.brick_ids);
-                forget_volume(txn, &job.volume_id);
-                txn.pending.remove(&job.op_id);
-                Ok(())
-            });
-            match undone {
-                Ok(()) => err,
-                Err(e) => err.context(format!(
-                    "rollback could not be recorded ({e}); it runs again at the next start"
-                )),
-            }
-        } else {
-            let note = leftovers.join("; ");
-            let _ = self.write(|txn| {
-                mark_failed(txn, &job.op_id, leftovers);
-                Ok(())
-            });
-            Error::Context {
-                context: format!(
-                    "volume create failed and could not be fully undone ({note}); operation {} is kept for the cleaner",
-                    job.op_id
-                ),
-                source: Box::new(err),
-            }
-        }
+        Ok(self.finish_new_bricks(job, ticket))
     }
 }

@@ -2,31 +2,18 @@
 
 use std::future::Future;
 
-use futures_util::future::join_all;
-
 use crate::api::VolumeInfoResponse;
 use crate::error::{CONFLICT, Error, Result};
 use crate::id::new_id;
 use crate::model::{ChangeKind, OperationKind, PendingAction, PendingOperationEntry};
 use crate::placement;
 
-use super::hosts::{brick_jobs, gluster_hosts, volume_request};
+use super::new_bricks::{NewBricks, Purpose, reserve_bricks};
 use super::placement_hooks;
-use super::rollback::{
-    clear_pending, destroy_bricks, forget_bricks, mark_failed, on_first_reachable,
-};
 use super::validate::Fields;
-use super::volume_create::reserve_bricks;
 use super::volume_plan::resolve;
 use super::volume_spec::{durability_of, placement_request, placement_settings};
 use super::{Engine, now_unix};
-
-struct ExpandJob {
-    op_id: String,
-    volume_id: String,
-    brick_ids: Vec<String>,
-    delta: i64,
-}
 
 impl Engine {
     /// Adds `expand_size` GiB to a volume and waits for it.
@@ -126,99 +113,15 @@ impl Engine {
                 Ok(ids)
             })?;
             (
-                ExpandJob {
+                NewBricks {
+                    purpose: Purpose::Expand { delta: expand_size },
                     op_id,
                     volume_id,
                     brick_ids,
-                    delta: expand_size,
                 },
                 ticket,
             )
         };
-        let guard = self.track(&job.op_id);
-        let engine = self.clone();
-        let durable = self.durable(ticket);
-        Ok(async move {
-            let _guard = guard;
-            // Nothing runs on a node before the reservation is durable.
-            let r = async {
-                durable.await?;
-                engine.exec_expand(job).await
-            }
-            .await;
-            engine.announce("volume.expand", "volume.post_expand", super::to_json, r)
-        })
-    }
-
-    async fn exec_expand(&self, job: ExpandJob) -> Result<VolumeInfoResponse> {
-        let ex = self.shared.executor.clone();
-        let rebalance = self.shared.options.rebalance_on_expansion;
-        let (bricks, vreq, hosts) = {
-            let inner = self.lock();
-            let st = &inner.state;
-            let vol = st
-                .volumes
-                .get(&job.volume_id)
-                .ok_or_else(Error::id_not_found)?;
-            let first_node = job
-                .brick_ids
-                .first()
-                .and_then(|b| st.bricks.get(b))
-                .map(|b| b.info.node.clone());
-            (
-                brick_jobs(st, &job.brick_ids, vol.info.request.gid),
-                volume_request(st, vol, &job.brick_ids, &self.shared.options),
-                gluster_hosts(st, &vol.info.cluster, first_node.as_deref()),
-            )
-        };
-        let results = join_all(bricks.iter().map(|(h, b)| ex.brick_create(h, b))).await;
-        let mut failure: Option<Error> = results.into_iter().find_map(|r| r.err()).map(Error::from);
-        if failure.is_none() {
-            failure = on_first_reachable(&hosts, |h| {
-                let ex = ex.clone();
-                let vreq = vreq.clone();
-                async move { ex.volume_expand(&h, &vreq, rebalance).await }
-            })
-            .await
-            .err();
-        }
-        if let Some(err) = failure {
-            let leftovers = destroy_bricks(&ex, &bricks).await;
-            return Err(self.rollback_expand(&job, err, leftovers));
-        }
-        self.write_async(|txn| {
-            if let Some(v) = txn.volumes.get_mut(&job.volume_id) {
-                v.info.request.size += job.delta;
-            }
-            clear_pending(txn, &job.op_id, &job.brick_ids, None);
-            Ok(())
-        })
-        .await?;
-        self.volume_info(&job.volume_id)
-    }
-
-    fn rollback_expand(&self, job: &ExpandJob, err: Error, leftovers: Vec<String>) -> Error {
-        if leftovers.is_empty() {
-            match self.write(|txn| {
-                forget_bricks(txn, &job.brick_ids);
-                txn.pending.remove(&job.op_id);
-                Ok(())
-            }) {
-                Ok(()) => err,
-                Err(e) => err.context(format!(
-                    "rollback could not be recorded ({e}); it runs again at the next start"
-                )),
-            }
-        } else {
-            let note = leftovers.join("; ");
-            let _ = self.write(|txn| {
-                mark_failed(txn, &job.op_id, leftovers);
-                Ok(())
-            });
-            err.context(format!(
-                "volume expand failed and could not be fully undone ({note}); operation {} is kept for the cleaner",
-                job.op_id
-            ))
-        }
+        Ok(self.finish_new_bricks(job, ticket))
     }
 }

@@ -415,15 +415,7 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         if out.volume_missing() {
             return Ok(None);
         }
-        if !out.ok() {
-            return Err(ExecError::new(
-                ExecErrorKind::Failed,
-                h,
-                &cmd,
-                Some(out.op_ret),
-                out.op_errstr,
-            ));
-        }
+        let out = ok_or_failed(out, h, &cmd)?;
         Ok(out.volumes.into_iter().find(|v| v.name == name))
     }
 
@@ -431,15 +423,22 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         let h = host.manage.as_str();
         let cmd = commands::volume_info(&self.config, None);
         let out = self.gluster_xml(h, &cmd).await?;
-        if !out.ok() {
-            return Err(ExecError::new(
-                ExecErrorKind::Failed,
-                h,
-                &cmd,
-                Some(out.op_ret),
-                out.op_errstr,
-            ));
-        }
+        let out = ok_or_failed(out, h, &cmd)?;
         Ok(out.volumes)
+    }
+}
+
+/// A gluster `--xml` answer that reports success, or the failure it reports.
+fn ok_or_failed(out: CliOutput, host: &str, command: &str) -> Result<CliOutput, ExecError> {
+    if out.ok() {
+        Ok(out)
+    } else {
+        Err(ExecError::new(
+            ExecErrorKind::Failed,
+            host,
+            command,
+            Some(out.op_ret),
+            out.op_errstr,
+        ))
     }
 }

@@ -165,6 +165,11 @@ impl PendingOperationEntry {
         OperationKind::from_code(self.kind)
     }
 
+    /// The kind's `type_name`, `unknown` for a code this version does not know.
+    pub fn type_name(&self) -> &'static str {
+        self.kind().map_or("unknown", OperationKind::type_name)
+    }
+
     pub fn ids_with(&self, change: ChangeKind) -> impl Iterator<Item = &str> {
         self.actions
             .iter()

@@ -210,42 +210,17 @@ impl<'a> Attempt<'a> {
         if let Some(scores) = &self.req.scores {
             return self.pick_scored(scores, class, role, members, exclude);
         }
-        let factor = self.req.snapshot_factor;
-        let lower_bound = space_needed_lower_bound(role.size, factor);
+        let lower_bound = space_needed_lower_bound(role.size, self.req.snapshot_factor);
         // (free, node bricks, brick)
         let mut best: Option<(u64, u32, PlannedBrick)> = None;
-        let base = self
-            .view
-            .index(class)
-            .iter()
-            .filter(|(_, rank)| !self.debited.contains_key(&self.view.device_at_rank(*rank)));
-        let overlay = self.overlay[class.slot()].iter();
-        for &(Reverse(free), rank) in Merge::new(base, overlay) {
+        for (free, d) in self.candidates(class) {
             if free <= lower_bound || best.as_ref().is_some_and(|b| free < b.0) {
                 break;
             }
-            let d = self.view.device_at_rank(rank);
-            if exclude(d)
-                || !self.allowed(d)
-                || self.conflict(d, members).is_some()
-                || !self.tag_ok(d)
-            {
+            let Some((count, brick)) = self.fit(d, free, role, members, exclude) else {
                 continue;
-            }
-            let (tp, meta) = space_needed(role.size, factor, self.view.devices()[d].extent);
-            if free <= tp.saturating_add(meta) {
-                continue;
-            }
-            let node = self.view.devices()[d].node;
-            let count = self.node_bricks.get(&node).copied().unwrap_or(0);
+            };
             if best.as_ref().is_none_or(|b| count < b.1) {
-                let brick = PlannedBrick {
-                    device: d,
-                    size: role.size,
-                    tp_size: tp,
-                    metadata_size: meta,
-                    arbiter: role.arbiter,
-                };
                 best = Some((free, count, brick));
                 if count == 0 {
                     break;
@@ -267,55 +242,75 @@ impl<'a> Attempt<'a> {
         members: &[PlannedBrick],
         exclude: &dyn Fn(usize) -> bool,
     ) -> Option<PlannedBrick> {
-        let factor = self.req.snapshot_factor;
-        let lower_bound = space_needed_lower_bound(role.size, factor);
+        let lower_bound = space_needed_lower_bound(role.size, self.req.snapshot_factor);
         // (score, free, node bricks, brick)
         let mut best: Option<(f64, u64, u32, PlannedBrick)> = None;
-        let base = self
-            .view
-            .index(class)
-            .iter()
-            .filter(|(_, rank)| !self.debited.contains_key(&self.view.device_at_rank(*rank)));
-        let overlay = self.overlay[class.slot()].iter();
-        for &(Reverse(free), rank) in Merge::new(base, overlay) {
+        for (free, d) in self.candidates(class) {
             if free <= lower_bound {
                 break;
             }
-            let d = self.view.device_at_rank(rank);
             let score = scores.get(d).copied().unwrap_or(0.0);
             if best.as_ref().is_some_and(|b| score < b.0) {
                 continue;
             }
-            if exclude(d)
-                || !self.allowed(d)
-                || self.conflict(d, members).is_some()
-                || !self.tag_ok(d)
-            {
+            let Some((count, brick)) = self.fit(d, free, role, members, exclude) else {
                 continue;
-            }
-            let (tp, meta) = space_needed(role.size, factor, self.view.devices()[d].extent);
-            if free <= tp.saturating_add(meta) {
-                continue;
-            }
-            let node = self.view.devices()[d].node;
-            let count = self.node_bricks.get(&node).copied().unwrap_or(0);
+            };
             // Devices come most free first, so at equal score a later one only wins
             // with the same free space and fewer bricks of this plan on its node.
             let better = best
                 .as_ref()
                 .is_none_or(|b| score > b.0 || (score == b.0 && free == b.1 && count < b.2));
             if better {
-                let brick = PlannedBrick {
-                    device: d,
-                    size: role.size,
-                    tp_size: tp,
-                    metadata_size: meta,
-                    arbiter: role.arbiter,
-                };
                 best = Some((score, free, count, brick));
             }
         }
         best.map(|(_, _, _, brick)| brick)
+    }
+
+    /// The devices of one class with their effective free space, most free first: the
+    /// index without the devices this plan debited, merged with the overlay of those.
+    fn candidates(&self, class: ArbiterTag) -> impl Iterator<Item = (u64, usize)> + '_ {
+        let base = self
+            .view
+            .index(class)
+            .iter()
+            .filter(|(_, rank)| !self.debited.contains_key(&self.view.device_at_rank(*rank)));
+        let overlay = self.overlay[class.slot()].iter();
+        Merge::new(base, overlay)
+            .map(|&(Reverse(free), rank)| (free, self.view.device_at_rank(rank)))
+    }
+
+    /// Whether device `d` with `free` KiB can take a brick of `role` next to `members`:
+    /// the brick, and how many bricks of this plan its node holds already.
+    fn fit(
+        &self,
+        d: usize,
+        free: u64,
+        role: Role,
+        members: &[PlannedBrick],
+        exclude: &dyn Fn(usize) -> bool,
+    ) -> Option<(u32, PlannedBrick)> {
+        let usable =
+            !exclude(d) && self.allowed(d) && self.conflict(d, members).is_none() && self.tag_ok(d);
+        if !usable {
+            return None;
+        }
+        let extent = self.view.devices()[d].extent;
+        let (tp, meta) = space_needed(role.size, self.req.snapshot_factor, extent);
+        if free <= tp.saturating_add(meta) {
+            return None;
+        }
+        let node = self.view.devices()[d].node;
+        let count = self.node_bricks.get(&node).copied().unwrap_or(0);
+        let brick = PlannedBrick {
+            device: d,
+            size: role.size,
+            tp_size: tp,
+            metadata_size: meta,
+            arbiter: role.arbiter,
+        };
+        Some((count, brick))
     }
 
     /// Whether the per-request filter allows device `d`.

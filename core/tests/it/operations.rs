@@ -1,6 +1,7 @@
 use brickyard::ErrorKind;
 use brickyard::api::{ClusterFlags, TagsChangeRequest, TagsChangeType, VolumeCreateRequest};
 use brickyard::executor::Fault;
+use brickyard::state::State;
 
 use crate::harness::*;
 
@@ -85,6 +86,77 @@ async fn failed_gluster_create_is_rolled_back() {
     let err = b.engine.create_volume(replica(2, 3)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Exec, "{err}");
     assert_eq!(b.engine.state(), state_before);
+    assert_eq!(nodes_view(&b.mock.nodes()), nodes_before);
+}
+
+/// A bed with one replica-3 volume: the volume's id, and the records and the nodes as
+/// they are then.
+async fn bed_with_volume() -> (Bed, String, State, NodesView) {
+    let b = bed(3, 2).await;
+    let vol = b.engine.create_volume(replica(2, 3)).await.unwrap();
+    let (records, nodes) = (b.engine.state(), nodes_view(&b.mock.nodes()));
+    (b, vol.info.id, records, nodes)
+}
+
+#[tokio::test]
+async fn failed_gluster_expand_is_rolled_back() {
+    let (b, id, records_before, nodes_before) = bed_with_volume().await;
+    b.mock
+        .faults()
+        .fail_matching(|_, cmd| cmd.contains("add-brick"), Fault::failed(), true);
+    let err = b.engine.expand_volume(&id, 2).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Exec, "{err}");
+    assert!(err.to_string().contains("add-brick"), "{err}");
+    assert_eq!(
+        b.engine.state(),
+        records_before,
+        "records exactly as before"
+    );
+    assert_eq!(nodes_view(&b.mock.nodes()), nodes_before, "nodes as before");
+}
+
+#[tokio::test]
+async fn failed_brick_create_of_an_expand_is_rolled_back() {
+    let (b, id, records_before, nodes_before) = bed_with_volume().await;
+    b.mock
+        .faults()
+        .fail_matching(|_, cmd| cmd.contains("mkfs.xfs"), Fault::failed(), true);
+    let err = b.engine.expand_volume(&id, 2).await.unwrap_err();
+    assert!(err.to_string().contains("mkfs.xfs"), "{err}");
+    assert_eq!(b.engine.state(), records_before);
+    assert_eq!(nodes_view(&b.mock.nodes()), nodes_before);
+}
+
+#[tokio::test]
+async fn expand_that_cannot_be_undone_is_kept_for_the_cleaner() {
+    let (b, id, records_before, nodes_before) = bed_with_volume().await;
+    // add-brick fails, and the rollback cannot reach the node of the first new brick.
+    let node = &b.engine.volume_info(&id).unwrap().bricks[0].node;
+    let victim = b.engine.node_info(node).unwrap().info.hostnames.manage[0].clone();
+    b.mock
+        .faults()
+        .fail_matching(|_, cmd| cmd.contains("add-brick"), Fault::failed(), true);
+    b.mock.faults().fail_matching(
+        move |host, cmd| host == victim && cmd.starts_with("umount"),
+        Fault::Unreachable,
+        false,
+    );
+    let err = b
+        .engine
+        .expand_volume(&id, 2)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("volume expand failed and could not be fully undone"),
+        "{err}"
+    );
+    assert!(err.contains("kept for the cleaner"), "{err}");
+    let ops = b.engine.operations_info();
+    assert_eq!((ops.total, ops.failed), (1, 1));
+    b.mock.faults().clear();
+    b.engine.cleanup_pending(None).await.unwrap();
+    assert_eq!(b.engine.state(), records_before);
     assert_eq!(nodes_view(&b.mock.nodes()), nodes_before);
 }
 

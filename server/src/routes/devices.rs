@@ -10,7 +10,7 @@ use super::requests::{StateBody, TagsBody};
 use super::{HexId, op};
 use crate::body::{Json, JsonBody, JsonOrDefault};
 use crate::error::AppError;
-use crate::queue::{Accepted, OpOutcome};
+use crate::queue::Accepted;
 use crate::state::AppState;
 
 /// The device routes.
@@ -30,13 +30,7 @@ async fn add(
     JsonBody(req): JsonBody<DeviceAddRequest>,
 ) -> Result<Accepted, AppError> {
     let label = format!("device add {} on node {}", req.name, req.node);
-    let engine = state.engine.clone();
-    op::start(
-        &state,
-        &label,
-        || Ok(engine.begin_device_add(req)?),
-        |_: DeviceInfoResponse| OpOutcome::Done,
-    )
+    op::start_done(&state, &label, || state.engine.begin_device_add(req))
 }
 
 /// `GET /devices/{id}` → the device with its bricks.
@@ -54,13 +48,9 @@ async fn delete(
     HexId(id): HexId,
     JsonOrDefault(opts): JsonOrDefault<DeviceDeleteOptions>,
 ) -> Result<Accepted, AppError> {
-    let engine = state.engine.clone();
-    op::start(
-        &state,
-        &format!("device delete {id}"),
-        || Ok(engine.begin_device_delete(&id, opts.forceforget)?),
-        |()| OpOutcome::Done,
-    )
+    op::start_done(&state, &format!("device delete {id}"), || {
+        state.engine.begin_device_delete(&id, opts.forceforget)
+    })
 }
 
 /// `POST /devices/{id}/state` → `202` → `204` (transition errors at the queue).
@@ -70,24 +60,16 @@ async fn set_state(
     JsonBody(body): JsonBody<StateBody>,
 ) -> Result<Accepted, AppError> {
     body.validate()?;
-    let engine = state.engine.clone();
-    op::start(
-        &state,
-        &format!("device {id} state {}", body.state),
-        || Ok(engine.begin_device_state(&id, &body.state)?),
-        |()| OpOutcome::Done,
-    )
+    op::start_done(&state, &body.label("device", &id), || {
+        state.engine.begin_device_state(&id, &body.state)
+    })
 }
 
 /// `GET /devices/{id}/resync` (a GET, yet asynchronous) → `202` → `204`.
 async fn resync(State(state): State<AppState>, HexId(id): HexId) -> Result<Accepted, AppError> {
-    let engine = state.engine.clone();
-    op::start(
-        &state,
-        &format!("device resync {id}"),
-        || Ok(engine.begin_device_resync(&id)?),
-        |()| OpOutcome::Done,
-    )
+    op::start_done(&state, &format!("device resync {id}"), || {
+        state.engine.begin_device_resync(&id)
+    })
 }
 
 /// `POST /devices/{id}/tags` → `200` with the device's resulting tag map.

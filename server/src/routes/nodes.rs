@@ -72,13 +72,9 @@ async fn info(
 
 /// `DELETE /nodes/{id}` → `202` → `204`; `404`, `409` while it has devices.
 async fn delete(State(state): State<AppState>, HexId(id): HexId) -> Result<Accepted, AppError> {
-    let engine = state.engine.clone();
-    op::start(
-        &state,
-        &format!("node delete {id}"),
-        || Ok(engine.begin_node_delete(&id)?),
-        |()| OpOutcome::Done,
-    )
+    op::start_done(&state, &format!("node delete {id}"), || {
+        state.engine.begin_node_delete(&id)
+    })
 }
 
 /// `POST /nodes/{id}/state` → `202` → `204` (transition errors at the queue as `500`).
@@ -88,13 +84,9 @@ async fn set_state(
     JsonBody(body): JsonBody<StateBody>,
 ) -> Result<Accepted, AppError> {
     body.validate()?;
-    let engine = state.engine.clone();
-    op::start(
-        &state,
-        &format!("node {id} state {}", body.state),
-        || Ok(engine.begin_node_state(&id, &body.state)?),
-        |()| OpOutcome::Done,
-    )
+    op::start_done(&state, &body.label("node", &id), || {
+        state.engine.begin_node_state(&id, &body.state)
+    })
 }
 
 /// `POST /nodes/{id}/tags` → `200` with the node's resulting tag map.

@@ -30,6 +30,27 @@ where
     Ok(slot.start(label, async move { operation.await.map(outcome) }))
 }
 
+/// [`start`] for the operations whose queue answer is `204` once they are done (their
+/// result is not shown).
+pub fn start_done<Fut, T, E, B>(
+    state: &AppState,
+    label: &str,
+    build: B,
+) -> Result<Accepted, AppError>
+where
+    B: FnOnce() -> Result<Fut, E>,
+    E: Into<AppError>,
+    Fut: Future<Output = brickyard::Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    start(
+        state,
+        label,
+        || build().map_err(Into::into),
+        |_| OpOutcome::Done,
+    )
+}
+
 /// A Build failure as Heketi answers the volume operations: the kinds in
 /// `passthrough` keep their own status and text (validation `400`, `404`, …),
 /// anything else is `500 <prefix>: <error>`. Either way the answer carries the error's

@@ -40,6 +40,11 @@ impl StateBody {
             Err(AppError::validation(errors))
         }
     }
+
+    /// The queue label of the state change of `record` (`node`, `device`) `id`.
+    pub fn label(&self, record: &str, id: &str) -> String {
+        format!("{record} {id} state {}", self.state)
+    }
 }
 
 /// `{"tags":{…},"change_type":…}` of `POST /nodes/{id}/tags` and `/devices/{id}/tags`.

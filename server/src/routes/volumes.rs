@@ -97,27 +97,21 @@ async fn info(
 /// volume and block-hosting volumes with block volumes; `500 Failed to set up volume
 /// delete: …` otherwise (e.g. a pending volume).
 async fn delete(State(state): State<AppState>, HexId(id): HexId) -> Result<Accepted, AppError> {
-    let engine = state.engine.clone();
-    op::start(
-        &state,
-        &format!("volume delete {id}"),
-        || {
-            engine.begin_volume_delete(&id).map_err(|err| {
-                let busy = err.kind() == ErrorKind::Conflict
-                    && err.to_string() == brickyard::error::CONFLICT;
-                if busy {
-                    op::build_failure(DELETE_FAILED, err, &[])
-                } else {
-                    op::build_failure(
-                        DELETE_FAILED,
-                        err,
-                        &[ErrorKind::NotFound, ErrorKind::Conflict],
-                    )
-                }
-            })
-        },
-        |()| OpOutcome::Done,
-    )
+    op::start_done(&state, &format!("volume delete {id}"), || {
+        state.engine.begin_volume_delete(&id).map_err(|err| {
+            let busy =
+                err.kind() == ErrorKind::Conflict && err.to_string() == brickyard::error::CONFLICT;
+            if busy {
+                op::build_failure(DELETE_FAILED, err, &[])
+            } else {
+                op::build_failure(
+                    DELETE_FAILED,
+                    err,
+                    &[ErrorKind::NotFound, ErrorKind::Conflict],
+                )
+            }
+        })
+    })
 }
 
 /// `POST /volumes/{id}/expand` `{"expand_size":N}` → `202` → `303 /volumes/{id}`.

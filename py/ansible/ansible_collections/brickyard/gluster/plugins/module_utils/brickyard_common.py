@@ -2,7 +2,7 @@
 # Copyright: Brickyard developers
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 """Shared by the brickyard.gluster modules: connection options, opening a backend,
-and turning Brickyard errors into module failures."""
+running a task on it, and turning Brickyard errors into module failures."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -57,6 +57,19 @@ def open_backend(module):
 def close_backend(backend):
     """Closes the store or the HTTP session."""
     backend.close()
+
+
+def run_module(module, run):
+    """Runs `run(module, backend)` on the backend of the task's connection options and
+    exits with the result it returns; a Brickyard error fails the module."""
+    backend = open_backend(module)
+    try:
+        result = run(module, backend)
+    except brickyard.BrickyardError as e:
+        fail(module, e)
+    finally:
+        close_backend(backend)
+    module.exit_json(**result)
 
 
 def fail(module, error, **result):

@@ -36,12 +36,8 @@ options:
   tags:
     description: Tags of a device being added.
     type: dict
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 extends_documentation_fragment:
+  - brickyard.gluster.attributes
   - brickyard.gluster.connection
 author:
   - Brickyard developers
@@ -67,18 +63,12 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.brickyard.gluster.plugins.module_utils.brickyard_common import (
     CONNECTION_RULES,
-    close_backend,
     diff,
-    fail,
     find_node,
-    open_backend,
+    run_module,
     spec,
 )
-
-try:
-    import brickyard
-except ImportError:
-    pass  # reported by open_backend
+from ansible_collections.brickyard.gluster.plugins.module_utils.entry_state import converge
 
 
 def run(module, backend):
@@ -100,21 +90,15 @@ def run(module, backend):
             backend.device_set_state(device.id, "offline")
         return dict(changed=True, device=backend.device_info(device.id).to_dict(), **diff(module, {}, after))
     before = dict(device=label, state=device.state)
-    if want == "removed":
-        if not module.check_mode:
-            if device.state == "online":
-                backend.device_set_state(device.id, "offline")
-            if device.state != "failed":
-                backend.device_set_state(device.id, "failed")
-            backend.device_delete(device.id)
-        return dict(changed=True, device={}, **diff(module, before, {}))
-    if device.state == want:
-        return dict(changed=False, device=device.to_dict())
-    after = dict(before, state=want)
-    if module.check_mode:
-        return dict(changed=True, device=dict(device.to_dict(), state=want), **diff(module, before, after))
-    backend.device_set_state(device.id, want)
-    return dict(changed=True, device=backend.device_info(device.id).to_dict(), **diff(module, before, after))
+    return converge(
+        module,
+        "device",
+        device,
+        before,
+        backend.device_set_state,
+        backend.device_info,
+        lambda: backend.device_delete(device.id),
+    )
 
 
 def main():
@@ -129,14 +113,7 @@ def main():
         supports_check_mode=True,
         **CONNECTION_RULES
     )
-    backend = open_backend(module)
-    try:
-        result = run(module, backend)
-    except brickyard.BrickyardError as e:
-        fail(module, e)
-    finally:
-        close_backend(backend)
-    module.exit_json(**result)
+    run_module(module, run)
 
 
 if __name__ == "__main__":

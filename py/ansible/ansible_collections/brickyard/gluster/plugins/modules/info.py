@@ -58,16 +58,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.brickyard.gluster.plugins.module_utils.brickyard_common import (
     CONNECTION_RULES,
-    close_backend,
-    fail,
-    open_backend,
+    run_module,
     spec,
 )
-
-try:
-    import brickyard
-except ImportError:
-    pass  # reported by open_backend
 
 
 def run(module, backend):
@@ -90,14 +83,7 @@ def main():
         supports_check_mode=True,
         **CONNECTION_RULES
     )
-    backend = open_backend(module)
-    try:
-        result = run(module, backend)
-    except brickyard.BrickyardError as e:
-        fail(module, e)
-    finally:
-        close_backend(backend)
-    module.exit_json(**result)
+    run_module(module, run)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,8 @@ options:
     type: str
     choices: [online, offline, removed]
     default: online
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 extends_documentation_fragment:
+  - brickyard.gluster.attributes
   - brickyard.gluster.connection
 author:
   - Brickyard developers
@@ -57,18 +53,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.brickyard.gluster.plugins.module_utils.brickyard_common import (
     CONNECTION_RULES,
-    close_backend,
-    diff,
-    fail,
     find_node,
-    open_backend,
+    run_module,
     spec,
 )
-
-try:
-    import brickyard
-except ImportError:
-    pass  # reported by open_backend
+from ansible_collections.brickyard.gluster.plugins.module_utils.entry_state import converge
 
 
 def run(module, backend):
@@ -80,23 +69,13 @@ def run(module, backend):
             return dict(changed=False, node={})
         module.fail_json(msg="node %s not found; add it with brickyard.gluster.topology" % p["hostname"])
     before = dict(hostname=node.hostname, state=node.state)
-    if want == "removed":
-        if not module.check_mode:
-            if node.state == "online":
-                backend.node_set_state(node.id, "offline")
-            if node.state != "failed":
-                backend.node_set_state(node.id, "failed")
-            for dev in node.devices:
-                backend.device_delete(dev.id)
-            backend.node_delete(node.id)
-        return dict(changed=True, node={}, **diff(module, before, {}))
-    if node.state == want:
-        return dict(changed=False, node=node.to_dict())
-    after = dict(before, state=want)
-    if module.check_mode:
-        return dict(changed=True, node=dict(node.to_dict(), state=want), **diff(module, before, after))
-    backend.node_set_state(node.id, want)
-    return dict(changed=True, node=backend.node_info(node.id).to_dict(), **diff(module, before, after))
+
+    def delete():
+        for dev in node.devices:
+            backend.device_delete(dev.id)
+        backend.node_delete(node.id)
+
+    return converge(module, "node", node, before, backend.node_set_state, backend.node_info, delete)
 
 
 def main():
@@ -108,14 +87,7 @@ def main():
         supports_check_mode=True,
         **CONNECTION_RULES
     )
-    backend = open_backend(module)
-    try:
-        result = run(module, backend)
-    except brickyard.BrickyardError as e:
-        fail(module, e)
-    finally:
-        close_backend(backend)
-    module.exit_json(**result)
+    run_module(module, run)
 
 
 if __name__ == "__main__":

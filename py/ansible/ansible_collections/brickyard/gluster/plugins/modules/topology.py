@@ -22,12 +22,8 @@ options:
   src:
     description: Path of a topology file on the managed host. Exclusive with I(topology).
     type: path
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 extends_documentation_fragment:
+  - brickyard.gluster.attributes
   - brickyard.gluster.connection
 author:
   - Brickyard developers
@@ -59,17 +55,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.brickyard.gluster.plugins.module_utils.brickyard_common import (
     CONNECTION_RULES,
-    close_backend,
     diff,
-    fail,
-    open_backend,
+    run_module,
     spec,
 )
-
-try:
-    import brickyard
-except ImportError:
-    pass  # reported by open_backend
 
 
 def plan(backend, file):
@@ -148,14 +137,7 @@ def main():
         mutually_exclusive=CONNECTION_RULES["mutually_exclusive"] + [("topology", "src")],
         required_one_of=CONNECTION_RULES["required_one_of"] + [("topology", "src")],
     )
-    backend = open_backend(module)
-    try:
-        result = run(module, backend)
-    except brickyard.BrickyardError as e:
-        fail(module, e)
-    finally:
-        close_backend(backend)
-    module.exit_json(**result)
+    run_module(module, run)
 
 
 if __name__ == "__main__":

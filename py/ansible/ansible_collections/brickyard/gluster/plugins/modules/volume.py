@@ -61,12 +61,8 @@ options:
     description: Group id of the volume root.
     type: int
     default: 0
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 extends_documentation_fragment:
+  - brickyard.gluster.attributes
   - brickyard.gluster.connection
 author:
   - Brickyard developers
@@ -108,17 +104,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.brickyard.gluster.plugins.module_utils.brickyard_common import (
     CONNECTION_RULES,
-    close_backend,
     diff,
-    fail,
-    open_backend,
+    run_module,
     spec,
 )
-
-try:
-    import brickyard
-except ImportError:
-    pass  # reported by open_backend
 
 SHOWN = ("name", "size", "durability", "replica", "disperse_data", "redundancy", "gid")
 
@@ -212,14 +201,7 @@ def main():
         supports_check_mode=True,
         **CONNECTION_RULES
     )
-    backend = open_backend(module)
-    try:
-        result = run(module, backend)
-    except brickyard.BrickyardError as e:
-        fail(module, e)
-    finally:
-        close_backend(backend)
-    module.exit_json(**result)
+    run_module(module, run)
 
 
 if __name__ == "__main__":
