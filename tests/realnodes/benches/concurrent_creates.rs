@@ -210,13 +210,18 @@ fn main() {
     }
     println!();
     println!(
-        "| connection reuse | iterations | median burst ({volumes} creates) | median create | slowest create | failed | ssh connections / burst | median delete burst |"
+        "| connection reuse | iterations | median burst ({volumes} creates) | median create | slowest create | failed creates | median ssh connections / burst | median delete burst |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     for (mode, its) in &summary {
         let pick = |f: fn(&Iteration) -> Duration| median(&its.iter().map(f).collect::<Vec<_>>());
         let mut conns: Vec<u64> = its.iter().map(|i| i.connections).collect();
         conns.sort();
+        let conns = match conns.len() {
+            0 => 0,
+            n if n % 2 == 1 => conns[n / 2],
+            n => (conns[n / 2 - 1] + conns[n / 2]) / 2,
+        };
         println!(
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             if *mode == "reuse" { "on" } else { "off" },
@@ -230,7 +235,7 @@ fn main() {
                     .unwrap_or_default()
             ),
             its.iter().map(|i| i.failed).sum::<usize>(),
-            conns.get(conns.len() / 2).copied().unwrap_or(0),
+            conns,
             secs(pick(|i| i.delete)),
         );
     }
