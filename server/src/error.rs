@@ -175,8 +175,8 @@ impl From<brickyard::Error> for AppError {
     }
 }
 
-/// JSON text with every non-ASCII character written as `\uXXXX` (a valid header value
-/// that any JSON parser reads back unchanged).
+/// JSON text with every non-ASCII character written as a `\u` escape of its UTF-16 code
+/// units (a valid header value that any JSON parser reads back unchanged).
 fn ascii_json(value: &serde_json::Value) -> String {
     let mut out = String::new();
     for c in value.to_string().chars() {

@@ -12,11 +12,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use brickyard::api::VolumeCreateRequest;
 use brickyard::executor::{CommandConfig, SshExecutor};
-use brickyard::topology::TopologyFile;
 use brickyard::{Engine, EngineOptions};
-use brickyard_realnodes::Bed;
+use brickyard_realnodes::{Bed, bed_topology, replica3};
 use futures_util::future::join_all;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -24,31 +22,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn topology(hosts: &[String]) -> TopologyFile {
-    let nodes: Vec<String> = hosts
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            format!(
-                r#"{{"node":{{"hostnames":{{"manage":["{h}"],"storage":["{h}"]}},"zone":{}}},"devices":["/dev/ubdb","/dev/ubdc"]}}"#,
-                i + 1
-            )
-        })
-        .collect();
-    TopologyFile::parse(&format!(
-        r#"{{"clusters":[{{"nodes":[{}]}}]}}"#,
-        nodes.join(",")
-    ))
-    .expect("topology parses")
-}
-
-fn replica3() -> VolumeCreateRequest {
-    serde_json::from_str(
-        r#"{"size":1,"durability":{"type":"replicate","replicate":{"replica":3}}}"#,
-    )
-    .expect("request parses")
 }
 
 fn median(v: &[Duration]) -> Duration {
@@ -84,7 +57,7 @@ async fn run_mode(bed: &Bed, reuse: bool, volumes: usize, iterations: usize) -> 
         .await
         .expect("engine opens");
     engine
-        .apply_topology(&topology(&hosts))
+        .apply_topology(&bed_topology(&hosts).expect("bed topology"))
         .await
         .expect("topology applies");
     let mut out = Vec::new();
@@ -95,7 +68,7 @@ async fn run_mode(bed: &Bed, reuse: bool, volumes: usize, iterations: usize) -> 
             let engine = engine.clone();
             async move {
                 let t = Instant::now();
-                let r = engine.create_volume(replica3()).await;
+                let r = engine.create_volume(replica3(1)).await;
                 (t.elapsed(), r)
             }
         }))

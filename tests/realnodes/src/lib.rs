@@ -8,15 +8,18 @@
 //!   command, to put a fault at a precise point of an operation.
 //! - [`Bed`]: the storage-node bed of `tests/realnodes/bed.sh` (User-Mode-Linux guests with
 //!   sshd, glusterd and LVM thin on a private bridge), torn down on drop.
+//! - [`bed_topology`], [`replica3`]: what the tests and the benchmark provision on it.
 
 pub mod bed;
 mod hook;
 mod scratch;
 mod shell;
 mod sshd;
+mod workload;
 
 pub use bed::{Bed, NodeShell};
 pub use hook::{HookHandle, HookTransport};
 pub use scratch::Scratch;
 pub use shell::{HarnessError, sh};
 pub use sshd::Sshd;
+pub use workload::{BED_DEVICES, bed_topology, replica3};

@@ -12,43 +12,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use brickyard::api::VolumeCreateRequest;
 use brickyard::engine::CleanupOutcome;
 use brickyard::executor::{
     CommandConfig, CommandExecutor, Executor, Fault, FaultHandle, FaultTransport, SshTransport,
 };
-use brickyard::topology::TopologyFile;
 use brickyard::{Engine, EngineOptions};
-use brickyard_realnodes::{Bed, HookHandle, HookTransport, sh};
+use brickyard_realnodes::{Bed, HookHandle, HookTransport, bed_topology, replica3, sh};
 
 type Exec = CommandExecutor<HookTransport<FaultTransport<SshTransport>>>;
 
 const GIB_KIB: u64 = 1024 * 1024;
-
-fn topology(hosts: &[String]) -> TopologyFile {
-    let nodes: Vec<String> = hosts
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            format!(
-                r#"{{"node":{{"hostnames":{{"manage":["{h}"],"storage":["{h}"]}},"zone":{}}},"devices":["/dev/ubdb","/dev/ubdc"]}}"#,
-                i + 1
-            )
-        })
-        .collect();
-    TopologyFile::parse(&format!(
-        r#"{{"clusters":[{{"nodes":[{}]}}]}}"#,
-        nodes.join(",")
-    ))
-    .expect("topology parses")
-}
-
-fn replica3(size_gib: i64) -> VolumeCreateRequest {
-    serde_json::from_str(&format!(
-        r#"{{"size":{size_gib},"durability":{{"type":"replicate","replicate":{{"replica":3}}}}}}"#
-    ))
-    .expect("request parses")
-}
 
 fn step(t0: Instant, what: &str) {
     eprintln!("[{:6.1} s] {what}", t0.elapsed().as_secs_f64());
@@ -331,7 +304,7 @@ async fn provisioning_on_real_nodes() {
 
     // Topology: nodes probed into one pool, six devices with sizes read from LVM.
     let report = engine
-        .apply_topology(&topology(&hosts))
+        .apply_topology(&bed_topology(&hosts).expect("bed topology"))
         .await
         .expect("topology applies");
     assert_eq!(
