@@ -9,11 +9,11 @@
 //! found`. At most `max_inflight_operations` run at once; beyond that `429 Server
 //! busy. Retry operation later.`
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -57,10 +57,62 @@ enum Entry {
     Finished(Result<OpOutcome, AppError>),
 }
 
+/// How long finished results wait for their poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// A finished result older than this is forgotten.
+    pub max_age: Duration,
+    /// At most this many unpolled results are kept; the oldest go first.
+    pub max_results: usize,
+}
+
+impl Default for Retention {
+    /// One hour (Heketi's clients poll at once; a person with curl has time), and
+    /// 100,000 results (a few tens of MiB at worst).
+    fn default() -> Retention {
+        Retention {
+            max_age: Duration::from_secs(3600),
+            max_results: 100_000,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    /// Finished ids in the order they finished (some may have been polled already).
+    finished: VecDeque<(Instant, String)>,
+}
+
+impl Entries {
+    fn finish(&mut self, id: String, result: Result<OpOutcome, AppError>, retention: Retention) {
+        let now = Instant::now();
+        self.map.insert(id.clone(), Entry::Finished(result));
+        self.finished.push_back((now, id));
+        self.expire(now, retention);
+    }
+
+    /// Forgets finished results past their age, and the oldest beyond the count.
+    fn expire(&mut self, now: Instant, retention: Retention) {
+        while let Some((at, _)) = self.finished.front() {
+            let too_old = now.saturating_duration_since(*at) > retention.max_age;
+            if !too_old && self.finished.len() <= retention.max_results {
+                break;
+            }
+            if let Some((_, id)) = self.finished.pop_front() {
+                if matches!(self.map.get(&id), Some(Entry::Finished(_))) {
+                    self.map.remove(&id);
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Inner {
     limit: usize,
-    entries: Mutex<HashMap<String, Entry>>,
+    retention: Retention,
+    entries: Mutex<Entries>,
     in_flight: watch::Sender<usize>,
     succeeded: AtomicU64,
     failed: AtomicU64,
@@ -83,11 +135,17 @@ pub struct Slot {
 impl Queue {
     /// A queue that runs at most `max_inflight` operations at once (0 is treated as 1).
     pub fn new(max_inflight: usize) -> Queue {
+        Queue::with_retention(max_inflight, Retention::default())
+    }
+
+    /// A queue that forgets unpolled results as `retention` says.
+    pub fn with_retention(max_inflight: usize, retention: Retention) -> Queue {
         let (in_flight, _) = watch::channel(0);
         Queue {
             inner: Arc::new(Inner {
                 limit: max_inflight.max(1),
-                entries: Mutex::new(HashMap::new()),
+                retention,
+                entries: Mutex::new(Entries::default()),
                 in_flight,
                 succeeded: AtomicU64::new(0),
                 failed: AtomicU64::new(0),
@@ -142,7 +200,9 @@ impl Queue {
 
     /// What `GET /queue/{id}` answers; a finished entry is removed by this call.
     pub fn poll(&self, id: &str) -> Response {
-        let mut entries = self.entries();
+        let mut guard = self.entries();
+        guard.expire(Instant::now(), self.inner.retention);
+        let entries = &mut guard.map;
         match entries.get(id) {
             None => AppError::not_found(brickyard::error::ID_NOT_FOUND).into_response(),
             Some(Entry::Pending { .. }) => {
@@ -172,6 +232,7 @@ impl Queue {
     pub fn pending(&self) -> Vec<(String, String)> {
         let mut list: Vec<(String, String)> = self
             .entries()
+            .map
             .iter()
             .filter_map(|(id, e)| match e {
                 Entry::Pending { label } => Some((id.clone(), label.clone())),
@@ -191,7 +252,16 @@ impl Queue {
             .is_ok_and(|r| r.is_ok())
     }
 
-    fn entries(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+    /// Finished results waiting for their poll.
+    pub fn unpolled(&self) -> usize {
+        self.entries()
+            .map
+            .values()
+            .filter(|e| matches!(e, Entry::Finished(_)))
+            .count()
+    }
+
+    fn entries(&self) -> MutexGuard<'_, Entries> {
         // A poisoned lock only means a panic elsewhere while holding it; the map
         // itself is always in a consistent state between statements.
         self.inner
@@ -217,7 +287,7 @@ impl Slot {
         self.armed = false;
         let queue = self.queue.clone();
         let id = brickyard::id::new_id();
-        queue.entries().insert(
+        queue.entries().map.insert(
             id.clone(),
             Entry::Pending {
                 label: label.to_string(),
@@ -246,7 +316,8 @@ impl Slot {
             } else {
                 tracing::info!(id = %task_id, %label, "operation finished");
             }
-            queue.entries().insert(task_id, Entry::Finished(result));
+            let retention = queue.inner.retention;
+            queue.entries().finish(task_id, result, retention);
             queue.release();
         });
         Accepted { id }
@@ -258,5 +329,94 @@ impl Drop for Slot {
         if self.armed {
             self.queue.release();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn finished(queue: &Queue, n: usize) -> Vec<String> {
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            ids.push(
+                queue
+                    .start("volume delete", async { Ok(OpOutcome::Done) })
+                    .unwrap()
+                    .id,
+            );
+        }
+        assert!(queue.drain(Duration::from_secs(10)).await);
+        ids
+    }
+
+    #[tokio::test]
+    async fn unpolled_results_beyond_the_count_are_forgotten_oldest_first() {
+        let retention = Retention {
+            max_age: Duration::from_secs(3600),
+            max_results: 3,
+        };
+        let queue = Queue::with_retention(100, retention);
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            // One at a time, so the finishing order is the starting order.
+            ids.extend(finished(&queue, 1).await);
+        }
+        assert_eq!(queue.unpolled(), 3);
+        assert_eq!(queue.poll(&ids[0]).status(), StatusCode::NOT_FOUND);
+        assert_eq!(queue.poll(&ids[1]).status(), StatusCode::NOT_FOUND);
+        assert_eq!(queue.poll(&ids[2]).status(), StatusCode::NO_CONTENT);
+        assert_eq!(queue.poll(&ids[4]).status(), StatusCode::NO_CONTENT);
+        assert_eq!(queue.unpolled(), 1);
+    }
+
+    #[tokio::test]
+    async fn unpolled_results_past_their_age_are_forgotten() {
+        let retention = Retention {
+            max_age: Duration::from_millis(50),
+            max_results: 1000,
+        };
+        let queue = Queue::with_retention(100, retention);
+        let old = finished(&queue, 20).await;
+        assert_eq!(queue.unpolled(), 20);
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        let fresh = finished(&queue, 1).await;
+        assert_eq!(
+            queue.unpolled(),
+            1,
+            "the old results went when the new one finished"
+        );
+        assert_eq!(queue.poll(&old[0]).status(), StatusCode::NOT_FOUND);
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        // A poll also expires: the fresh one is now too old as well.
+        assert_eq!(queue.poll(&fresh[0]).status(), StatusCode::NOT_FOUND);
+        assert_eq!(queue.unpolled(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_running_operation_is_never_expired() {
+        let retention = Retention {
+            max_age: Duration::from_millis(1),
+            max_results: 1,
+        };
+        let queue = Queue::with_retention(100, retention);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let running = queue
+            .start("volume create", async move {
+                let _ = rx.await;
+                Ok(OpOutcome::Redirect("/volumes/0123abcd".into()))
+            })
+            .unwrap()
+            .id;
+        // Other operations finish and expire around it.
+        for _ in 0..3 {
+            let _ = queue.start("volume delete", async { Ok(OpOutcome::Done) });
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(queue.poll(&running).status(), StatusCode::OK);
+        assert!(queue.unpolled() <= 1);
+        tx.send(()).unwrap();
+        assert!(queue.drain(Duration::from_secs(10)).await);
+        assert_eq!(queue.poll(&running).status(), StatusCode::SEE_OTHER);
     }
 }
