@@ -279,6 +279,114 @@ fn load_seed(server: &Server) -> String {
     cli(server, &["topology", "load", &topo])
 }
 
+/// One raw HTTP/1.1 request with extra header lines; returns the status line.
+fn raw_request(server: &Server, method: &str, path: &str, headers: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = server.url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}Content-Length: 0\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_debug_level_session_logs_no_secret() {
+    const ADMIN_KEY: &str = "admin-key-7f3a9c";
+    const USER_KEY: &str = "user-key-51be0d";
+    const QUERY_SECRET: &str = "query-token-c0ffee42";
+    let dir = Scratch::new("secrets");
+    let db = dir.path("brickyard.redb");
+    let cfg = dir.path("heketi.json");
+    fs::write(
+        &cfg,
+        format!(
+            r#"{{"use_auth": true,
+  "jwt": {{"admin": {{"key": "{ADMIN_KEY}"}}, "user": {{"key": "{USER_KEY}"}}}},
+  "glusterfs": {{"executor": "mock", "db": {db:?}, "loglevel": "debug"}}}}"#,
+            db = db.display().to_string()
+        ),
+    )
+    .expect("write config");
+    let mut server = Server::start(&cfg, &db, &dir.path("server.log"));
+    let run = |user: &str, key: &str, args: &[&str]| {
+        let mut all = vec!["-s", &server.url, "--user", user, "--secret", key];
+        all.extend_from_slice(args);
+        run_prog(&bin(), &all, &[])
+    };
+    let topo = format!("--json={}", topology_file().display());
+    assert_eq!(
+        run("admin", ADMIN_KEY, &["topology", "load", &topo]).code,
+        0
+    );
+    let created = run("admin", ADMIN_KEY, &["volume", "create", "--size=1"]);
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let user_token =
+        brickyard_cli::client::sign("user", USER_KEY, "GET", "/volumes").expect("token");
+    let status = raw_request(
+        &server,
+        "GET",
+        "/volumes",
+        &format!("Authorization: bearer {user_token}\r\n"),
+    );
+    assert!(status.contains(" 200 "), "{status}");
+    // Wrong keys and a refused role: their errors are logged, the keys are not.
+    assert_ne!(
+        run("admin", "wrong-admin-key-9d1e", &["cluster", "list"]).code,
+        0
+    );
+    assert_ne!(run("user", USER_KEY, &["cluster", "list"]).code, 0);
+    // Tokens, valid and forged, in the header and in a query string.
+    let token = brickyard_cli::client::sign("admin", ADMIN_KEY, "GET", "/clusters").expect("token");
+    let status = raw_request(
+        &server,
+        "GET",
+        &format!("/clusters?token={QUERY_SECRET}"),
+        &format!("Authorization: bearer {token}\r\n"),
+    );
+    assert!(status.contains(" 200 "), "{status}");
+    let forged = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhZG1pbiJ9.forged-signature-e1e1e1";
+    let status = raw_request(
+        &server,
+        "GET",
+        "/clusters",
+        &format!("Authorization: bearer {forged}\r\n"),
+    );
+    assert!(status.contains(" 401 "), "{status}");
+    server.stop();
+    let log = server.log();
+    assert!(
+        log.contains("DEBUG") || log.contains("debug"),
+        "the session ran at debug level:\n{log}"
+    );
+    for secret in [
+        ADMIN_KEY,
+        USER_KEY,
+        "wrong-admin-key-9d1e",
+        QUERY_SECRET,
+        &token,
+        &user_token,
+        forged,
+    ] {
+        assert!(
+            !log.contains(secret),
+            "{secret:?} appears in the log:\n{log}"
+        );
+    }
+    // The signature part alone must not leak either.
+    let signature = token.rsplit('.').next().expect("signature");
+    assert!(
+        !log.contains(signature),
+        "a token signature appears in the log"
+    );
+}
+
 #[test]
 fn seed_walkthrough_matches_the_heketi_cli_transcript() {
     let dir = Scratch::new("seed");

@@ -94,8 +94,20 @@ pub fn router_with_table(state: AppState, table: Router) -> Router {
         .with_state(state)
         .fallback_service(protected)
         .layer(from_fn(redirect::go_redirect_body))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(CatchPanicLayer::custom(panic_response))
+}
+
+/// The span of one request: method and path, never the query string (a client may put
+/// a token there; the `Authorization` header is not recorded either).
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        query = req.uri().query().map(|_| "<not logged>"),
+        version = ?req.version(),
+    )
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
