@@ -8,4 +8,5 @@ mod model;
 mod operations;
 mod properties;
 mod recovery;
+mod storage_network;
 mod topology;
