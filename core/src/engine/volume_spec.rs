@@ -90,6 +90,32 @@ pub(crate) fn placement_settings(
     Ok(s)
 }
 
+/// Why a volume name that Heketi's pattern allows is refused.
+pub(crate) const NAME_LEADING_HYPHEN: &str =
+    "must not start with '-' (gluster would read it as an option)";
+
+/// A volume option as `volume set` takes it: blank (ignored, Heketi stores those), or
+/// `<key> <value>` that the command layer's guard accepts. Checked before anything is
+/// reserved, so that a create never fails on it after its bricks were made (Heketi
+/// does not check options at all).
+fn check_option(o: &str) -> Result<()> {
+    if o.trim().is_empty() {
+        return Ok(());
+    }
+    if o.split_whitespace().count() < 2 {
+        return Err(Error::invalid(format!(
+            "Invalid volume option '{o}': expected '<key> <value>'"
+        )));
+    }
+    // The very check the command layer applies to what `volume_request` passes it.
+    crate::executor::validate::option("", o).map_err(|_| {
+        Error::invalid(format!(
+            "Invalid volume option '{o}': a key of letters, digits and _-./ not starting with '-', \
+             then values of letters, digits, spaces and _-.,:/=+@%* only"
+        ))
+    })
+}
+
 impl VolumeSpec {
     pub(crate) fn from_request(
         req: &VolumeCreateRequest,
@@ -101,6 +127,10 @@ impl VolumeSpec {
         }
         if !req.name.is_empty() && !is_valid_volume_name(&req.name) {
             f.add("name", "must be in a valid format");
+        } else if req.name.starts_with('-') {
+            // Heketi's rule lets it through, then gluster takes it for an option and the
+            // volume can never be made: refuse it before anything is reserved.
+            f.add("name", NAME_LEADING_HYPHEN);
         }
         f.finish()?;
         if req.gid < 0 {
@@ -173,6 +203,9 @@ impl VolumeSpec {
         let mut options = split_go(&engine.pre_request_volume_options);
         options.extend(req.glustervolumeoptions.iter().cloned());
         options.extend(split_go(&engine.post_request_volume_options));
+        for o in &options {
+            check_option(o)?;
+        }
         let placement = placement_settings(&options, engine)?;
         if placement.arbiter && !matches!(durability, Durability::Replicate { replica: 3 }) {
             return Err(Error::invalid(format!(
@@ -325,6 +358,49 @@ mod tests {
         assert!(err(r).starts_with(
             "Requested volume size (2 GB) is smaller than the minimum supported volume size"
         ));
+    }
+
+    #[test]
+    fn names_and_options_the_commands_refuse_are_refused_at_validation() {
+        let mut r = req(1);
+        r.name = "-rf".into();
+        assert_eq!(
+            err(r),
+            "validation failed: name: must not start with '-' (gluster would read it as an option)."
+        );
+        let mut r = req(1);
+        r.name = "a-".into();
+        assert!(VolumeSpec::from_request(&r, &EngineOptions::default()).is_ok());
+        for bad in [
+            "x.y $(reboot)",
+            "x.y a;b",
+            "-x y",
+            "performance.cache-size",
+            "k\tv",
+        ] {
+            let mut r = req(1);
+            r.glustervolumeoptions = vec![bad.into()];
+            let e = err(r);
+            assert!(
+                e.starts_with(&format!("Invalid volume option '{bad}': ")),
+                "{e}"
+            );
+        }
+        let mut r = req(1);
+        r.glustervolumeoptions = vec![
+            "".into(),
+            "  ".into(),
+            "auth.allow 10.0.0.*,192.168.1.2".into(),
+            "performance.cache-size 256MB".into(),
+        ];
+        assert!(VolumeSpec::from_request(&r, &EngineOptions::default()).is_ok());
+        // The server's own pre/post options are checked too.
+        let opts = EngineOptions {
+            post_request_volume_options: "server.allow-insecure on,bad;option x".into(),
+            ..EngineOptions::default()
+        };
+        let e = VolumeSpec::from_request(&req(1), &opts).unwrap_err();
+        assert!(e.to_string().contains("'bad;option x'"), "{e}");
     }
 
     #[test]

@@ -402,7 +402,14 @@ impl<T: Transport> Executor for CommandExecutor<T> {
 
     async fn volume_destroy(&self, host: &Host, name: &str) -> Result<(), ExecError> {
         let h = self.at(host);
-        validate::name(h, "volume name", name)?;
+        if let Err(mut e) = validate::name(h, "volume name", name) {
+            // Gluster refuses such names too, so no volume has one: nothing to destroy.
+            // The undo of a create the guard refused must not be refused in turn.
+            e.kind = ExecErrorKind::NotFound;
+            e.stderr =
+                format!("volume {name:?} does not exist (no gluster volume can have this name)");
+            return Err(e);
+        }
         let stop = commands::volume_stop_force(&self.config, name);
         if let Err(e) = self.gluster_batch(h, &[stop]).await {
             tracing::debug!(host = h, error = %e, "volume stop failed (ignored)");
@@ -422,7 +429,10 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         name: &str,
     ) -> Result<Option<GlusterVolume>, ExecError> {
         let h = self.at(host);
-        validate::name(h, "volume name", name)?;
+        if validate::name(h, "volume name", name).is_err() {
+            // No gluster volume can have a name the guard refuses.
+            return Ok(None);
+        }
         let cmd = commands::volume_info(&self.config, Some(name));
         let out = self.gluster_xml(h, &cmd).await?;
         if out.volume_missing() {

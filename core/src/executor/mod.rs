@@ -20,7 +20,7 @@ pub mod ssh;
 #[cfg(all(test, feature = "mock"))]
 mod tests;
 mod transport;
-mod validate;
+pub(crate) mod validate;
 
 use async_trait::async_trait;
 

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod client_inputs;
 mod hooks;
 mod import_export;
 mod model;
