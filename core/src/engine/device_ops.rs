@@ -104,24 +104,29 @@ impl Engine {
             node_id: req.node.clone(),
             extent_size: info.extent_size,
         };
-        let saved = self.write(|txn| {
-            let node = txn
-                .nodes
-                .get_mut(&req.node)
-                .ok_or_else(|| Error::not_found("Node id does not exist"))?;
-            insert_sorted(&mut node.devices, &id);
-            txn.devices.put(&id, entry.clone());
-            Ok(())
-        });
-        if let Err(e) = saved {
-            if let Err(t) = ex.device_teardown(&host, &req.name, &id).await {
-                return Err(e.context(format!(
+        let saved = self
+            .finalize_with(
+                |txn| {
+                    let node = txn
+                        .nodes
+                        .get_mut(&req.node)
+                        .ok_or_else(|| Error::not_found("Node id does not exist"))?;
+                    insert_sorted(&mut node.devices, &id);
+                    txn.devices.put(&id, entry.clone());
+                    Ok(())
+                },
+                |st| super::read::device_info(st, &id),
+            )
+            .await;
+        match saved {
+            Ok(info) => Ok(info),
+            Err(e) => match ex.device_teardown(&host, &req.name, &id).await {
+                Ok(()) => Err(e),
+                Err(t) => Err(e.context(format!(
                     "device could not be recorded, and tearing it down failed too ({t})"
-                )));
-            }
-            return Err(e);
+                ))),
+            },
         }
-        self.device_info(&id)
     }
 
     /// Deletes a failed, empty device and waits for it.

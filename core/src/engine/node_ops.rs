@@ -187,16 +187,19 @@ impl Engine {
             })
             .await?;
         }
-        self.write(|txn| {
-            let c = txn
-                .clusters
-                .get_mut(&req.cluster)
-                .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
-            insert_sorted(&mut c.info.nodes, &id);
-            txn.nodes.put(&id, entry.clone());
-            Ok(())
-        })?;
-        self.node_info(&id)
+        self.finalize_with(
+            |txn| {
+                let c = txn
+                    .clusters
+                    .get_mut(&req.cluster)
+                    .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
+                insert_sorted(&mut c.info.nodes, &id);
+                txn.nodes.put(&id, entry.clone());
+                Ok(())
+            },
+            |st| super::read::node_info(st, &id),
+        )
+        .await
     }
 
     /// Deletes a node without devices and waits for it.

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod answers;
 mod client_inputs;
 mod hooks;
 mod import_export;
