@@ -11,7 +11,7 @@ use crate::state::Txn;
 use super::Engine;
 use super::hosts::host_of;
 use super::state_change::Record;
-use super::validate::{Fields, is_valid_device_name, validate_tags};
+use super::validate::{Fields, is_valid_device_name, tags_problem};
 
 fn reservation_key(node: &str, name: &str) -> String {
     format!("device:{node}:{name}")
@@ -39,8 +39,10 @@ impl Engine {
         } else if !is_valid_id(&req.node) {
             f.add("node", format!("{} is not a valid UUID", req.node));
         }
+        if let Some(p) = tags_problem(&req.tags) {
+            f.add("tags", p);
+        }
         f.finish()?;
-        validate_tags(&req.tags)?;
         let key = reservation_key(&req.node, &req.name);
         let host = {
             let mut inner = self.lock();

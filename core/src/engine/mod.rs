@@ -45,6 +45,7 @@ pub use cleanup::{CleanedOperation, CleanupOutcome, CleanupReport};
 pub use export::to_heketi_json;
 pub use options::{DbLocation, EngineOptions};
 pub use topology_apply::{ItemOutcome, TopologyItem, TopologyReport};
+pub use validate::tags_problem;
 pub use volume_delete::HEKETI_DB_VOLUME;
 pub use volume_plan::{PlannedBrickInfo, VolumePlan};
 

@@ -62,6 +62,7 @@ pub(crate) fn place_volume(
         }
         spec.clusters.clone()
     };
+    spec.check_min_size(engine)?;
     let preq = spec.placement_request(spec.size_gib, 0, engine);
     let mut refusals = Vec::new();
     for cid in candidates {

@@ -190,16 +190,6 @@ impl VolumeSpec {
             _ => Durability::Distribute,
         };
         let size_gib = req.size as u64;
-        let min_brick = engine.limits.brick_min_kib;
-        let min_volume = match durability {
-            Durability::Disperse { data, .. } => min_brick * u64::from(data),
-            _ => min_brick,
-        };
-        if size_gib.saturating_mul(GIB) < min_volume {
-            return Err(Error::invalid(format!(
-                "Requested volume size ({size_gib} GB) is smaller than the minimum supported volume size ({min_volume})"
-            )));
-        }
         let mut options = split_go(&engine.pre_request_volume_options);
         options.extend(req.glustervolumeoptions.iter().cloned());
         options.extend(split_go(&engine.post_request_volume_options));
@@ -224,6 +214,23 @@ impl VolumeSpec {
             options,
             placement,
         })
+    }
+
+    /// Heketi's minimum volume size check, which it makes after checking the requested
+    /// clusters (so `place_volume` calls it then).
+    pub(crate) fn check_min_size(&self, engine: &EngineOptions) -> Result<()> {
+        let min_brick = engine.limits.brick_min_kib;
+        let min_volume = match self.durability {
+            Durability::Disperse { data, .. } => min_brick * u64::from(data),
+            _ => min_brick,
+        };
+        if self.size_gib.saturating_mul(GIB) < min_volume {
+            return Err(Error::invalid(format!(
+                "Requested volume size ({} GB) is smaller than the minimum supported volume size ({min_volume})",
+                self.size_gib
+            )));
+        }
+        Ok(())
     }
 
     /// The placement request for `size_gib` more GiB on a volume with `existing_bricks`.
@@ -355,9 +362,16 @@ mod tests {
             data: 4,
             redundancy: 2,
         };
-        assert!(err(r).starts_with(
-            "Requested volume size (2 GB) is smaller than the minimum supported volume size"
-        ));
+        let opts = EngineOptions::default();
+        let spec = VolumeSpec::from_request(&r, &opts).expect("size is checked later");
+        assert!(
+            spec.check_min_size(&opts)
+                .unwrap_err()
+                .to_string()
+                .starts_with(
+                    "Requested volume size (2 GB) is smaller than the minimum supported volume size"
+                )
+        );
     }
 
     #[test]

@@ -167,7 +167,23 @@ async fn volume_create_errors_are_synchronous() {
         (a.status, a.body.as_str()),
         (StatusCode::BAD_REQUEST, "No clusters configured\n")
     );
+    // Heketi checks the clusters before the minimum size (8+3 needs 8 GiB).
+    let small = json!({"size": 1, "durability": {"type": "disperse", "disperse": {"data": 8, "redundancy": 3}}});
+    let a = f.send(create(small.clone())).await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::BAD_REQUEST, "No clusters configured\n")
+    );
     f.three_nodes().await;
+    let a = f.send(create(small)).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(
+        a.body.starts_with(
+            "Requested volume size (1 GB) is smaller than the minimum supported volume size"
+        ),
+        "{}",
+        a.body
+    );
     let a = f.send(Req::new("POST", "/volumes").admin().body("")).await;
     assert_eq!(
         (a.status, a.body.as_str()),
@@ -429,4 +445,48 @@ async fn no_space_keeps_heketis_text_and_sends_kind_and_per_device_reasons() {
     let a = f.send(Req::new("GET", "/volumes/zz").admin()).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert_eq!(a.header("x-brickyard-error-kind"), None);
+}
+
+#[tokio::test]
+async fn names_and_options_that_cannot_be_made_are_refused_and_duplicates_quoted() {
+    let f = fixture(8).await;
+    f.three_nodes().await;
+    // A leading '-' passes Heketi's pattern but gluster would take it for an option.
+    let a = f
+        .send(create(json!({"size": 1, "name": "-adminvol"})))
+        .await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "validation failed: name: must not start with '-' (gluster would read it as an option).\n"
+        )
+    );
+    let a = f
+        .send(create(
+            json!({"size": 1, "glustervolumeoptions": ["x.y $(reboot)"]}),
+        ))
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert!(
+        a.body
+            .starts_with("Invalid volume option 'x.y $(reboot)': "),
+        "{}",
+        a.body
+    );
+    // Nothing was reserved for either.
+    assert_eq!(f.state.queue.in_flight(), 0);
+    assert!(f.state.engine.state().volumes.is_empty());
+    assert!(f.state.engine.state().pending.is_empty());
+
+    let a = f.run(create(json!({"size": 1, "name": "adminvol"}))).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let a = f.send(create(json!({"size": 1, "name": "adminvol"}))).await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Failed to allocate new volume: Volume name 'adminvol' already in use\n"
+        )
+    );
 }
