@@ -287,10 +287,37 @@ async fn throttled_with_one_slot_while_an_operation_runs() {
     f.gate.close();
     let a = f.send(create(json!({"size": 1}))).await;
     assert_eq!(a.status, StatusCode::ACCEPTED);
+    // Heketi answers its synchronous checks before it throttles.
+    let missing = "0123456789abcdef0123456789abcdef";
+    for (req, status, text) in [
+        (
+            create(json!({"size": 0})),
+            StatusCode::BAD_REQUEST,
+            "validation failed: size: cannot be blank.\n".to_string(),
+        ),
+        (
+            create(json!({"size": 1, "clusters": [missing]})),
+            StatusCode::BAD_REQUEST,
+            format!("Cluster id {missing} not found\n"),
+        ),
+        (
+            Req::new("DELETE", &format!("/volumes/{missing}")).admin(),
+            StatusCode::NOT_FOUND,
+            "Id not found\n".to_string(),
+        ),
+        (
+            Req::new("POST", &format!("/volumes/{missing}/expand"))
+                .admin()
+                .body(r#"{"expand_size":1}"#),
+            StatusCode::NOT_FOUND,
+            "Id not found\n".to_string(),
+        ),
+    ] {
+        let a = f.send(req).await;
+        assert_eq!((a.status, a.body), (status, text));
+    }
     for req in [
         create(json!({"size": 1})),
-        // Even an invalid request: the slot is reserved before the Build step.
-        create(json!({"size": 0})),
         Req::new("POST", "/operations/pending/cleanup")
             .admin()
             .body("{}"),
