@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::Poll;
 use std::time::Duration;
 
 use brickyard::ErrorKind;
@@ -24,7 +23,7 @@ where
     F: Future<Output = T>,
 {
     for _ in 0..10_000 {
-        if let Poll::Ready(_) = futures_util::poll!(op.as_mut()) {
+        if futures_util::poll!(op.as_mut()).is_ready() {
             return None;
         }
         if finalized(&b.engine.state()) {
