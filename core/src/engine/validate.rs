@@ -151,6 +151,33 @@ mod tests {
         assert!(!is_valid_host(""));
     }
 
+    proptest::proptest! {
+        /// Every host name, device name and volume name validation accepts reaches the
+        /// command line: the command layer's guard accepts it too.
+        #[test]
+        fn what_validation_accepts_the_command_guard_accepts(
+            host in proptest::prop_oneof!["[a-zA-Z0-9_.:-]{1,30}", "[ -~]{0,20}"],
+            device in proptest::prop_oneof!["/[a-zA-Z0-9_.:/ -]{0,30}", "[ -~]{0,20}"],
+            name in proptest::prop_oneof!["[a-zA-Z0-9_-]{1,30}", "[ -~]{0,20}"],
+        ) {
+            use crate::executor::validate as guard;
+            if is_valid_host(&host) {
+                proptest::prop_assert!(guard::host_name("h", &host).is_ok(), "{:?}", host);
+            }
+            if is_valid_device_name(&device) {
+                proptest::prop_assert!(guard::path("h", "device", &device).is_ok(), "{:?}", device);
+            }
+            let mut req = crate::api::VolumeCreateRequest { size: 1, ..Default::default() };
+            req.name = name.clone();
+            let opts = crate::engine::EngineOptions::default();
+            if !name.is_empty()
+                && crate::engine::volume_spec::VolumeSpec::from_request(&req, &opts).is_ok()
+            {
+                proptest::prop_assert!(guard::name("h", "volume name", &name).is_ok(), "{:?}", name);
+            }
+        }
+    }
+
     #[test]
     fn tags() {
         let mut t = Tags::new();

@@ -124,3 +124,50 @@ async fn a_name_starting_with_a_hyphen_is_refused_before_anything_is_reserved() 
     );
     assert_eq!(b.engine.state(), records);
 }
+
+/// A database from before the fix may hold a create of such a name that could not be
+/// undone: the cleaner now finishes it (the guard's refusal means "no such volume").
+#[tokio::test]
+async fn a_kept_create_of_a_hyphen_name_is_cleaned_up() {
+    use brickyard::executor::Fault;
+    use brickyard::{Engine, EngineOptions};
+
+    let b = bed(3, 1).await;
+    let records = b.engine.state();
+    let nodes_before = nodes_view(&b.mock.nodes());
+    // A create whose gluster step fails and whose undo fails too: kept for the cleaner.
+    b.mock.faults().fail_matching(
+        |_, cmd| cmd.contains(" volume create ") || cmd.contains(" volume delete "),
+        Fault::failed(),
+        false,
+    );
+    let mut r = replica(1, 3);
+    r.name = "adminvol".into();
+    let e = b.engine.create_volume(r).await.unwrap_err();
+    assert!(e.to_string().contains("kept for the cleaner"), "{e}");
+    b.mock.faults().clear();
+    // The same records, as a database written before names were checked would hold them.
+    let text = serde_json::to_string(&b.engine.state().to_export())
+        .unwrap()
+        .replace("\"adminvol\"", "\"-adminvol\"");
+    assert!(text.contains("\"-adminvol\""));
+    let export = serde_json::from_str(&text).unwrap();
+    let engine = Engine::import(EngineOptions::in_memory(), b.mock.clone(), export)
+        .await
+        .unwrap();
+    // Opening the database cleans what it finds pending.
+    let report = engine.recovery_report();
+    assert_eq!(report.operations.len(), 1, "{report:?}");
+    assert_eq!(
+        report.operations[0].outcome,
+        brickyard::engine::CleanupOutcome::RolledBack,
+        "{report:?}"
+    );
+    let st = engine.state();
+    assert!(st.pending.is_empty() && st.volumes.is_empty() && st.bricks.is_empty());
+    for d in st.devices.values() {
+        assert_eq!(d.info.storage.free, d.info.storage.total);
+    }
+    assert_eq!(st.devices.len(), records.devices.len());
+    assert_eq!(nodes_view(&b.mock.nodes()), nodes_before);
+}
