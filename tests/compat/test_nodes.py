@@ -53,13 +53,46 @@ def test_add_to_an_unknown_cluster_and_invalid_requests(admin):
         404,
         "Cluster id does not exist",
     )
-    r = admin.raw("POST", "/nodes", {"zone": 0, "hostnames": hostnames, "cluster": "a" * 32})
-    # Heketi v10's ozzo validation, or the older handler check: both are 400
-    assert r.status_code == 400, (r.status_code, r.text)
-    assert r.text in (
-        "validation failed: zone: cannot be blank.\n",
-        "Zone cannot be zero or value is missing\n",
-    ), r.text
+    # Heketi v10 runs its ozzo validation before its older handler checks
+    # ("Zone cannot be zero or value is missing", "Manage hostname missing").
+    assert_error(
+        admin.raw("POST", "/nodes", {"zone": 0, "hostnames": hostnames, "cluster": "a" * 32}),
+        400,
+        "validation failed: zone: cannot be blank.",
+    )
+    assert_error(
+        admin.raw("POST", "/nodes", {"zone": 1, "hostnames": {}, "cluster": "a" * 32}),
+        400,
+        "validation failed: hostnames: (manage: cannot be blank; storage: cannot be blank.).",
+    )
+    assert_error(
+        admin.raw("POST", "/nodes", {"zone": 1, "hostnames": {"manage": [host]}, "cluster": "a" * 32}),
+        400,
+        "validation failed: hostnames: (storage: cannot be blank.).",
+    )
+
+
+def test_nodes_with_separate_manage_and_storage_networks(admin):
+    """Heketi's usual topology: commands go to the manage name, gluster knows the
+    node by its storage name (peer probe, bricks, mount hosts)."""
+    cluster = admin.cluster_create({"file": True})
+    nodes = []
+    for zone in (1, 2, 3):
+        n = fresh_host().split(".")
+        manage, storage = f"node{n[1]}-{n[2]}-manage.lab", f"node{n[1]}-{n[2]}-storage.lab"
+        node = admin.node_add(
+            {"zone": zone, "hostnames": {"manage": [manage], "storage": [storage]}, "cluster": cluster["id"]}
+        )
+        assert node["hostnames"] == {"manage": [manage], "storage": [storage]}
+        add_device(admin, node["id"])
+        nodes.append(node)
+    storage_names = sorted(n["hostnames"]["storage"][0] for n in nodes)
+    vol = admin.volume_create(
+        {"size": 1, "clusters": [cluster["id"]], "durability": {"type": "replicate", "replicate": {"replica": 3}}}
+    )
+    assert sorted(vol["mount"]["glusterfs"]["hosts"]) == storage_names
+    assert vol["mount"]["glusterfs"]["device"].split(":")[0] in storage_names
+    assert admin.volume_delete(vol["id"]) is True
 
 
 def test_state_offline_and_online(admin):

@@ -11,7 +11,7 @@ use crate::state::Txn;
 use super::Engine;
 use super::hosts::host_of;
 use super::state_change::Record;
-use super::validate::{Fields, is_valid_device_name, validate_tags};
+use super::validate::{Fields, is_valid_device_name, tags_problem};
 
 fn reservation_key(node: &str, name: &str) -> String {
     format!("device:{node}:{name}")
@@ -39,8 +39,10 @@ impl Engine {
         } else if !is_valid_id(&req.node) {
             f.add("node", format!("{} is not a valid UUID", req.node));
         }
+        if let Some(p) = tags_problem(&req.tags) {
+            f.add("tags", p);
+        }
         f.finish()?;
-        validate_tags(&req.tags)?;
         let key = reservation_key(&req.node, &req.name);
         let host = {
             let mut inner = self.lock();
@@ -104,24 +106,29 @@ impl Engine {
             node_id: req.node.clone(),
             extent_size: info.extent_size,
         };
-        let saved = self.write(|txn| {
-            let node = txn
-                .nodes
-                .get_mut(&req.node)
-                .ok_or_else(|| Error::not_found("Node id does not exist"))?;
-            insert_sorted(&mut node.devices, &id);
-            txn.devices.put(&id, entry.clone());
-            Ok(())
-        });
-        if let Err(e) = saved {
-            if let Err(t) = ex.device_teardown(&host, &req.name, &id).await {
-                return Err(e.context(format!(
+        let saved = self
+            .finalize_with(
+                |txn| {
+                    let node = txn
+                        .nodes
+                        .get_mut(&req.node)
+                        .ok_or_else(|| Error::not_found("Node id does not exist"))?;
+                    insert_sorted(&mut node.devices, &id);
+                    txn.devices.put(&id, entry.clone());
+                    Ok(())
+                },
+                |st| super::read::device_info(st, &id),
+            )
+            .await;
+        match saved {
+            Ok(info) => Ok(info),
+            Err(e) => match ex.device_teardown(&host, &req.name, &id).await {
+                Ok(()) => Err(e),
+                Err(t) => Err(e.context(format!(
                     "device could not be recorded, and tearing it down failed too ({t})"
-                )));
-            }
-            return Err(e);
+                ))),
+            },
         }
-        self.device_info(&id)
     }
 
     /// Deletes a failed, empty device and waits for it.

@@ -45,6 +45,7 @@ pub use cleanup::{CleanedOperation, CleanupOutcome, CleanupReport};
 pub use export::to_heketi_json;
 pub use options::{DbLocation, EngineOptions};
 pub use topology_apply::{ItemOutcome, TopologyItem, TopologyReport};
+pub use validate::tags_problem;
 pub use volume_delete::HEKETI_DB_VOLUME;
 pub use volume_plan::{PlannedBrickInfo, VolumePlan};
 
@@ -188,6 +189,27 @@ impl Engine {
         Ok(out)
     }
 
+    /// Runs `f` in a transaction (an operation's Finalize) and builds the operation's
+    /// answer with `answer` from the state just after it, under the same lock: no other
+    /// operation (a delete sent right after) can change what the answer shows. Returns
+    /// once the changes are durable; `Id not found` only if `answer` finds nothing in
+    /// the state `f` itself left.
+    async fn finalize_with<A>(
+        &self,
+        f: impl FnOnce(&mut Txn<'_>) -> Result<()>,
+        answer: impl FnOnce(&State) -> Option<A>,
+    ) -> Result<A> {
+        let (out, ticket) = {
+            let mut inner = self.lock();
+            let ((), ticket) = self.stage_locked(&mut inner, f)?;
+            (answer(&inner.state), ticket)
+        };
+        if let Some(t) = ticket {
+            self.shared.committer.wait(t).await?;
+        }
+        not_found_if_none(out)
+    }
+
     /// Resolves once a staged step (`ticket`) is durable; at once when nothing was staged.
     fn durable(
         &self,
@@ -216,6 +238,15 @@ impl Engine {
         mut inner: MutexGuard<'a, Inner>,
         f: impl FnOnce(&mut Txn<'_>) -> Result<R>,
     ) -> Result<(R, Option<commit::Ticket>)> {
+        self.stage_locked(&mut inner, f)
+    }
+
+    /// [`Engine::stage`] on state the caller keeps locked (to read it afterwards).
+    fn stage_locked<R>(
+        &self,
+        inner: &mut Inner,
+        f: impl FnOnce(&mut Txn<'_>) -> Result<R>,
+    ) -> Result<(R, Option<commit::Ticket>)> {
         self.shared.committer.check()?;
         let mut txn = Txn::new(&inner.state);
         let out = f(&mut txn)?;
@@ -224,7 +255,6 @@ impl Engine {
         if cs.is_empty() {
             return Ok((out, None));
         }
-        let inner = &mut *inner;
         let touched = views::touched(&inner.state, &changes);
         inner.state.apply(changes);
         views::refresh(&mut inner.views, &inner.state, touched);

@@ -198,21 +198,25 @@ impl Engine {
             leftovers.extend(destroy_bricks(&ex, &bricks).await);
             return Err(self.roll_back_new_bricks(&job, err, leftovers));
         }
-        self.write_async(|txn| {
-            let new_volume = match purpose {
-                Purpose::Create => Some(job.volume_id.as_str()),
-                Purpose::Expand { delta } => {
-                    if let Some(v) = txn.volumes.get_mut(&job.volume_id) {
-                        v.info.request.size += delta;
+        // The answer is the volume as this Finalize left it: a delete accepted right
+        // after must not turn a committed create or expand into `Id not found`.
+        self.finalize_with(
+            |txn| {
+                let new_volume = match purpose {
+                    Purpose::Create => Some(job.volume_id.as_str()),
+                    Purpose::Expand { delta } => {
+                        if let Some(v) = txn.volumes.get_mut(&job.volume_id) {
+                            v.info.request.size += delta;
+                        }
+                        None
                     }
-                    None
-                }
-            };
-            clear_pending(txn, &job.op_id, &job.brick_ids, new_volume);
-            Ok(())
-        })
-        .await?;
-        self.volume_info(&job.volume_id)
+                };
+                clear_pending(txn, &job.op_id, &job.brick_ids, new_volume);
+                Ok(())
+            },
+            |st| super::read::volume_info(st, &job.volume_id),
+        )
+        .await
     }
 
     /// After a failed Exec: forget the reservation when the nodes are clean again, or

@@ -11,9 +11,10 @@ use crate::state::State;
 use super::Engine;
 use super::hosts::host_of;
 use super::state_change::Record;
-use super::validate::{Fields, is_valid_host, validate_tags};
+use super::validate::{Fields, is_valid_host, tags_problem};
 use super::volume_create::mount_info;
 
+/// Heketi's `NodeAddRequest.Validate()`: ozzo texts, every field at once, sorted.
 fn validate_node_request(req: &NodeAddRequest) -> Result<()> {
     let mut f = Fields::default();
     if req.zone == 0 {
@@ -33,15 +34,21 @@ fn validate_node_request(req: &NodeAddRequest) -> Result<()> {
     ] {
         if list.is_empty() {
             h.push(format!("{key}: cannot be blank"));
-        } else if let Some(bad) = list.iter().find(|x| !is_valid_host(x)) {
-            h.push(format!("{key}: {bad} is not a valid {key} hostname"));
+        } else if list.iter().any(|x| !is_valid_host(x)) {
+            // Heketi prints the whole list (Go's `%v` of a slice).
+            h.push(format!(
+                "{key}: [{}] is not a valid {key} hostname",
+                list.join(" ")
+            ));
         }
     }
     if !h.is_empty() {
         f.add("hostnames", format!("({}.)", h.join("; ")));
     }
-    f.finish()?;
-    validate_tags(&req.tags)
+    if let Some(p) = tags_problem(&req.tags) {
+        f.add("tags", p);
+    }
+    f.finish()
 }
 
 /// Which node uses `host` as a manage or storage hostname.
@@ -88,6 +95,12 @@ fn refresh_mounts(txn: &mut crate::state::Txn<'_>, cluster_id: &str) {
 }
 
 impl Engine {
+    /// The checks Heketi's `POST /nodes` makes first (`validation failed: …`), before
+    /// any other: the REST server runs them ahead of its own.
+    pub fn validate_node_add(req: &NodeAddRequest) -> Result<()> {
+        validate_node_request(req)
+    }
+
     /// Adds a node and waits for it.
     pub async fn add_node(&self, req: NodeAddRequest) -> Result<NodeInfoResponse> {
         self.begin_node_add(req)?.await
@@ -187,16 +200,19 @@ impl Engine {
             })
             .await?;
         }
-        self.write(|txn| {
-            let c = txn
-                .clusters
-                .get_mut(&req.cluster)
-                .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
-            insert_sorted(&mut c.info.nodes, &id);
-            txn.nodes.put(&id, entry.clone());
-            Ok(())
-        })?;
-        self.node_info(&id)
+        self.finalize_with(
+            |txn| {
+                let c = txn
+                    .clusters
+                    .get_mut(&req.cluster)
+                    .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
+                insert_sorted(&mut c.info.nodes, &id);
+                txn.nodes.put(&id, entry.clone());
+                Ok(())
+            },
+            |st| super::read::node_info(st, &id),
+        )
+        .await
     }
 
     /// Deletes a node without devices and waits for it.

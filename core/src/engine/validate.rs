@@ -69,39 +69,46 @@ pub(crate) fn is_valid_host(s: &str) -> bool {
     })
 }
 
-/// Heketi's tag rules: at most 32 tags, names `^[a-zA-Z0-9_.-]+$` of 1..32 characters,
-/// values of at most 64 characters.
-pub(crate) fn validate_tags(tags: &Tags) -> Result<(), Error> {
+/// What Heketi's `ValidateTags` says about `tags`, if anything: at most 32 tags, names
+/// `^[a-zA-Z0-9_.-]+$` of 1..32 characters, values of at most 64 characters. Checks in
+/// Heketi's order; tags in name order (Heketi's map order is random).
+pub fn tags_problem(tags: &Tags) -> Option<String> {
     if tags.len() > 32 {
-        return Err(Error::invalid(format!(
+        return Some(format!(
             "too many tags specified ({}), up to 32 supported",
             tags.len()
-        )));
+        ));
     }
     for (k, v) in tags {
         if k.is_empty() {
-            return Err(Error::invalid("tag names may not be empty"));
+            return Some("tag names may not be empty".to_string());
         }
         if k.chars().count() > 32 {
-            return Err(Error::invalid(format!(
-                "tag name {k} exceeds 32 characters"
-            )));
+            return Some(format!("tag name {k}: the length must be between 1 and 32"));
+        }
+        if v.chars().count() > 64 {
+            return Some(format!(
+                "value of tag {k}: the length must be no more than 64"
+            ));
         }
         if !k
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
         {
-            return Err(Error::invalid(format!(
-                "invalid characters in tag name {k}"
-            )));
-        }
-        if v.chars().count() > 64 {
-            return Err(Error::invalid(format!(
-                "value of tag {k} exceeds 64 characters"
-            )));
+            return Some(format!("invalid characters in tag name {k}"));
         }
     }
-    Ok(())
+    None
+}
+
+/// Heketi's tag rules as its request validation reports them:
+/// `validation failed: tags: <problem>.`
+pub(crate) fn validate_tags(tags: &Tags) -> Result<(), Error> {
+    let mut f = Fields::default();
+    if let Some(p) = tags_problem(tags) {
+        f.add("tags", p);
+    }
+    f.finish()
 }
 
 /// Go's `strconv.ParseBool`.
@@ -144,6 +151,33 @@ mod tests {
         assert!(!is_valid_host(""));
     }
 
+    proptest::proptest! {
+        /// Every host name, device name and volume name validation accepts reaches the
+        /// command line: the command layer's guard accepts it too.
+        #[test]
+        fn what_validation_accepts_the_command_guard_accepts(
+            host in proptest::prop_oneof!["[a-zA-Z0-9_.:-]{1,30}", "[ -~]{0,20}"],
+            device in proptest::prop_oneof!["/[a-zA-Z0-9_.:/ -]{0,30}", "[ -~]{0,20}"],
+            name in proptest::prop_oneof!["[a-zA-Z0-9_-]{1,30}", "[ -~]{0,20}"],
+        ) {
+            use crate::executor::validate as guard;
+            if is_valid_host(&host) {
+                proptest::prop_assert!(guard::host_name("h", &host).is_ok(), "{:?}", host);
+            }
+            if is_valid_device_name(&device) {
+                proptest::prop_assert!(guard::path("h", "device", &device).is_ok(), "{:?}", device);
+            }
+            let mut req = crate::api::VolumeCreateRequest { size: 1, ..Default::default() };
+            req.name = name.clone();
+            let opts = crate::engine::EngineOptions::default();
+            if !name.is_empty()
+                && crate::engine::volume_spec::VolumeSpec::from_request(&req, &opts).is_ok()
+            {
+                proptest::prop_assert!(guard::name("h", "volume name", &name).is_ok(), "{:?}", name);
+            }
+        }
+    }
+
     #[test]
     fn tags() {
         let mut t = Tags::new();
@@ -152,7 +186,23 @@ mod tests {
         t.insert("bad key".into(), "x".into());
         assert_eq!(
             validate_tags(&t).unwrap_err().to_string(),
-            "invalid characters in tag name bad key"
+            "validation failed: tags: invalid characters in tag name bad key."
+        );
+        // Heketi checks lengths (ozzo texts) before characters.
+        let mut t = Tags::new();
+        t.insert("bad key".into(), "v".repeat(65));
+        assert_eq!(
+            tags_problem(&t).as_deref(),
+            Some("value of tag bad key: the length must be no more than 64")
+        );
+        let mut t = Tags::new();
+        t.insert("k".repeat(33), String::new());
+        assert_eq!(
+            tags_problem(&t),
+            Some(format!(
+                "tag name {}: the length must be between 1 and 32",
+                "k".repeat(33)
+            ))
         );
     }
 }

@@ -6,7 +6,9 @@ use std::future::Future;
 
 use crate::error::{CONFLICT, Error, Result};
 use crate::id::new_id;
-use crate::model::{ChangeKind, OperationKind, PendingAction, PendingOperationEntry, PendingRef};
+use crate::model::{
+    ChangeKind, OperationKind, PendingAction, PendingOperationEntry, PendingRef, VolumeEntry,
+};
 
 use super::hosts::{brick_jobs, gluster_hosts};
 use super::rollback::{
@@ -17,7 +19,36 @@ use super::{Engine, now_unix};
 /// The name of Heketi's own database volume, which is never deleted through the API.
 pub const HEKETI_DB_VOLUME: &str = "heketidbstorage";
 
+/// What makes Heketi refuse a delete before anything else: the Heketi database volume,
+/// a block-hosting volume that holds block volumes.
+fn refuse_delete(vol: &VolumeEntry) -> Result<()> {
+    if vol.info.request.name == HEKETI_DB_VOLUME {
+        return Err(Error::conflict(
+            "Cannot delete volume containing the Heketi database",
+        ));
+    }
+    if !vol.info.blockinfo.blockvolumes.is_empty() {
+        return Err(Error::conflict(
+            "Cannot delete a block hosting volume containing block volumes",
+        ));
+    }
+    Ok(())
+}
+
 impl Engine {
+    /// The checks Heketi makes on a delete before it throttles it (`Id not found`, the
+    /// `409`s), without changing anything: a server whose queue is full answers these
+    /// rather than `429`.
+    pub fn check_volume_delete(&self, id: &str) -> Result<()> {
+        let inner = self.lock();
+        let vol = inner
+            .state
+            .volumes
+            .get(id)
+            .ok_or_else(Error::id_not_found)?;
+        refuse_delete(vol)
+    }
+
     /// Deletes a volume and waits for it.
     pub async fn delete_volume(&self, id: &str) -> Result<()> {
         self.begin_volume_delete(id)?.await
@@ -37,16 +68,7 @@ impl Engine {
                 .get(&volume_id)
                 .ok_or_else(Error::id_not_found)?
                 .clone();
-            if vol.info.request.name == HEKETI_DB_VOLUME {
-                return Err(Error::conflict(
-                    "Cannot delete volume containing the Heketi database",
-                ));
-            }
-            if !vol.info.blockinfo.blockvolumes.is_empty() {
-                return Err(Error::conflict(
-                    "Cannot delete a block hosting volume containing block volumes",
-                ));
-            }
+            refuse_delete(&vol)?;
             if vol.pending.is_pending()
                 || vol
                     .bricks

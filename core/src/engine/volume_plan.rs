@@ -62,6 +62,7 @@ pub(crate) fn place_volume(
         }
         spec.clusters.clone()
     };
+    spec.check_min_size(engine)?;
     let preq = spec.placement_request(spec.size_gib, 0, engine);
     let mut refusals = Vec::new();
     for cid in candidates {
@@ -119,7 +120,7 @@ pub(crate) fn place_volume(
 
 fn combine(spec: &VolumeSpec, mut refusals: Vec<(String, Refusal)>) -> Error {
     if refusals.iter().all(|(_, r)| matches!(r, Refusal::Name)) && !refusals.is_empty() {
-        return Error::AlreadyExists(format!("Volume name {} already in use", spec.name));
+        return Error::AlreadyExists(format!("Volume name '{}' already in use", spec.name));
     }
     if refusals.len() == 1 {
         let (cid, r) = refusals.remove(0);

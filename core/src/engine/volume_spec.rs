@@ -90,6 +90,32 @@ pub(crate) fn placement_settings(
     Ok(s)
 }
 
+/// Why a volume name that Heketi's pattern allows is refused.
+pub(crate) const NAME_LEADING_HYPHEN: &str =
+    "must not start with '-' (gluster would read it as an option)";
+
+/// A volume option as `volume set` takes it: blank (ignored, Heketi stores those), or
+/// `<key> <value>` that the command layer's guard accepts. Checked before anything is
+/// reserved, so that a create never fails on it after its bricks were made (Heketi
+/// does not check options at all).
+fn check_option(o: &str) -> Result<()> {
+    if o.trim().is_empty() {
+        return Ok(());
+    }
+    if o.split_whitespace().count() < 2 {
+        return Err(Error::invalid(format!(
+            "Invalid volume option '{o}': expected '<key> <value>'"
+        )));
+    }
+    // The very check the command layer applies to what `volume_request` passes it.
+    crate::executor::validate::option("", o).map_err(|_| {
+        Error::invalid(format!(
+            "Invalid volume option '{o}': a key of letters, digits and _-./ not starting with '-', \
+             then values of letters, digits, spaces and _-.,:/=+@%* only"
+        ))
+    })
+}
+
 impl VolumeSpec {
     pub(crate) fn from_request(
         req: &VolumeCreateRequest,
@@ -101,6 +127,10 @@ impl VolumeSpec {
         }
         if !req.name.is_empty() && !is_valid_volume_name(&req.name) {
             f.add("name", "must be in a valid format");
+        } else if req.name.starts_with('-') {
+            // Heketi's rule lets it through, then gluster takes it for an option and the
+            // volume can never be made: refuse it before anything is reserved.
+            f.add("name", NAME_LEADING_HYPHEN);
         }
         f.finish()?;
         if req.gid < 0 {
@@ -160,19 +190,12 @@ impl VolumeSpec {
             _ => Durability::Distribute,
         };
         let size_gib = req.size as u64;
-        let min_brick = engine.limits.brick_min_kib;
-        let min_volume = match durability {
-            Durability::Disperse { data, .. } => min_brick * u64::from(data),
-            _ => min_brick,
-        };
-        if size_gib.saturating_mul(GIB) < min_volume {
-            return Err(Error::invalid(format!(
-                "Requested volume size ({size_gib} GB) is smaller than the minimum supported volume size ({min_volume})"
-            )));
-        }
         let mut options = split_go(&engine.pre_request_volume_options);
         options.extend(req.glustervolumeoptions.iter().cloned());
         options.extend(split_go(&engine.post_request_volume_options));
+        for o in &options {
+            check_option(o)?;
+        }
         let placement = placement_settings(&options, engine)?;
         if placement.arbiter && !matches!(durability, Durability::Replicate { replica: 3 }) {
             return Err(Error::invalid(format!(
@@ -191,6 +214,23 @@ impl VolumeSpec {
             options,
             placement,
         })
+    }
+
+    /// Heketi's minimum volume size check, which it makes after checking the requested
+    /// clusters (so `place_volume` calls it then).
+    pub(crate) fn check_min_size(&self, engine: &EngineOptions) -> Result<()> {
+        let min_brick = engine.limits.brick_min_kib;
+        let min_volume = match self.durability {
+            Durability::Disperse { data, .. } => min_brick * u64::from(data),
+            _ => min_brick,
+        };
+        if self.size_gib.saturating_mul(GIB) < min_volume {
+            return Err(Error::invalid(format!(
+                "Requested volume size ({} GB) is smaller than the minimum supported volume size ({min_volume})",
+                self.size_gib
+            )));
+        }
+        Ok(())
     }
 
     /// The placement request for `size_gib` more GiB on a volume with `existing_bricks`.
@@ -322,9 +362,59 @@ mod tests {
             data: 4,
             redundancy: 2,
         };
-        assert!(err(r).starts_with(
-            "Requested volume size (2 GB) is smaller than the minimum supported volume size"
-        ));
+        let opts = EngineOptions::default();
+        let spec = VolumeSpec::from_request(&r, &opts).expect("size is checked later");
+        assert!(
+            spec.check_min_size(&opts)
+                .unwrap_err()
+                .to_string()
+                .starts_with(
+                    "Requested volume size (2 GB) is smaller than the minimum supported volume size"
+                )
+        );
+    }
+
+    #[test]
+    fn names_and_options_the_commands_refuse_are_refused_at_validation() {
+        let mut r = req(1);
+        r.name = "-rf".into();
+        assert_eq!(
+            err(r),
+            "validation failed: name: must not start with '-' (gluster would read it as an option)."
+        );
+        let mut r = req(1);
+        r.name = "a-".into();
+        assert!(VolumeSpec::from_request(&r, &EngineOptions::default()).is_ok());
+        for bad in [
+            "x.y $(reboot)",
+            "x.y a;b",
+            "-x y",
+            "performance.cache-size",
+            "k\tv",
+        ] {
+            let mut r = req(1);
+            r.glustervolumeoptions = vec![bad.into()];
+            let e = err(r);
+            assert!(
+                e.starts_with(&format!("Invalid volume option '{bad}': ")),
+                "{e}"
+            );
+        }
+        let mut r = req(1);
+        r.glustervolumeoptions = vec![
+            "".into(),
+            "  ".into(),
+            "auth.allow 10.0.0.*,192.168.1.2".into(),
+            "performance.cache-size 256MB".into(),
+        ];
+        assert!(VolumeSpec::from_request(&r, &EngineOptions::default()).is_ok());
+        // The server's own pre/post options are checked too.
+        let opts = EngineOptions {
+            post_request_volume_options: "server.allow-insecure on,bad;option x".into(),
+            ..EngineOptions::default()
+        };
+        let e = VolumeSpec::from_request(&req(1), &opts).unwrap_err();
+        assert!(e.to_string().contains("'bad;option x'"), "{e}");
     }
 
     #[test]

@@ -53,6 +53,13 @@ impl<T: Transport> CommandExecutor<T> {
         locks.entry(host.to_string()).or_default().clone()
     }
 
+    /// `host`'s manage name (where its commands go), once the transport knows both of its
+    /// names.
+    fn at<'h>(&self, host: &'h Host) -> &'h str {
+        self.transport.note_host(host);
+        host.manage.as_str()
+    }
+
     /// The transport commands go through.
     pub fn transport(&self) -> &T {
         &self.transport
@@ -241,7 +248,7 @@ impl<T: Transport> CommandExecutor<T> {
 #[async_trait]
 impl<T: Transport> Executor for CommandExecutor<T> {
     async fn glusterd_check(&self, host: &Host) -> Result<(), ExecError> {
-        let h = host.manage.as_str();
+        let h = self.at(host);
         let t = self.config.glusterd_check_timeout;
         let err = match self.run(h, &commands::glusterd_status(), t).await {
             Ok(_) => return Ok(()),
@@ -276,18 +283,22 @@ impl<T: Transport> Executor for CommandExecutor<T> {
     }
 
     async fn peer_probe(&self, exec_host: &Host, new_node: &Host) -> Result<(), ExecError> {
-        validate::host_name(&exec_host.manage, &new_node.storage)?;
+        self.at(new_node);
+        let h = self.at(exec_host);
+        validate::host_name(h, &new_node.storage)?;
         let mut cmds = vec![commands::peer_probe(&self.config, &new_node.storage)];
         if let Some(limit) = self.config.snapshot_limit {
             cmds.push(commands::snapshot_limit(&self.config, limit));
         }
-        self.gluster_batch(&exec_host.manage, &cmds).await
+        self.gluster_batch(h, &cmds).await
     }
 
     async fn peer_detach(&self, exec_host: &Host, node: &Host) -> Result<(), ExecError> {
-        validate::host_name(&exec_host.manage, &node.storage)?;
+        self.at(node);
+        let h = self.at(exec_host);
+        validate::host_name(h, &node.storage)?;
         let cmd = commands::peer_detach(&self.config, &node.storage);
-        self.gluster_batch(&exec_host.manage, &[cmd]).await
+        self.gluster_batch(h, &[cmd]).await
     }
 
     async fn device_setup(
@@ -297,7 +308,7 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         vg_id: &str,
         destroy_data: bool,
     ) -> Result<DeviceInfo, ExecError> {
-        let h = host.manage.as_str();
+        let h = self.at(host);
         validate::path(h, "device", device)?;
         validate::name(h, "device id", vg_id)?;
         let cmds = commands::device_setup(&self.config, device, vg_id, destroy_data);
@@ -319,7 +330,7 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         device: &str,
         vg_id: &str,
     ) -> Result<DeviceInfo, ExecError> {
-        let h = host.manage.as_str();
+        let h = self.at(host);
         validate::path(h, "device", device)?;
         validate::name(h, "device id", vg_id)?;
         self.read_device(h, device, vg_id).await
@@ -331,14 +342,14 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         device: &str,
         vg_id: &str,
     ) -> Result<(), ExecError> {
-        let h = host.manage.as_str();
+        let h = self.at(host);
         validate::path(h, "device", device)?;
         validate::name(h, "device id", vg_id)?;
         self.teardown(h, device, vg_id).await
     }
 
     async fn brick_create(&self, host: &Host, brick: &BrickRequest) -> Result<(), ExecError> {
-        let h = host.manage.as_str();
+        let h = self.at(host);
         validate::brick(h, brick)?;
         let cmds = commands::brick_create(&self.config, brick);
         match self
@@ -356,14 +367,16 @@ impl<T: Transport> Executor for CommandExecutor<T> {
     }
 
     async fn brick_destroy(&self, host: &Host, brick: &BrickRequest) -> Result<bool, ExecError> {
-        validate::brick(&host.manage, brick)?;
-        self.destroy_brick(&host.manage, brick).await
+        let h = self.at(host);
+        validate::brick(h, brick)?;
+        self.destroy_brick(h, brick).await
     }
 
     async fn volume_create(&self, host: &Host, vol: &VolumeRequest) -> Result<(), ExecError> {
-        validate::volume(&host.manage, vol)?;
+        let h = self.at(host);
+        validate::volume(h, vol)?;
         let cmds = commands::volume_create(&self.config, vol);
-        self.gluster_batch(&host.manage, &cmds).await
+        self.gluster_batch(h, &cmds).await
     }
 
     async fn volume_expand(
@@ -372,7 +385,7 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         vol: &VolumeRequest,
         rebalance: bool,
     ) -> Result<(), ExecError> {
-        let h = host.manage.as_str();
+        let h = self.at(host);
         validate::volume(h, vol)?;
         let cmds = commands::add_bricks(&self.config, vol, 0);
         self.gluster_batch(h, &cmds).await?;
@@ -388,8 +401,15 @@ impl<T: Transport> Executor for CommandExecutor<T> {
     }
 
     async fn volume_destroy(&self, host: &Host, name: &str) -> Result<(), ExecError> {
-        let h = host.manage.as_str();
-        validate::name(h, "volume name", name)?;
+        let h = self.at(host);
+        if let Err(mut e) = validate::name(h, "volume name", name) {
+            // Gluster refuses such names too, so no volume has one: nothing to destroy.
+            // The undo of a create the guard refused must not be refused in turn.
+            e.kind = ExecErrorKind::NotFound;
+            e.stderr =
+                format!("volume {name:?} does not exist (no gluster volume can have this name)");
+            return Err(e);
+        }
         let stop = commands::volume_stop_force(&self.config, name);
         if let Err(e) = self.gluster_batch(h, &[stop]).await {
             tracing::debug!(host = h, error = %e, "volume stop failed (ignored)");
@@ -408,8 +428,11 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         host: &Host,
         name: &str,
     ) -> Result<Option<GlusterVolume>, ExecError> {
-        let h = host.manage.as_str();
-        validate::name(h, "volume name", name)?;
+        let h = self.at(host);
+        if validate::name(h, "volume name", name).is_err() {
+            // No gluster volume can have a name the guard refuses.
+            return Ok(None);
+        }
         let cmd = commands::volume_info(&self.config, Some(name));
         let out = self.gluster_xml(h, &cmd).await?;
         if out.volume_missing() {
@@ -420,7 +443,7 @@ impl<T: Transport> Executor for CommandExecutor<T> {
     }
 
     async fn volumes(&self, host: &Host) -> Result<Vec<GlusterVolume>, ExecError> {
-        let h = host.manage.as_str();
+        let h = self.at(host);
         let cmd = commands::volume_info(&self.config, None);
         let out = self.gluster_xml(h, &cmd).await?;
         let out = ok_or_failed(out, h, &cmd)?;

@@ -224,4 +224,8 @@ impl<T: Transport> Transport for FaultTransport<T> {
         }
         self.inner.run(host, command, timeout).await
     }
+
+    fn note_host(&self, host: &super::Host) {
+        self.inner.note_host(host);
+    }
 }

@@ -20,7 +20,7 @@ pub mod ssh;
 #[cfg(all(test, feature = "mock"))]
 mod tests;
 mod transport;
-mod validate;
+pub(crate) mod validate;
 
 use async_trait::async_trait;
 
@@ -30,8 +30,8 @@ pub use error::{ExecError, ExecErrorKind};
 pub use fault::{Fault, FaultHandle, FaultTransport};
 #[cfg(feature = "mock")]
 pub use mock::{
-    FaultyMockExecutor, MockConfig, MockExecutor, MockMount, MockNodeState, MockPv, MockThinLv,
-    MockThinPool, MockTransport, MockVg, MockVolume,
+    DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, MockConfig, MockExecutor, MockMount,
+    MockNodeState, MockPv, MockThinLv, MockThinPool, MockTransport, MockVg, MockVolume,
 };
 #[cfg(feature = "ssh")]
 pub use ssh::{SshConfig, SshExecutor, SshSetupError, SshTransport};

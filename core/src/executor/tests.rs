@@ -468,6 +468,19 @@ async fn executor_refuses_unsafe_input_without_running_anything() {
         e.volume_create(&host(), &v).await.unwrap_err().kind,
         ExecErrorKind::Invalid
     );
+    // The undo of a create the guard refused is not refused in turn: no gluster volume
+    // can have such a name, so there is nothing to destroy (and nothing to read).
+    v.options.clear();
+    v.name = "-rf".into();
+    assert_eq!(
+        e.volume_create(&host(), &v).await.unwrap_err().kind,
+        ExecErrorKind::Invalid
+    );
+    assert_eq!(
+        e.volume_destroy(&host(), "-rf").await.unwrap_err().kind,
+        ExecErrorKind::NotFound
+    );
+    assert_eq!(e.volume_info(&host(), "-rf").await.unwrap(), None);
     assert!(e.commands().is_empty());
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::ExecError;
+use super::{ExecError, Host};
 
 /// What a command printed and how it exited.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -59,6 +59,13 @@ pub trait Transport: Send + Sync {
         command: &str,
         timeout: Duration,
     ) -> Result<CommandOutput, ExecError>;
+
+    /// Learns that `host.manage` and `host.storage` name one machine; the command layer
+    /// calls it whenever it addresses a node. Transports that reach real machines (whose
+    /// names the resolver knows) ignore it; the mock nodes learn the storage name of a
+    /// node they know (peer probe and brick names use it). A wrapping transport must
+    /// pass it on.
+    fn note_host(&self, _host: &Host) {}
 }
 
 #[async_trait]
@@ -70,5 +77,9 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
         timeout: Duration,
     ) -> Result<CommandOutput, ExecError> {
         (**self).run(host, command, timeout).await
+    }
+
+    fn note_host(&self, host: &Host) {
+        (**self).note_host(host);
     }
 }

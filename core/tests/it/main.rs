@@ -2,10 +2,13 @@
 
 mod harness;
 
+mod answers;
+mod client_inputs;
 mod hooks;
 mod import_export;
 mod model;
 mod operations;
 mod properties;
 mod recovery;
+mod storage_network;
 mod topology;

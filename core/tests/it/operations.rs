@@ -233,6 +233,8 @@ async fn heketi_validation_texts_and_conflicts() {
     b.engine.create_volume(r.clone()).await.unwrap();
     let e = b.engine.create_volume(r).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
+    // Heketi's text, quotes included (clients match it).
+    assert_eq!(e.to_string(), "Volume name 'data' already in use");
     let cid = b.engine.cluster_list().clusters[0].clone();
     let e = b.engine.delete_cluster(&cid).unwrap_err();
     assert_eq!(

@@ -22,33 +22,16 @@ pub fn routes() -> Router<AppState> {
         .route("/nodes/{id}/tags", post(set_tags))
 }
 
-/// Heketi's own checks before validation (`Manage hostname missing`, …).
-fn precheck(req: &NodeAddRequest) -> Result<(), AppError> {
-    if req.hostnames.manage.is_empty() {
-        return Err(AppError::bad_request("Manage hostname missing"));
-    }
-    if req.hostnames.storage.is_empty() {
-        return Err(AppError::bad_request("Storage hostname missing"));
-    }
-    if req.zone == 0 {
-        return Err(AppError::bad_request(
-            "Zone cannot be zero or value is missing",
-        ));
-    }
-    let hosts = req.hostnames.manage.iter().chain(&req.hostnames.storage);
-    if hosts.into_iter().any(String::is_empty) {
-        return Err(AppError::bad_request("Hostname cannot be an empty string"));
-    }
-    Ok(())
-}
-
-/// `POST /nodes` → `202`; the queue ends in `303 /nodes/{id}`. Synchronous: `422`,
-/// `400` validation, `404 Cluster id does not exist`, `409` hostname in use.
+/// `POST /nodes` → `202`; the queue ends in `303 /nodes/{id}`. Synchronous, in
+/// Heketi v10's order: `422`, `400` validation (which runs before Heketi's older
+/// checks `Manage hostname missing`, `Zone cannot be zero…`, `Hostname cannot be an
+/// empty string` and catches everything they would), `404 Cluster id does not
+/// exist`, `409` hostname in use.
 async fn add(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<NodeAddRequest>,
 ) -> Result<Accepted, AppError> {
-    precheck(&req)?;
+    brickyard::Engine::validate_node_add(&req)?;
     let label = format!(
         "node add {}",
         req.hostnames.manage.first().map_or("", String::as_str)

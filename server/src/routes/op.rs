@@ -30,6 +30,34 @@ where
     Ok(slot.start(label, async move { operation.await.map(outcome) }))
 }
 
+/// [`start`] for the operations Heketi throttles only after its synchronous checks
+/// (validation, existence, conflicts): when the queue is full, `check` (those checks,
+/// changing nothing) answers first, and `429` only if it passes.
+pub fn start_checked<C, Fut, T, B, O>(
+    state: &AppState,
+    label: &str,
+    check: C,
+    build: B,
+    outcome: O,
+) -> Result<Accepted, AppError>
+where
+    C: FnOnce() -> Result<(), AppError>,
+    B: FnOnce() -> Result<Fut, AppError>,
+    Fut: Future<Output = brickyard::Result<T>> + Send + 'static,
+    T: Send + 'static,
+    O: FnOnce(T) -> OpOutcome + Send + 'static,
+{
+    let slot = match state.queue.reserve() {
+        Ok(slot) => slot,
+        Err(busy) => {
+            check()?;
+            return Err(busy);
+        }
+    };
+    let operation = build()?;
+    Ok(slot.start(label, async move { operation.await.map(outcome) }))
+}
+
 /// [`start`] for the operations whose queue answer is `204` once they are done (their
 /// result is not shown).
 pub fn start_done<Fut, T, E, B>(

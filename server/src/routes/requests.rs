@@ -59,25 +59,33 @@ pub struct TagsBody {
 }
 
 impl TagsBody {
-    /// ozzo's `TagsChangeRequest.Validate()` for the change type (the engine checks
-    /// the tags themselves); the engine's request on success.
+    /// ozzo's `TagsChangeRequest.Validate()` (the change type and the tag rules, in
+    /// one sorted message); the engine's request on success.
     pub fn into_request(self) -> Result<TagsChangeRequest, AppError> {
+        let mut errors: Vec<(&str, String)> = Vec::new();
         let change_type = match self.change_type.as_str() {
-            "set" => TagsChangeType::Set,
-            "update" => TagsChangeType::Update,
-            "delete" => TagsChangeType::Delete,
-            "" => return Err(AppError::validation([("change_type", "cannot be blank")])),
+            "set" => Some(TagsChangeType::Set),
+            "update" => Some(TagsChangeType::Update),
+            "delete" => Some(TagsChangeType::Delete),
+            "" => {
+                errors.push(("change_type", "cannot be blank".into()));
+                None
+            }
             _ => {
-                return Err(AppError::validation([(
-                    "change_type",
-                    "must be a valid value",
-                )]));
+                errors.push(("change_type", "must be a valid value".into()));
+                None
             }
         };
-        Ok(TagsChangeRequest {
-            tags: self.tags,
-            change_type,
-        })
+        if let Some(p) = brickyard::engine::tags_problem(&self.tags) {
+            errors.push(("tags", p));
+        }
+        match change_type {
+            Some(change_type) if errors.is_empty() => Ok(TagsChangeRequest {
+                tags: self.tags,
+                change_type,
+            }),
+            _ => Err(AppError::validation(errors)),
+        }
     }
 }
 
@@ -129,6 +137,18 @@ mod tests {
                 .map(|e| e.message)
                 .as_deref(),
             Some("validation failed: change_type: must be a valid value.")
+        );
+        let mut tags = Tags::new();
+        tags.insert("bad key".into(), "x".into());
+        let both = TagsBody {
+            tags,
+            change_type: "merge".into(),
+        };
+        assert_eq!(
+            both.into_request().err().map(|e| e.message).as_deref(),
+            Some(
+                "validation failed: change_type: must be a valid value; tags: invalid characters in tag name bad key."
+            )
         );
     }
 }

@@ -2,8 +2,9 @@
 //! run `POST /volumes/plan`.
 //!
 //! Create, expand and delete reserve a queue slot (`429`) before the engine's
-//! Build step; Build failures other than validation and unknown ids are `500` with
-//! Heketi's prefixes. Clone and block-hosting restrictions are answered with a
+//! Build step, but answer Heketi's synchronous checks (validation, unknown ids, the
+//! delete `409`s) first even when the queue is full; Build failures other than
+//! validation and unknown ids are `500` with Heketi's prefixes. Clone and block-hosting restrictions are answered with a
 //! clear `500` since the engine provides neither.
 
 use axum::Router;
@@ -59,10 +60,22 @@ async fn create(
         format!("volume create {}", req.name)
     };
     let engine = state.engine.clone();
-    op::start(
+    let check = || match state.engine.plan_volume(&req) {
+        // Heketi's handler checks (validation, clusters, sizes) come before its throttle.
+        Err(e) if matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::NotFound) => {
+            Err(create_failure(e))
+        }
+        _ => Ok(()),
+    };
+    op::start_checked(
         &state,
         &label,
-        || engine.begin_volume_create(req).map_err(create_failure),
+        check,
+        || {
+            engine
+                .begin_volume_create(req.clone())
+                .map_err(create_failure)
+        },
         |vol: VolumeInfoResponse| OpOutcome::Redirect(format!("/volumes/{}", vol.info.id)),
     )
 }
@@ -97,7 +110,13 @@ async fn info(
 /// volume and block-hosting volumes with block volumes; `500 Failed to set up volume
 /// delete: …` otherwise (e.g. a pending volume).
 async fn delete(State(state): State<AppState>, HexId(id): HexId) -> Result<Accepted, AppError> {
-    op::start_done(&state, &format!("volume delete {id}"), || {
+    let check = || {
+        state
+            .engine
+            .check_volume_delete(&id)
+            .map_err(AppError::from)
+    };
+    let build = || {
         state.engine.begin_volume_delete(&id).map_err(|err| {
             let busy =
                 err.kind() == ErrorKind::Conflict && err.to_string() == brickyard::error::CONFLICT;
@@ -111,6 +130,9 @@ async fn delete(State(state): State<AppState>, HexId(id): HexId) -> Result<Accep
                 )
             }
         })
+    };
+    op::start_checked(&state, &format!("volume delete {id}"), check, build, |()| {
+        OpOutcome::Done
     })
 }
 
@@ -130,9 +152,16 @@ async fn expand(
         )]));
     }
     let engine = state.engine.clone();
-    op::start(
+    op::start_checked(
         &state,
         &format!("volume expand {id} by {} GiB", req.expand_size),
+        || {
+            state
+                .engine
+                .volume_info(&id)
+                .map(drop)
+                .map_err(AppError::from)
+        },
         || {
             engine
                 .begin_volume_expand(&id, req.expand_size)

@@ -50,6 +50,10 @@ impl Transport for GatedTransport {
         let _ = open.wait_for(|o| *o).await;
         self.inner.run(host, command, timeout).await
     }
+
+    fn note_host(&self, host: &brickyard::executor::Host) {
+        self.inner.note_host(host);
+    }
 }
 
 pub struct Fixture {

@@ -59,26 +59,49 @@ async fn node_add_is_async_and_ends_in_see_other() {
 async fn node_add_errors() {
     let f = fixture(8).await;
     let cluster = f.cluster().await;
+    // Heketi v10 validates first (ozzo texts): its older handler checks (`Manage
+    // hostname missing`, `Zone cannot be zero or value is missing`, …) never answer.
     let cases = [
         (
             json!({"zone": 1, "cluster": cluster, "hostnames": {"storage": ["a"]}}),
             StatusCode::BAD_REQUEST,
-            "Manage hostname missing".to_string(),
+            "validation failed: hostnames: (manage: cannot be blank.).".to_string(),
         ),
         (
             json!({"zone": 1, "cluster": cluster, "hostnames": {"manage": ["a"]}}),
             StatusCode::BAD_REQUEST,
-            "Storage hostname missing".to_string(),
+            "validation failed: hostnames: (storage: cannot be blank.).".to_string(),
+        ),
+        (
+            json!({"zone": 1, "cluster": cluster}),
+            StatusCode::BAD_REQUEST,
+            "validation failed: hostnames: (manage: cannot be blank; storage: cannot be blank.)."
+                .to_string(),
         ),
         (
             json!({"cluster": cluster, "hostnames": {"manage": ["a"], "storage": ["a"]}}),
             StatusCode::BAD_REQUEST,
-            "Zone cannot be zero or value is missing".to_string(),
+            "validation failed: zone: cannot be blank.".to_string(),
         ),
         (
-            json!({"zone": 1, "cluster": cluster, "hostnames": {"manage": [""], "storage": ["a"]}}),
+            json!({"zone": -2, "cluster": cluster, "hostnames": {"manage": ["a"], "storage": ["a"]}}),
             StatusCode::BAD_REQUEST,
-            "Hostname cannot be an empty string".to_string(),
+            "validation failed: zone: must be no less than 1.".to_string(),
+        ),
+        (
+            json!({"zone": 1, "cluster": cluster, "hostnames": {"manage": ["", "b"], "storage": ["a"]}}),
+            StatusCode::BAD_REQUEST,
+            "validation failed: hostnames: (manage: [ b] is not a valid manage hostname.).".to_string(),
+        ),
+        (
+            json!({"zone": 1, "cluster": cluster, "hostnames": {"manage": ["a"], "storage": ["a"]}, "tags": {"bad key": "x"}}),
+            StatusCode::BAD_REQUEST,
+            "validation failed: tags: invalid characters in tag name bad key.".to_string(),
+        ),
+        (
+            json!({"hostnames": {"manage": ["a"]}, "tags": {"bad key": "x"}}),
+            StatusCode::BAD_REQUEST,
+            "validation failed: cluster: cannot be blank; hostnames: (storage: cannot be blank.); tags: invalid characters in tag name bad key; zone: cannot be blank.".to_string(),
         ),
         (
             json!({"zone": 1, "cluster": "xyz", "hostnames": {"manage": ["a"], "storage": ["a"]}}),

@@ -167,7 +167,23 @@ async fn volume_create_errors_are_synchronous() {
         (a.status, a.body.as_str()),
         (StatusCode::BAD_REQUEST, "No clusters configured\n")
     );
+    // Heketi checks the clusters before the minimum size (8+3 needs 8 GiB).
+    let small = json!({"size": 1, "durability": {"type": "disperse", "disperse": {"data": 8, "redundancy": 3}}});
+    let a = f.send(create(small.clone())).await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::BAD_REQUEST, "No clusters configured\n")
+    );
     f.three_nodes().await;
+    let a = f.send(create(small)).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(
+        a.body.starts_with(
+            "Requested volume size (1 GB) is smaller than the minimum supported volume size"
+        ),
+        "{}",
+        a.body
+    );
     let a = f.send(Req::new("POST", "/volumes").admin().body("")).await;
     assert_eq!(
         (a.status, a.body.as_str()),
@@ -271,10 +287,37 @@ async fn throttled_with_one_slot_while_an_operation_runs() {
     f.gate.close();
     let a = f.send(create(json!({"size": 1}))).await;
     assert_eq!(a.status, StatusCode::ACCEPTED);
+    // Heketi answers its synchronous checks before it throttles.
+    let missing = "0123456789abcdef0123456789abcdef";
+    for (req, status, text) in [
+        (
+            create(json!({"size": 0})),
+            StatusCode::BAD_REQUEST,
+            "validation failed: size: cannot be blank.\n".to_string(),
+        ),
+        (
+            create(json!({"size": 1, "clusters": [missing]})),
+            StatusCode::BAD_REQUEST,
+            format!("Cluster id {missing} not found\n"),
+        ),
+        (
+            Req::new("DELETE", &format!("/volumes/{missing}")).admin(),
+            StatusCode::NOT_FOUND,
+            "Id not found\n".to_string(),
+        ),
+        (
+            Req::new("POST", &format!("/volumes/{missing}/expand"))
+                .admin()
+                .body(r#"{"expand_size":1}"#),
+            StatusCode::NOT_FOUND,
+            "Id not found\n".to_string(),
+        ),
+    ] {
+        let a = f.send(req).await;
+        assert_eq!((a.status, a.body), (status, text));
+    }
     for req in [
         create(json!({"size": 1})),
-        // Even an invalid request: the slot is reserved before the Build step.
-        create(json!({"size": 0})),
         Req::new("POST", "/operations/pending/cleanup")
             .admin()
             .body("{}"),
@@ -429,4 +472,48 @@ async fn no_space_keeps_heketis_text_and_sends_kind_and_per_device_reasons() {
     let a = f.send(Req::new("GET", "/volumes/zz").admin()).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert_eq!(a.header("x-brickyard-error-kind"), None);
+}
+
+#[tokio::test]
+async fn names_and_options_that_cannot_be_made_are_refused_and_duplicates_quoted() {
+    let f = fixture(8).await;
+    f.three_nodes().await;
+    // A leading '-' passes Heketi's pattern but gluster would take it for an option.
+    let a = f
+        .send(create(json!({"size": 1, "name": "-adminvol"})))
+        .await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "validation failed: name: must not start with '-' (gluster would read it as an option).\n"
+        )
+    );
+    let a = f
+        .send(create(
+            json!({"size": 1, "glustervolumeoptions": ["x.y $(reboot)"]}),
+        ))
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert!(
+        a.body
+            .starts_with("Invalid volume option 'x.y $(reboot)': "),
+        "{}",
+        a.body
+    );
+    // Nothing was reserved for either.
+    assert_eq!(f.state.queue.in_flight(), 0);
+    assert!(f.state.engine.state().volumes.is_empty());
+    assert!(f.state.engine.state().pending.is_empty());
+
+    let a = f.run(create(json!({"size": 1, "name": "adminvol"}))).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let a = f.send(create(json!({"size": 1, "name": "adminvol"}))).await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Failed to allocate new volume: Volume name 'adminvol' already in use\n"
+        )
+    );
 }

@@ -108,4 +108,8 @@ impl<T: Transport> Transport for HookTransport<T> {
         }
         self.inner.run(host, command, timeout).await
     }
+
+    fn note_host(&self, host: &brickyard::executor::Host) {
+        self.inner.note_host(host);
+    }
 }

@@ -170,18 +170,20 @@ impl World {
         }
     }
 
-    /// Manage name of the node in `pool` whose storage name is `storage`.
-    fn peer_in_pool(&self, pool: u64, storage: &str) -> Option<String> {
+    /// Manage name of the node in `pool` known as `name` (its storage or manage host).
+    fn peer_in_pool(&self, pool: u64, name: &str) -> Option<String> {
+        let key = self.named(name)?;
         self.nodes
-            .values()
-            .find(|n| n.pool == pool && n.storage == storage)
+            .get(key)
+            .filter(|n| n.pool == pool)
             .map(|n| n.manage.clone())
     }
 
     fn peer_probe(&mut self, host: &str, target: &str) -> Result<String, GErr> {
         let me = self.node_mut(host);
-        let (pool, my_storage) = (me.pool, me.storage.clone());
-        if target == my_storage || target == host {
+        let (pool, me_key) = (me.pool, me.manage.clone());
+        let target_key = self.named(target).map(str::to_string);
+        if target_key.as_deref() == Some(me_key.as_str()) {
             return Ok("peer probe: success. Probe on localhost not needed\n".into());
         }
         if self.peer_in_pool(pool, target).is_some() {
@@ -189,7 +191,7 @@ impl World {
                 "peer probe: success. Host {target} port 24007 already in peer list\n"
             ));
         }
-        let Some(t) = self.nodes.values_mut().find(|n| n.storage == target) else {
+        let Some(t) = target_key.as_deref().and_then(|k| self.nodes.get(k)) else {
             return Err(gerr(
                 "peer probe: failed: Probe returned with Transport endpoint is not connected",
             ));
@@ -207,7 +209,7 @@ impl World {
                 "peer probe: failed: {target} is either already part of another cluster or having volumes configured"
             )));
         }
-        if let Some(t) = self.nodes.values_mut().find(|n| n.storage == target) {
+        if let Some(t) = target_key.and_then(|k| self.nodes.get_mut(&k)) {
             t.pool = pool;
         }
         self.volumes.remove(&old_pool);
@@ -216,8 +218,8 @@ impl World {
 
     fn peer_detach(&mut self, host: &str, target: &str) -> Result<String, GErr> {
         let me = self.node_mut(host);
-        let (pool, my_storage) = (me.pool, me.storage.clone());
-        if target == my_storage || target == host {
+        let (pool, me_key) = (me.pool, me.manage.clone());
+        if self.named(target) == Some(me_key.as_str()) {
             return Err(gerr(format!("peer detach: failed: {target} is localhost")));
         }
         let Some(manage) = self.peer_in_pool(pool, target) else {
@@ -226,9 +228,9 @@ impl World {
             )));
         };
         let hosts_bricks = self.volumes.get(&pool).is_some_and(|vs| {
-            vs.values()
-                .flat_map(|v| v.bricks.iter())
-                .any(|b| split_brick(b).is_some_and(|(h, _)| h == target))
+            vs.values().flat_map(|v| v.bricks.iter()).any(|b| {
+                split_brick(b).is_some_and(|(h, _)| self.named(h) == Some(manage.as_str()))
+            })
         });
         if hosts_bricks {
             return Err(gerr(format!(

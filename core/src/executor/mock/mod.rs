@@ -2,7 +2,8 @@
 //! command layer sends.
 //!
 //! Per node (keyed by manage host; created on first contact or by
-//! [`MockTransport::add_node`]): disks, PVs, VGs with thin pools and thin LVs, XFS file
+//! [`MockTransport::add_node`]; known by its storage host too once the command layer has
+//! named both, see [`Transport::note_host`]): disks, PVs, VGs with thin pools and thin LVs, XFS file
 //! systems, directories, mounts, files (fstab), and one glusterd whose pool and volumes
 //! are shared with its peers. Outputs and error texts follow the real tools; anything the
 //! model does not know fails with exit status 127.
@@ -15,14 +16,14 @@ mod shell;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
 
 use super::{
-    CommandConfig, CommandExecutor, CommandOutput, ExecError, FaultHandle, FaultTransport,
+    CommandConfig, CommandExecutor, CommandOutput, ExecError, FaultHandle, FaultTransport, Host,
     Transport,
 };
 use gluster::Volume;
@@ -36,13 +37,21 @@ pub struct MockConfig {
     /// The fstab file each new node starts with (empty); should match
     /// [`CommandConfig::fstab`].
     pub fstab: String,
+    /// How many of the latest command lines [`MockTransport::commands`] keeps (older ones
+    /// are dropped, so a long-running mock server does not grow without bound).
+    pub command_log_limit: usize,
 }
+
+/// Default [`MockConfig::command_log_limit`]: room for every command of a test's
+/// operations, a bounded few MiB for a server.
+pub const DEFAULT_COMMAND_LOG_LIMIT: usize = 10_000;
 
 impl Default for MockConfig {
     fn default() -> MockConfig {
         MockConfig {
             default_device_size_kib: 500 * 1024 * 1024,
             fstab: "/etc/fstab".to_string(),
+            command_log_limit: DEFAULT_COMMAND_LOG_LIMIT,
         }
     }
 }
@@ -69,8 +78,11 @@ impl Reply {
 pub(super) struct World {
     config: MockConfig,
     nodes: BTreeMap<String, Node>,
+    /// Other names of nodes (storage hosts) → the manage host that keys `nodes`.
+    aliases: BTreeMap<String, String>,
     volumes: BTreeMap<u64, BTreeMap<String, Volume>>,
-    commands: Vec<(String, String)>,
+    /// The latest `config.command_log_limit` commands, oldest first.
+    commands: VecDeque<(String, String)>,
     counter: u64,
 }
 
@@ -123,20 +135,68 @@ impl World {
         )
     }
 
-    fn node_mut(&mut self, manage: &str) -> &mut Node {
-        if !self.nodes.contains_key(manage) {
-            let pool = self.new_pool();
-            let n = Node::new(manage, manage, pool, &self.config.fstab);
-            self.nodes.insert(manage.to_string(), n);
+    /// The key (manage host) of the node known as `name` (manage or storage host).
+    fn named(&self, name: &str) -> Option<&str> {
+        if let Some((k, _)) = self.nodes.get_key_value(name) {
+            return Some(k.as_str());
         }
-        match self.nodes.get_mut(manage) {
+        self.aliases
+            .get(name)
+            .filter(|m| self.nodes.contains_key(m.as_str()))
+            .map(String::as_str)
+    }
+
+    /// The node known as `name`; a name never seen before is a new node managed by it.
+    fn node_mut(&mut self, name: &str) -> &mut Node {
+        let key = match self.named(name) {
+            Some(k) => k.to_string(),
+            None => {
+                let pool = self.new_pool();
+                let n = Node::new(name, name, pool, &self.config.fstab);
+                self.nodes.insert(name.to_string(), n);
+                name.to_string()
+            }
+        };
+        match self.nodes.get_mut(&key) {
             Some(n) => n,
-            None => unreachable!("node inserted above"),
+            None => unreachable!("node found or inserted above"),
         }
     }
 
+    /// Learns that `manage` and `storage` name one node: gluster knows it by `storage`
+    /// (peer probe, brick names), commands reach it by `manage`. A storage name that
+    /// already keys a node of its own is left to that node.
+    fn learn(&mut self, manage: &str, storage: &str) {
+        let key = self.node_mut(manage).manage.clone();
+        if storage != key && self.nodes.contains_key(storage) {
+            return;
+        }
+        let Some(n) = self.nodes.get_mut(&key) else {
+            return;
+        };
+        let old = std::mem::replace(&mut n.storage, storage.to_string());
+        if old != key && old != storage {
+            self.aliases.remove(&old);
+        }
+        if storage != key {
+            self.aliases.insert(storage.to_string(), key);
+        }
+    }
+
+    fn record(&mut self, host: &str, command: &str) {
+        let limit = self.config.command_log_limit;
+        if limit == 0 {
+            return;
+        }
+        while self.commands.len() >= limit {
+            self.commands.pop_front();
+        }
+        self.commands
+            .push_back((host.to_string(), command.to_string()));
+    }
+
     fn run(&mut self, host: &str, command: &str) -> CommandOutput {
-        self.commands.push((host.to_string(), command.to_string()));
+        self.record(host, command);
         let words = match shell::split(command) {
             Ok(w) => w,
             Err(e) => return Reply::unsupported(&format!("{command} ({e})")).0,
@@ -422,8 +482,9 @@ impl MockTransport {
             world: Arc::new(Mutex::new(World {
                 config,
                 nodes: BTreeMap::new(),
+                aliases: BTreeMap::new(),
                 volumes: BTreeMap::new(),
-                commands: Vec::new(),
+                commands: VecDeque::new(),
                 counter: 0,
             })),
         }
@@ -433,10 +494,10 @@ impl MockTransport {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Declare a node with its storage host name (gluster's name for it).
+    /// Declare a node with its storage host name (gluster's name for it); the node is
+    /// then known by both names.
     pub fn add_node(&self, manage: &str, storage: &str) {
-        let mut w = self.lock();
-        w.node_mut(manage).storage = storage.to_string();
+        self.lock().learn(manage, storage);
     }
 
     /// Give `device` on `manage` a size (KiB) other than the default.
@@ -474,20 +535,23 @@ impl MockTransport {
         w.nodes.values().map(|n| w.snapshot(n)).collect()
     }
 
-    /// Snapshot of one node.
-    pub fn node(&self, manage: &str) -> Option<MockNodeState> {
+    /// Snapshot of one node (by manage or storage host).
+    pub fn node(&self, name: &str) -> Option<MockNodeState> {
         let w = self.lock();
-        w.nodes.get(manage).map(|n| w.snapshot(n))
+        let n = w.nodes.get(w.named(name)?)?;
+        Some(w.snapshot(n))
     }
 
-    /// Lines of a file on a node.
-    pub fn file(&self, manage: &str, path: &str) -> Option<Vec<String>> {
-        self.lock().nodes.get(manage)?.files.get(path).cloned()
+    /// Lines of a file on a node (by manage or storage host).
+    pub fn file(&self, name: &str, path: &str) -> Option<Vec<String>> {
+        let w = self.lock();
+        w.nodes.get(w.named(name)?)?.files.get(path).cloned()
     }
 
-    /// `(host, command)` of every command run so far.
+    /// `(host, command)` of the commands run so far (the latest
+    /// [`MockConfig::command_log_limit`] of them), oldest first.
     pub fn commands(&self) -> Vec<(String, String)> {
-        self.lock().commands.clone()
+        self.lock().commands.iter().cloned().collect()
     }
 
     /// Forget the recorded commands.
@@ -510,6 +574,15 @@ impl Transport for MockTransport {
         _timeout: Duration,
     ) -> Result<CommandOutput, ExecError> {
         Ok(self.run_command(host, command))
+    }
+
+    fn note_host(&self, host: &Host) {
+        // Only names of a node that exists: a machine never contacted stays unknown
+        // (a peer probe of it fails, as it would for a host that is down).
+        let mut w = self.lock();
+        if w.named(&host.manage).is_some() {
+            w.learn(&host.manage, &host.storage);
+        }
     }
 }
 

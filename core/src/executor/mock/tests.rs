@@ -406,3 +406,78 @@ async fn peer_probe_and_detach() {
             .contains("is not part of cluster")
     );
 }
+
+#[tokio::test]
+async fn command_log_keeps_only_the_latest_commands() {
+    // A long-running mock server must not keep every command line it ever ran.
+    let e = MockExecutor::new();
+    let runs = 3 * DEFAULT_COMMAND_LOG_LIMIT;
+    for i in 0..runs {
+        e.mock().run_command("m1", &format!("mkdir -p /tmp/d{i}"));
+        e.mock().run_command("m1", &format!("rmdir /tmp/d{i}"));
+    }
+    let log = e.commands();
+    assert_eq!(log.len(), DEFAULT_COMMAND_LOG_LIMIT);
+    assert_eq!(
+        log.last().map(|(_, c)| c.as_str()),
+        Some(format!("rmdir /tmp/d{}", runs - 1).as_str())
+    );
+    // Operations still see the commands that they ran.
+    e.clear_commands();
+    e.device_setup(&host(), "/dev/sdb", "d1", false)
+        .await
+        .unwrap();
+    assert!(
+        e.commands()
+            .iter()
+            .any(|(h, c)| h == "m1" && c.contains("pvcreate"))
+    );
+
+    // A limit of 0 records nothing.
+    let quiet = MockExecutor::with_config(MockConfig {
+        command_log_limit: 0,
+        ..MockConfig::default()
+    });
+    quiet.mock().run_command("m1", "mkdir -p /tmp/x");
+    assert!(quiet.commands().is_empty());
+}
+
+#[tokio::test]
+async fn a_node_is_known_by_its_manage_and_storage_names() {
+    let e = MockExecutor::new();
+    let (n1, n2) = (
+        Host::new("n1-manage.lab", "n1-storage.lab"),
+        Host::new("n2-manage.lab", "n2-storage.lab"),
+    );
+    e.glusterd_check(&n1).await.unwrap();
+    e.glusterd_check(&n2).await.unwrap();
+    // Probed by its storage name from a node addressed by its manage name.
+    e.peer_probe(&n1, &n2).await.unwrap();
+    let a = e.mock().node("n1-manage.lab").unwrap();
+    assert_eq!(a.storage, "n1-storage.lab");
+    assert_eq!(a.peers, ["n2-storage.lab"]);
+    // Either name reaches the same node.
+    assert_eq!(
+        e.mock().node("n2-storage.lab").unwrap().manage,
+        "n2-manage.lab"
+    );
+    // Probing it again, or probing oneself by the storage name, changes nothing.
+    let again = e.mock().run_command(
+        "n1-manage.lab",
+        "gluster --mode=script peer probe n2-storage.lab",
+    );
+    assert!(again.stdout.contains("already in peer list"), "{again:?}");
+    let own = e.mock().run_command(
+        "n1-manage.lab",
+        "gluster --mode=script peer probe n1-storage.lab",
+    );
+    assert!(own.stdout.contains("localhost not needed"), "{own:?}");
+    // An unknown name is not a node.
+    let none = e.mock().run_command(
+        "n1-manage.lab",
+        "gluster --mode=script peer probe n9-storage.lab",
+    );
+    assert!(none.stderr.contains("Transport endpoint is not connected"));
+    e.peer_detach(&n1, &n2).await.unwrap();
+    assert!(e.mock().node("n1-manage.lab").unwrap().peers.is_empty());
+}
