@@ -20,7 +20,8 @@ pub fn code_of(err: &ClientError) -> Code {
     match err {
         ClientError::Connect { .. } | ClientError::Transport { .. } => Code::Unavailable,
         ClientError::Server { status, message } => {
-            if message.starts_with("No space") {
+            // Heketi: "No space" or "Failed to allocate new volume: No space…".
+            if message.starts_with("No space") || message.contains(": No space") {
                 return Code::ResourceExhausted;
             }
             match status {
@@ -65,6 +66,10 @@ mod tests {
         assert_eq!(code_of(&server(404, "Id not found")), Code::NotFound);
         assert_eq!(
             code_of(&server(500, "No space: 3 devices too small")),
+            Code::ResourceExhausted
+        );
+        assert_eq!(
+            code_of(&server(500, "Failed to allocate new volume: No space")),
             Code::ResourceExhausted
         );
         assert_eq!(code_of(&server(400, "bad size")), Code::InvalidArgument);

@@ -20,7 +20,9 @@ use brickyard_csi::proto::identity_client::IdentityClient;
 use brickyard_csi::proto::node_client::NodeClient;
 use brickyard_csi::proto::volume_capability::access_mode::Mode as AccessMode;
 use brickyard_csi::proto::volume_capability::{AccessType, BlockVolume, MountVolume};
-use brickyard_csi::proto::{CapacityRange, CreateVolumeRequest, VolumeCapability, volume_capability};
+use brickyard_csi::proto::{
+    CapacityRange, CreateVolumeRequest, VolumeCapability, volume_capability,
+};
 use brickyard_csi::server::{self, DriverConfig, Mode};
 use tonic::transport::{Channel, Endpoint, Uri};
 
@@ -106,7 +108,10 @@ impl RestServer {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("brickyard serve exited ({status}) before listening:\n{text}");
             }
-            assert!(Instant::now() < deadline, "brickyard serve did not start:\n{text}");
+            assert!(
+                Instant::now() < deadline,
+                "brickyard serve did not start:\n{text}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
         let server = RestServer {
