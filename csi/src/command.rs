@@ -9,6 +9,9 @@ use crate::backend::Backend;
 use crate::mounter::SystemMounter;
 use crate::server::{self, DriverConfig, Mode};
 
+/// How long running calls may take to finish after SIGTERM.
+const GRACE: Duration = Duration::from_secs(5);
+
 /// Runs the Brickyard CSI driver (brickyard.gluster.io) on a unix socket.
 #[derive(Debug, Parser)]
 #[command(name = "brickyard csi", version)]
@@ -117,7 +120,21 @@ fn serve(args: CsiArgs) -> Result<(), String> {
             args.endpoint
         );
         eprintln!("Listening on {}", args.endpoint);
-        let result = server::serve(listener, config, shutdown_signal()).await;
+        // On SIGTERM: stop accepting, give running calls GRACE to finish, then
+        // leave even if a CO keeps its connection open (sidecars always do).
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serve = server::serve(listener, config, async {
+            let _ = stopped.await;
+        });
+        tokio::pin!(serve);
+        let result = tokio::select! {
+            r = &mut serve => r,
+            () = shutdown_signal() => {
+                tracing::info!("shutting down");
+                let _ = stop.send(());
+                tokio::time::timeout(GRACE, serve).await.unwrap_or(Ok(()))
+            }
+        };
         let _ = std::fs::remove_file(&path);
         result.map_err(|e| e.to_string())
     })

@@ -1196,3 +1196,134 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
     );
     d.stop().await;
 }
+
+/// `brickyard-csi csi …` (the image's `brickyard csi`): flags, environment,
+/// socket, a create through it, clean shutdown on SIGTERM.
+#[tokio::test]
+async fn the_binary_serves_the_driver() {
+    let rest = RestServer::start();
+    let dir = Scratch::new("bin");
+    let socket = dir.path("csi.sock");
+    let log = dir.path("csi.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let mut child = std::process::Command::new(bin())
+        .args([
+            "csi",
+            "--mode",
+            "controller",
+            "--restuser",
+            "admin",
+            "--poll-interval-ms",
+            "20",
+        ])
+        .arg(format!("--endpoint=unix://{}", socket.display()))
+        .arg(format!("--resturl={}", rest.url))
+        .env("BRICKYARD_CSI_RESTUSERKEY", SECRET)
+        .stdin(std::process::Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("Listening on")
+    {
+        if let Ok(Some(s)) = child.try_wait() {
+            panic!(
+                "brickyard-csi csi exited ({s}): {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        assert!(std::time::Instant::now() < deadline, "no 'Listening on'");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let channel = connect(&socket).await;
+    let mut identity = brickyard_csi::proto::identity_client::IdentityClient::new(channel.clone());
+    let mut controller = brickyard_csi::proto::controller_client::ControllerClient::new(channel);
+    let info = identity
+        .get_plugin_info(GetPluginInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.name, "brickyard.gluster.io");
+    assert_eq!(
+        identity
+            .probe(ProbeRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .ready,
+        Some(true)
+    );
+    // A StorageClass without resturl or key: the controller's defaults.
+    let mut req = create_req("pvc-bin", GIB, &rest);
+    req.parameters.clear();
+    let v = controller
+        .create_volume(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .volume
+        .unwrap();
+    assert!(
+        v.volume_id.ends_with(&format!("/admin/{}", rest.url)),
+        "{}",
+        v.volume_id
+    );
+    let listed = controller
+        .list_volumes(ListVolumesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.entries.len(), 1);
+
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Running calls get 5 s; an idle connection left open does not hold the exit.
+    let t0 = std::time::Instant::now();
+    let exit = child.wait().unwrap();
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(9),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(
+        exit.success(),
+        "{exit}: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    assert!(!socket.exists(), "the socket is removed on shutdown");
+
+    // Refusals: a node plugin without --node-id, a TCP endpoint, an unknown flag.
+    for (args, text) in [
+        (
+            vec!["csi", "--mode", "node", "--endpoint", "unix:///tmp/x.sock"],
+            "--node-id is required",
+        ),
+        (
+            vec![
+                "csi",
+                "--mode",
+                "controller",
+                "--endpoint",
+                "tcp://127.0.0.1:9000",
+            ],
+            "unix:///ABSOLUTE/PATH",
+        ),
+        (vec!["csi", "--bogus"], "--bogus"),
+    ] {
+        let out = std::process::Command::new(bin())
+            .args(&args)
+            .env_remove("NODE_ID")
+            .env_remove("CSI_ENDPOINT")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(text), "{args:?}: {err}");
+    }
+}
