@@ -267,7 +267,7 @@ impl ControllerService {
                 self.release_gid(b, gid, None);
                 // A create of this name that an earlier controller started may have
                 // finished meanwhile: answer with that volume.
-                if e.status() == Some(409) {
+                if status::is_name_taken(&e) {
                     let volumes = self.refresh(b).await?;
                     if let Some(id) = find_by_name(&volumes, name) {
                         return self.existing(&client, b, &id, csi_name, size_gib).await;

@@ -338,14 +338,13 @@ impl ProvisionParams {
     /// With a prefix: `PREFIX_NAMESPACE_PVCNAME_<csi name>` (the in-tree provisioner
     /// used a random suffix); without: the CSI name.
     pub fn volume_name(&self, csi_name: &str) -> String {
-        let raw = match (&self.name_prefix, &self.pvc) {
+        match (&self.name_prefix, &self.pvc) {
             (Some(prefix), Some((pvc, ns))) => {
                 format!("{prefix}_{}_{}_{}", clean(ns), clean(pvc), clean(csi_name))
             }
             (Some(prefix), None) => format!("{prefix}_{}", clean(csi_name)),
             (None, _) => clean(csi_name),
-        };
-        raw
+        }
     }
 }
 

@@ -24,6 +24,9 @@ pub fn code_of(err: &ClientError) -> Code {
             if message.starts_with("No space") || message.contains(": No space") {
                 return Code::ResourceExhausted;
             }
+            if is_name_taken(err) {
+                return Code::AlreadyExists;
+            }
             match status {
                 400 | 422 => Code::InvalidArgument,
                 401 | 403 => Code::Unauthenticated,
@@ -37,6 +40,19 @@ pub fn code_of(err: &ClientError) -> Code {
         ClientError::MissingLocation { .. } | ClientError::Decode(_) | ClientError::Token(_) => {
             Code::Internal
         }
+    }
+}
+
+/// Whether the back end refused a create because the volume name is taken:
+/// 409, or (when found during the asynchronous operation) a 500 whose text says
+/// `Volume name … already in use`.
+pub fn is_name_taken(err: &ClientError) -> bool {
+    match err {
+        ClientError::Server { status, message } => {
+            *status == 409
+                || (message.contains("Volume name") && message.contains("already in use"))
+        }
+        _ => false,
     }
 }
 
@@ -75,6 +91,13 @@ mod tests {
         assert_eq!(code_of(&server(400, "bad size")), Code::InvalidArgument);
         assert_eq!(code_of(&server(401, "token")), Code::Unauthenticated);
         assert_eq!(code_of(&server(409, "in use")), Code::AlreadyExists);
+        assert_eq!(
+            code_of(&server(
+                500,
+                "Failed to allocate new volume: Volume name pvc-1 already in use"
+            )),
+            Code::AlreadyExists
+        );
         assert_eq!(code_of(&server(429, "Server busy")), Code::Unavailable);
         assert_eq!(code_of(&server(500, "exec failed")), Code::Internal);
     }

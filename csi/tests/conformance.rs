@@ -136,9 +136,10 @@ async fn controller_capabilities() {
         .capabilities;
     let rpcs: HashSet<i32> = caps
         .iter()
-        .filter_map(|c| match &c.r#type {
-            Some(controller_service_capability::Type::Rpc(r)) => Some(r.r#type),
-            None => None,
+        .filter_map(|c| {
+            c.r#type
+                .as_ref()
+                .map(|controller_service_capability::Type::Rpc(r)| r.r#type)
         })
         .collect();
     use controller_service_capability::rpc::Type;
@@ -459,7 +460,11 @@ async fn create_volume_with_the_in_tree_parameters() {
 async fn concurrent_creates_of_one_name_make_one_volume() {
     let rest = RestServer::start();
     let d = controller_driver(&rest).await;
-    let req = create_req("pvc-race", GIB, &rest);
+    // Through a proxy that counts the creates the back end receives: one, not
+    // one per call refused as a duplicate name.
+    let proxy = CountingProxy::start(&rest.url, "POST /volumes ").await;
+    let mut req = create_req("pvc-race", GIB, &rest);
+    req.parameters.insert("resturl".into(), proxy.url.clone());
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let mut c = d.controller.clone();
@@ -479,7 +484,45 @@ async fn concurrent_creates_of_one_name_make_one_volume() {
     }
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(rest.client().volume_list().unwrap().volumes.len(), 1);
+    assert_eq!(proxy.count(), 1, "POST /volumes sent to the back end");
     d.stop().await;
+}
+
+/// Two controllers (a leader change while a create runs) race on one name: the
+/// back end refuses the second create; that controller answers with the first
+/// one's volume or ALREADY_EXISTS (the CO retries), never a second volume.
+#[tokio::test]
+async fn two_controllers_racing_on_one_name_make_one_volume() {
+    let rest = RestServer::start();
+    let a = controller_driver(&rest).await;
+    let b = controller_driver(&rest).await;
+    let req = create_req("pvc-leader", GIB, &rest);
+    let (mut ca, mut cb) = (a.controller.clone(), b.controller.clone());
+    let (ra, rb) = tokio::join!(ca.create_volume(req.clone()), cb.create_volume(req.clone()));
+    let mut ids = HashSet::new();
+    for r in [ra, rb] {
+        match r {
+            Ok(v) => {
+                ids.insert(v.into_inner().volume.unwrap().volume_id);
+            }
+            Err(s) => assert_eq!(s.code(), Code::AlreadyExists, "{s:?}"),
+        }
+    }
+    // The CO's retry gets the one volume from either controller.
+    for c in [&mut ca, &mut cb] {
+        let v = c
+            .create_volume(req.clone())
+            .await
+            .unwrap()
+            .into_inner()
+            .volume
+            .unwrap();
+        ids.insert(v.volume_id);
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(rest.client().volume_list().unwrap().volumes.len(), 1);
+    a.stop().await;
+    b.stop().await;
 }
 
 #[tokio::test]
@@ -546,7 +589,7 @@ async fn delete_volume() {
     assert!(rest.client().volume_list().unwrap().volumes.is_empty());
 
     // A back end that cannot be reached: UNAVAILABLE (the CO retries), not success.
-    let gone = format!("0123456789abcdef0123456789abcdef/admin/http://127.0.0.1:1");
+    let gone = "0123456789abcdef0123456789abcdef/admin/http://127.0.0.1:1".to_string();
     assert_eq!(
         code(
             d.controller
@@ -1081,9 +1124,10 @@ async fn node_errors_and_info() {
         .capabilities;
     let rpcs: Vec<i32> = caps
         .iter()
-        .filter_map(|c| match &c.r#type {
-            Some(node_service_capability::Type::Rpc(r)) => Some(r.r#type),
-            None => None,
+        .filter_map(|c| {
+            c.r#type
+                .as_ref()
+                .map(|node_service_capability::Type::Rpc(r)| r.r#type)
         })
         .collect();
     assert_eq!(

@@ -353,3 +353,64 @@ pub fn create_req(name: &str, bytes: i64, rest: &RestServer) -> CreateVolumeRequ
         ..CreateVolumeRequest::default()
     }
 }
+
+/// A TCP proxy in front of `target` (`http://HOST:PORT`) that counts the HTTP
+/// requests whose first line starts with `prefix` (e.g. `POST /volumes `).
+pub struct CountingProxy {
+    pub url: String,
+    count: Arc<AtomicUsize>,
+}
+
+impl CountingProxy {
+    pub async fn start(target: &str, prefix: &'static str) -> CountingProxy {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let target = target.trim_start_matches("http://").to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let count = Arc::new(AtomicUsize::new(0));
+        let counter = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let target = target.clone();
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let (mut cr, mut cw) = client.split();
+                    let (mut sr, mut sw) = server.split();
+                    let up = async {
+                        let mut buf = vec![0u8; 64 * 1024];
+                        loop {
+                            let n = match cr.read(&mut buf).await {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            // Request lines start a read in this test's traffic
+                            // (small requests, one at a time per connection).
+                            if buf[..n].starts_with(prefix.as_bytes()) {
+                                counter.fetch_add(1, Ordering::SeqCst);
+                            }
+                            if sw.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                        let _ = sw.shutdown().await;
+                    };
+                    let down = async {
+                        let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                        let _ = cw.shutdown().await;
+                    };
+                    tokio::join!(up, down);
+                });
+            }
+        });
+        CountingProxy { url, count }
+    }
+
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
