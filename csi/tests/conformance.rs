@@ -485,6 +485,28 @@ async fn concurrent_creates_of_one_name_make_one_volume() {
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(rest.client().volume_list().unwrap().volumes.len(), 1);
     assert_eq!(proxy.count(), 1, "POST /volumes sent to the back end");
+
+    // Concurrent creates of different names get different GIDs.
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let mut c = d.controller.clone();
+        let mut r = create_req(&format!("pvc-gid-{i}"), GIB, &rest);
+        r.parameters.insert("gidMin".into(), "45000".into());
+        tasks.push(tokio::spawn(async move { c.create_volume(r).await }));
+    }
+    let mut gids = HashSet::new();
+    for t in tasks {
+        let v = t
+            .await
+            .unwrap()
+            .expect("create")
+            .into_inner()
+            .volume
+            .unwrap();
+        gids.insert(v.volume_context["gid"].clone());
+    }
+    let want: HashSet<String> = (45000..45004).map(|g: i64| g.to_string()).collect();
+    assert_eq!(gids, want);
     d.stop().await;
 }
 
@@ -1322,11 +1344,11 @@ async fn the_binary_serves_the_driver() {
         .into_inner();
     assert_eq!(listed.entries.len(), 1);
 
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
     // Running calls get 5 s; an idle connection left open does not hold the exit.
     let t0 = std::time::Instant::now();
     let exit = child.wait().unwrap();
