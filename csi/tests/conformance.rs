@@ -1263,6 +1263,16 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
     d.stop().await;
 }
 
+/// A child process killed if the test ends early.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `brickyard-csi csi …` (the image's `brickyard csi`): flags, environment,
 /// socket, a create through it, clean shutdown on SIGTERM.
 #[tokio::test]
@@ -1272,30 +1282,32 @@ async fn the_binary_serves_the_driver() {
     let socket = dir.path("csi.sock");
     let log = dir.path("csi.log");
     let out = std::fs::File::create(&log).unwrap();
-    let mut child = std::process::Command::new(bin())
-        .args([
-            "csi",
-            "--mode",
-            "controller",
-            "--restuser",
-            "admin",
-            "--poll-interval-ms",
-            "20",
-        ])
-        .arg(format!("--endpoint=unix://{}", socket.display()))
-        .arg(format!("--resturl={}", rest.url))
-        .env("BRICKYARD_CSI_RESTUSERKEY", SECRET)
-        .stdin(std::process::Stdio::null())
-        .stdout(out.try_clone().unwrap())
-        .stderr(out)
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        std::process::Command::new(bin())
+            .args([
+                "csi",
+                "--mode",
+                "controller",
+                "--restuser",
+                "admin",
+                "--poll-interval-ms",
+                "20",
+            ])
+            .arg(format!("--endpoint=unix://{}", socket.display()))
+            .arg(format!("--resturl={}", rest.url))
+            .env("BRICKYARD_CSI_RESTUSERKEY", SECRET)
+            .stdin(std::process::Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap(),
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !std::fs::read_to_string(&log)
         .unwrap_or_default()
         .contains("Listening on")
     {
-        if let Ok(Some(s)) = child.try_wait() {
+        if let Ok(Some(s)) = child.0.try_wait() {
             panic!(
                 "brickyard-csi csi exited ({s}): {}",
                 std::fs::read_to_string(&log).unwrap_or_default()
@@ -1345,13 +1357,13 @@ async fn the_binary_serves_the_driver() {
     assert_eq!(listed.entries.len(), 1);
 
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::unistd::Pid::from_raw(child.0.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
     // Running calls get 5 s; an idle connection left open does not hold the exit.
     let t0 = std::time::Instant::now();
-    let exit = child.wait().unwrap();
+    let exit = child.0.wait().unwrap();
     assert!(
         t0.elapsed() < std::time::Duration::from_secs(9),
         "{:?}",
