@@ -362,24 +362,18 @@ fn clean(s: &str) -> String {
         .collect()
 }
 
-/// The back end for GetCapacity's `parameters` (no secrets there).
+/// The back end, clusters and volume type of GetCapacity's `parameters`. The
+/// request carries no secrets: `secretName`/`secretNamespace` are ignored and the
+/// key is `restuserkey` or the controller's own.
 pub fn capacity_params(
     parameters: &HashMap<String, String>,
 ) -> Result<(BackendParams, Vec<String>, VolumeType), String> {
-    let p = ProvisionParams::parse(parameters, &HashMap::new()).or_else(|e| {
-        // secretName without a secret is fine for a capacity query: the
-        // controller's default key is used.
-        if e.contains("secretName/secretNamespace are read") {
-            let mut q = parameters.clone();
-            q.retain(|k, _| {
-                let l = k.to_ascii_lowercase();
-                l != "secretname" && l != "secretnamespace"
-            });
-            ProvisionParams::parse(&q, &HashMap::new())
-        } else {
-            Err(e)
-        }
-    })?;
+    let mut p = parameters.clone();
+    p.retain(|k, _| {
+        let l = k.to_ascii_lowercase();
+        l != "secretname" && l != "secretnamespace"
+    });
+    let p = ProvisionParams::parse(&p, &HashMap::new())?;
     Ok((p.backend, p.clusters, p.volume_type))
 }
 
@@ -549,6 +543,9 @@ mod tests {
         let b = resolve_backend(&on.backend, Some(&d)).expect("default");
         assert_eq!(b, d);
         assert!(key_from_secrets(&map(&[("a", "1"), ("b", "2")])).is_err());
+        let (cap, _, _) = capacity_params(&map(&[("secretName", "s"), ("secretNamespace", "n")]))
+            .expect("a capacity query ignores the secret's name");
+        assert_eq!(cap.key, None);
         assert_eq!(
             key_from_secrets(&map(&[("only", "x")])),
             Ok(Some("x".into()))
