@@ -11,6 +11,7 @@
 
 pub mod client;
 pub mod commands;
+pub mod csi;
 mod error;
 pub mod output;
 pub mod serve;
@@ -46,6 +47,7 @@ fn command_for(mode: Mode) -> clap::Command {
             .name("heketi-cli")
             .bin_name("heketi-cli")
             .mut_subcommand("serve", |s| s.hide(true))
+            .mut_subcommand("csi", |s| s.hide(true))
             .mut_subcommand("volume", |v| {
                 v.mut_subcommand("create", |c| c.mut_arg("dry_run", |a| a.hide(true)))
             }),
@@ -112,6 +114,11 @@ fn run_cli(
             Command::Serve(_) => {
                 return Err(CliError::Usage(
                     "unknown command \"serve\" for \"heketi-cli\"".into(),
+                ));
+            }
+            Command::Csi(_) => {
+                return Err(CliError::Usage(
+                    "unknown command \"csi\" for \"heketi-cli\"".into(),
                 ));
             }
             Command::Volume(v) if v.uses_dry_run() => {

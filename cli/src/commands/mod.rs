@@ -109,6 +109,8 @@ pub enum Command {
     Server(server::ServerCmd),
     /// Run the Brickyard REST server (brickyard only)
     Serve(crate::serve::ServeArgs),
+    /// Run the CSI driver brickyard.gluster.io (brickyard only; see `brickyard csi --help`)
+    Csi(crate::csi::CsiArgs),
 }
 
 impl Command {
@@ -126,6 +128,7 @@ impl Command {
             Command::Loglevel(c) => c.run(ctx).map(|()| 0),
             Command::Server(c) => c.run(ctx).map(|()| 0),
             Command::Serve(args) => crate::serve::run(args).map(|()| 0),
+            Command::Csi(args) => crate::csi::run(args).map(|()| 0),
         }
     }
 }

@@ -1,0 +1,104 @@
+//! gRPC status codes for the driver's failures.
+//!
+//! Every error a CO sees carries a code it can act on: `NOT_FOUND`,
+//! `INVALID_ARGUMENT`, `ALREADY_EXISTS`, `OUT_OF_RANGE`, `RESOURCE_EXHAUSTED` (no
+//! space), `UNAVAILABLE` (the back end cannot be reached; retry later),
+//! `UNAUTHENTICATED` (the back end refused the JWT) and `INTERNAL` for the rest.
+
+use brickyard_cli::client::ClientError;
+use tonic::{Code, Status};
+
+/// What the back end answered, as a gRPC status. `what` names the request for the
+/// message (e.g. `create volume pvc-1`).
+pub fn from_client(what: &str, err: &ClientError) -> Status {
+    let code = code_of(err);
+    Status::new(code, format!("{what}: {err}"))
+}
+
+/// The gRPC code of a back-end failure.
+pub fn code_of(err: &ClientError) -> Code {
+    match err {
+        ClientError::Connect { .. } | ClientError::Transport { .. } => Code::Unavailable,
+        ClientError::Server { status, message } => {
+            // Heketi: "No space" or "Failed to allocate new volume: No space…".
+            if message.starts_with("No space") || message.contains(": No space") {
+                return Code::ResourceExhausted;
+            }
+            if is_name_taken(err) {
+                return Code::AlreadyExists;
+            }
+            match status {
+                400 | 422 => Code::InvalidArgument,
+                401 | 403 => Code::Unauthenticated,
+                404 => Code::NotFound,
+                409 => Code::AlreadyExists,
+                429 | 502 | 503 | 504 => Code::Unavailable,
+                501 => Code::Unimplemented,
+                _ => Code::Internal,
+            }
+        }
+        ClientError::MissingLocation { .. } | ClientError::Decode(_) | ClientError::Token(_) => {
+            Code::Internal
+        }
+    }
+}
+
+/// Whether the back end refused a create because the volume name is taken:
+/// 409, or (when found during the asynchronous operation) a 500 whose text says
+/// `Volume name … already in use`.
+pub fn is_name_taken(err: &ClientError) -> bool {
+    match err {
+        ClientError::Server { status, message } => {
+            *status == 409
+                || (message.contains("Volume name") && message.contains("already in use"))
+        }
+        _ => false,
+    }
+}
+
+/// `INVALID_ARGUMENT` with `message`.
+pub fn invalid(message: impl Into<String>) -> Status {
+    Status::invalid_argument(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(status: u16, message: &str) -> ClientError {
+        ClientError::Server {
+            status,
+            message: message.to_string(),
+        }
+    }
+
+    #[test]
+    fn codes() {
+        let unreachable = ClientError::Connect {
+            url: "http://127.0.0.1:1".into(),
+            reason: "connection refused".into(),
+        };
+        assert_eq!(code_of(&unreachable), Code::Unavailable);
+        assert_eq!(code_of(&server(404, "Id not found")), Code::NotFound);
+        assert_eq!(
+            code_of(&server(500, "No space: 3 devices too small")),
+            Code::ResourceExhausted
+        );
+        assert_eq!(
+            code_of(&server(500, "Failed to allocate new volume: No space")),
+            Code::ResourceExhausted
+        );
+        assert_eq!(code_of(&server(400, "bad size")), Code::InvalidArgument);
+        assert_eq!(code_of(&server(401, "token")), Code::Unauthenticated);
+        assert_eq!(code_of(&server(409, "in use")), Code::AlreadyExists);
+        assert_eq!(
+            code_of(&server(
+                500,
+                "Failed to allocate new volume: Volume name pvc-1 already in use"
+            )),
+            Code::AlreadyExists
+        );
+        assert_eq!(code_of(&server(429, "Server busy")), Code::Unavailable);
+        assert_eq!(code_of(&server(500, "exec failed")), Code::Internal);
+    }
+}
