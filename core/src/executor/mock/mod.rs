@@ -12,6 +12,7 @@ mod gluster;
 mod lvm;
 mod node;
 mod shell;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
@@ -70,6 +71,8 @@ pub(super) struct World {
     config: MockConfig,
     nodes: BTreeMap<String, Node>,
     volumes: BTreeMap<u64, BTreeMap<String, Volume>>,
+    /// gluster snapshots and thin pool fill levels (see `snapshot.rs`).
+    snaps: snapshot::Snapshots,
     commands: Vec<(String, String)>,
     counter: u64,
 }
@@ -423,6 +426,7 @@ impl MockTransport {
                 config,
                 nodes: BTreeMap::new(),
                 volumes: BTreeMap::new(),
+                snaps: Default::default(),
                 commands: Vec::new(),
                 counter: 0,
             })),
