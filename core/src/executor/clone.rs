@@ -66,16 +66,11 @@ impl<T: Transport> CommandExecutor<T> {
             tracing::warn!(host = h, error = %e, "temporary snapshot not deactivated");
         }
         cloned?;
-        if let Err(e) = self
-            .gluster_xml_ok(h, &commands::volume_start_xml(cfg, &req.clone))
-            .await
-        {
-            // As Heketi: a clone that does not start is deleted again.
-            if let Err(d) = self.volume_destroy(host, &req.clone).await {
-                tracing::warn!(host = h, error = %d, "clone that did not start not deleted");
-            }
-            return Err(e);
-        }
+        // Heketi deletes a clone that does not start at once; that would leave its bricks
+        // (gluster's LVs, unknown to the caller) behind. The caller reads the clone's
+        // bricks first and then deletes it with them.
+        self.gluster_xml_ok(h, &commands::volume_start_xml(cfg, &req.clone))
+            .await?;
         match self.volume_info(host, &req.clone).await? {
             Some(v) => Ok(v),
             None => Err(ExecError::new(

@@ -321,9 +321,10 @@ pub trait Executor: Send + Sync {
 
     /// Heketi's clone: `snapshot create` of the source, `activate`, `snapshot clone`,
     /// `deactivate`, `volume start` of the clone, its `volume info`, and `snapshot delete`.
-    /// A failure before the clone is started undoes what this call made (the clone
-    /// volume and the snapshot, best effort: the engine checks again); a failure to
-    /// delete the snapshot after a good clone is reported in [`ClonedVolume`].
+    /// The temporary snapshot is deleted whatever happens (best effort); a clone that
+    /// was made but did not start is left for the caller, which reads its bricks before
+    /// deleting it. A failure to delete the snapshot after a good clone is reported in
+    /// [`ClonedVolume`].
     async fn volume_clone(
         &self,
         host: &Host,

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod clone;
 mod hooks;
 mod import_export;
 mod model;
