@@ -31,8 +31,8 @@ pub use error::{ExecError, ExecErrorKind};
 pub use fault::{Fault, FaultHandle, FaultTransport};
 #[cfg(feature = "mock")]
 pub use mock::{
-    FaultyMockExecutor, MockConfig, MockExecutor, MockMount, MockNodeState, MockPv, MockThinLv,
-    MockThinPool, MockTransport, MockVg, MockVolume,
+    CloneBrickState, FaultyMockExecutor, MockConfig, MockExecutor, MockMount, MockNodeState,
+    MockPv, MockThinLv, MockThinPool, MockTransport, MockVg, MockVolume,
 };
 #[cfg(feature = "ssh")]
 pub use ssh::{SshConfig, SshExecutor, SshSetupError, SshTransport};

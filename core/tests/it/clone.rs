@@ -398,3 +398,46 @@ async fn crash_after_clone_start_is_cleaned_at_open() {
 async fn crash_after_snapshot_delete_is_cleaned_at_open() {
     crash_during_clone(6).await;
 }
+
+#[tokio::test]
+async fn a_new_process_restores_clones_on_mock_nodes() {
+    let dir = temp_dir("restore-clone");
+    let path = dir.join("db.redb");
+    let b = bed_with(EngineOptions::with_file(&path), 3, 1).await;
+    let src = b.engine.create_volume(snap_replica(2)).await.unwrap();
+    let keep = b.engine.create_volume(replica(1, 3)).await.unwrap();
+    let c1 = b.engine.clone_volume(&src.info.id, "c1").await.unwrap();
+    let c2 = b.engine.clone_volume(&keep.info.id, "c2").await.unwrap();
+    // c1 outlives its source; c2's source stays.
+    b.engine.delete_volume(&src.info.id).await.unwrap();
+    let before = nodes_view(&b.mock.nodes());
+    drop(b);
+    let mock = Arc::new(FaultyMockExecutor::new());
+    let engine = Engine::open(
+        EngineOptions::with_file(&path),
+        mock.clone() as Arc<dyn Executor>,
+    )
+    .await
+    .unwrap();
+    engine.restore_mock_nodes(mock.mock()).await.unwrap();
+    assert_agree(&engine, &mock.nodes());
+    assert_eq!(nodes_view(&mock.nodes()).volumes, before.volumes);
+    // The restored nodes take further work, and give every pool back at the end.
+    let free_before: BTreeMap<String, u64> = free(&engine);
+    engine.clone_volume(&c2.info.id, "c3").await.unwrap();
+    assert_eq!(free(&engine), free_before);
+    for v in engine.volume_list().volumes {
+        engine.delete_volume(&v).await.unwrap();
+    }
+    assert_agree(&engine, &mock.nodes());
+    assert!(engine.state().bricks.is_empty());
+    for n in mock.nodes() {
+        assert!(
+            n.vgs.iter().all(|vg| vg.free_kib() == vg.total_kib()),
+            "{n:?}"
+        );
+    }
+    let _ = c1;
+    drop(engine);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -28,6 +28,7 @@ use super::{
 };
 use gluster::Volume;
 use node::{LvKind, Node};
+pub use snapshot::CloneBrickState;
 
 /// Settings of the mock nodes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -389,6 +389,94 @@ impl MockTransport {
     }
 }
 
+/// A clone's brick to recreate from the records ([`MockTransport::restore_clone_brick`]).
+#[derive(Clone, Debug)]
+pub struct CloneBrickState {
+    /// The VG (`vg_<device id>`).
+    pub vg: String,
+    /// The thin pool the brick shares with its source.
+    pub pool: String,
+    /// Pool data size (KiB), used when the pool has to be made.
+    pub pool_kib: u64,
+    /// Pool metadata size (KiB), used when the pool has to be made.
+    pub metadata_kib: u64,
+    /// gluster's LV name.
+    pub lv: String,
+    /// Virtual size (KiB).
+    pub virtual_kib: u64,
+    /// Mount point (the brick path without `/brick`).
+    pub mount_dir: String,
+    /// Group of the brick directory (0: none).
+    pub gid: i64,
+}
+
+impl MockTransport {
+    /// Recreates a clone's brick as glusterd leaves it: a formatted thin LV in its pool
+    /// (made when missing: the source is gone), mounted with its `brick` directory, no
+    /// fstab line. For restoring mock nodes from the records only.
+    pub fn restore_clone_brick(&self, manage: &str, b: &CloneBrickState) -> Result<(), String> {
+        use super::node::{DirMeta, Lv, Xfs};
+        let mut w = self.lock();
+        let node = w.node_mut(manage);
+        let Some(v) = node.vgs.get_mut(&b.vg) else {
+            return Err(format!("volume group {} not found on {manage}", b.vg));
+        };
+        let ext = v.extent_kib.max(1);
+        if !v.lvs.contains_key(&b.pool) {
+            let extents = b.pool_kib.div_ceil(ext) + b.metadata_kib.div_ceil(ext);
+            if extents > v.free_extents() {
+                return Err(format!("no room for thin pool {}/{}", b.vg, b.pool));
+            }
+            v.lvs.insert(
+                b.pool.clone(),
+                Lv {
+                    kind: LvKind::Pool {
+                        data_kib: b.pool_kib.div_ceil(ext) * ext,
+                        meta_kib: b.metadata_kib.div_ceil(ext) * ext,
+                        extents,
+                    },
+                    fs: None,
+                },
+            );
+        }
+        let mut dirs = BTreeMap::new();
+        dirs.insert(String::new(), DirMeta::default());
+        dirs.insert(
+            "brick".to_string(),
+            DirMeta {
+                gid: (b.gid != 0).then_some(b.gid),
+                mode: (b.gid != 0).then(|| "2775".to_string()),
+                volume_id: None,
+            },
+        );
+        v.lvs.insert(
+            b.lv.clone(),
+            Lv {
+                kind: LvKind::Thin {
+                    pool: b.pool.clone(),
+                    virtual_kib: b.virtual_kib,
+                },
+                fs: Some(Xfs {
+                    arbiter: false,
+                    stripe: None,
+                    dirs,
+                }),
+            },
+        );
+        node.mkdir(&b.mount_dir, true)?;
+        node.add_mount(
+            b.mount_dir.clone(),
+            Mount {
+                device: mapper_name(&b.vg, &b.lv),
+                vg: b.vg.clone(),
+                lv: b.lv.clone(),
+                options: SNAP_MOUNT_OPTS.to_string(),
+            },
+        );
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::local_index;
