@@ -441,3 +441,39 @@ async fn a_new_process_restores_clones_on_mock_nodes() {
     drop(engine);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[derive(Default)]
+struct Recorder {
+    events: std::sync::Mutex<Vec<(String, serde_json::Value)>>,
+}
+
+impl brickyard::hooks::Hooks for Recorder {
+    fn notify(&self, event: &brickyard::hooks::Event) {
+        self.events
+            .lock()
+            .unwrap()
+            .push((event.name.to_string(), event.payload.clone()));
+    }
+}
+
+#[tokio::test]
+async fn hooks_hear_volume_post_clone_and_failed_clones() {
+    let rec = Arc::new(Recorder::default());
+    let mut opts = EngineOptions::in_memory();
+    opts.hooks = Some(rec.clone());
+    let b = bed_with(opts, 3, 1).await;
+    let src = b.engine.create_volume(replica(1, 3)).await.unwrap();
+    let clone = b.engine.clone_volume(&src.info.id, "c1").await.unwrap();
+    b.mock.faults().fail_matching(
+        |_, c| c.contains("snapshot create"),
+        Fault::failed(),
+        true,
+    );
+    assert!(b.engine.clone_volume(&src.info.id, "c2").await.is_err());
+    let events = rec.events.lock().unwrap().clone();
+    let n = events.len();
+    assert_eq!(events[n - 2].0, "volume.post_clone");
+    assert_eq!(events[n - 2].1["id"], serde_json::json!(clone.info.id));
+    assert_eq!(events[n - 1].0, "operation.failed");
+    assert_eq!(events[n - 1].1["operation"], "volume.clone");
+}
