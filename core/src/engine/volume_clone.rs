@@ -30,7 +30,7 @@ use crate::model::{
 use crate::state::Txn;
 
 use super::cleanup::CleanupOutcome;
-use super::hosts::{brick_jobs, gluster_hosts};
+use super::hosts::{brick_jobs, gluster_hosts, host_of};
 use super::rollback::{destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed};
 use super::validate::{Fields, is_valid_volume_name};
 use super::volume_create::mount_info;
@@ -274,7 +274,10 @@ impl Engine {
         let made = self.run_clone(&hosts, &req, &source_bricks).await;
         let (names, snapshot_left) = match made {
             Ok(m) => m,
-            Err(err) => return Err(self.roll_back_clone(&job, err).await),
+            Err(err) => {
+                let err = self.explain_full_pools(&job.source_id, err).await;
+                return Err(self.roll_back_clone(&job, err).await);
+            }
         };
         self.write_async(|txn| {
             for (id, (path, lv)) in job.brick_ids.iter().zip(&names) {
@@ -370,6 +373,58 @@ impl Engine {
         Err(last.unwrap_or_else(|| {
             Error::conflict("no node of the cluster is available to run gluster")
         }))
+    }
+
+    /// A snapshot that gluster could not take often means a full thin pool (LVM refuses
+    /// new thin volumes in one, and gluster only says "Commit failed"): ask LVM about
+    /// the source's pools and say so.
+    async fn explain_full_pools(&self, source_id: &str, err: Error) -> Error {
+        let snapshot_step = err.exec_error().is_some_and(|e| {
+            e.command.contains("snapshot create") || e.command.contains("snapshot clone")
+        });
+        if !snapshot_step {
+            return err;
+        }
+        let pools: Vec<(Host, String, String)> = {
+            let inner = self.lock();
+            let st = &inner.state;
+            let mut pools: Vec<(Host, String, String)> = st
+                .volumes
+                .get(source_id)
+                .map(|v| {
+                    v.bricks
+                        .iter()
+                        .filter_map(|b| {
+                            let b = st.bricks.get(b)?;
+                            let n = st.nodes.get(&b.info.node)?;
+                            Some((host_of(n), b.info.device.clone(), b.thin_pool_name()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            pools.dedup();
+            pools
+        };
+        let ex = self.shared.executor.clone();
+        let mut full = Vec::new();
+        for (h, dev, pool) in &pools {
+            if let Ok(u) = ex.thin_pool_usage(h, dev, pool).await
+                && u.full()
+            {
+                full.push(format!(
+                    "vg_{dev}/{pool} on {} (data {:.0}%, metadata {:.0}%)",
+                    h.manage, u.data_percent, u.metadata_percent
+                ));
+            }
+        }
+        if full.is_empty() {
+            return err;
+        }
+        err.context(format!(
+            "thin pool full: {}; a clone lives in its source's thin pools, whose room for \
+             changes is the snapshot factor the source was created with (1 leaves none)",
+            full.join(", ")
+        ))
     }
 
     /// After a failed Exec: undo, and forget the clone when the nodes are clean again.

@@ -8,8 +8,22 @@
 
 use super::{
     CloneRequest, ClonedVolume, CommandExecutor, ExecError, ExecErrorKind, Executor, GlusterVolume,
-    Host, Transport, commands, validate,
+    Host, ThinPoolUsage, Transport, commands, validate,
 };
+
+/// `  12.50  3.01` (`lvs --noheadings --options=data_percent,metadata_percent`).
+fn parse_pool_usage(out: &str) -> Option<ThinPoolUsage> {
+    let mut words = out.split_whitespace().map(|w| w.parse::<f64>().ok());
+    let (Some(Some(data_percent)), Some(Some(metadata_percent)), None) =
+        (words.next(), words.next(), words.next())
+    else {
+        return None;
+    };
+    Some(ThinPoolUsage {
+        data_percent,
+        metadata_percent,
+    })
+}
 
 impl<T: Transport> CommandExecutor<T> {
     /// One `--xml` gluster command whose `opRet` must be 0.
@@ -81,6 +95,27 @@ impl<T: Transport> CommandExecutor<T> {
                 format!("volume {} does not exist after its clone", req.clone),
             )),
         }
+    }
+
+    pub(super) async fn pool_usage(
+        &self,
+        host: &str,
+        vg_id: &str,
+        pool: &str,
+    ) -> Result<ThinPoolUsage, ExecError> {
+        let cmd = commands::thin_pool_usage(self.config(), &format!("vg_{vg_id}/{pool}"));
+        let out = self
+            .run(host, &cmd, self.config().brick_destroy_timeout)
+            .await?;
+        parse_pool_usage(&out.stdout).ok_or_else(|| {
+            ExecError::new(
+                ExecErrorKind::BadOutput,
+                host,
+                &cmd,
+                Some(0),
+                format!("expected two percentages, got {:?}", out.stdout.trim()),
+            )
+        })
     }
 
     /// `snapshot delete`; "does not exist" becomes [`ExecErrorKind::NotFound`].
@@ -282,10 +317,33 @@ mod tests {
         let (hosts, _) = with_source(&e).await;
         let before = e.mock().nodes();
         e.mock().set_thin_pool_full("m3", "vg_d3", "tp_b12", true);
+        let usage = e.thin_pool_usage(&hosts[2], "d3", "tp_b12").await.unwrap();
+        assert!(usage.full(), "{usage:?}");
+        assert!(
+            !e.thin_pool_usage(&hosts[2], "d3", "tp_b02")
+                .await
+                .unwrap()
+                .full()
+        );
         let err = e.volume_clone(&hosts[0], &request()).await.unwrap_err();
         assert!(err.stderr.contains("Commit failed on s3"), "{err}");
         assert_eq!(without_dirs(e.mock().nodes()), without_dirs(before));
         assert!(e.mock().snapshots("m1").is_empty());
+    }
+
+    #[test]
+    fn pool_usage_is_read_from_lvs() {
+        let u = super::parse_pool_usage("  12.50 3.01\n").unwrap();
+        assert_eq!((u.data_percent, u.metadata_percent), (12.5, 3.01));
+        assert!(!u.full());
+        assert!(super::parse_pool_usage("  100.00 3.01\n").unwrap().full());
+        assert!(super::parse_pool_usage("\n").is_none());
+        assert!(super::parse_pool_usage(" 1 2 3").is_none());
+        assert!(super::parse_pool_usage(" x 2").is_none());
+        assert_eq!(
+            commands::thin_pool_usage(&CommandConfig::default(), "vg_d1/tp_b1"),
+            "/usr/sbin/lvm lvs --noheadings --options=data_percent,metadata_percent vg_d1/tp_b1"
+        );
     }
 
     #[tokio::test]

@@ -446,6 +446,17 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         validate::name(&host.manage, "snapshot name", snapshot)?;
         self.delete_snapshot(&host.manage, snapshot).await
     }
+
+    async fn thin_pool_usage(
+        &self,
+        host: &Host,
+        vg_id: &str,
+        pool: &str,
+    ) -> Result<super::ThinPoolUsage, ExecError> {
+        validate::name(&host.manage, "device id", vg_id)?;
+        validate::name(&host.manage, "thin pool name", pool)?;
+        self.pool_usage(&host.manage, vg_id, pool).await
+    }
 }
 
 /// A gluster `--xml` answer that reports success, or the failure it reports.

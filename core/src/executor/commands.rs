@@ -371,6 +371,15 @@ pub fn snapshot_delete(cfg: &CommandConfig, snapshot: &str) -> String {
     format!("{} --xml snapshot delete {snapshot}", gluster(cfg))
 }
 
+/// `lvm lvs --noheadings --options=data_percent,metadata_percent <vg>/<pool>`: how
+/// full a thin pool is.
+pub fn thin_pool_usage(cfg: &CommandConfig, vg_pool: &str) -> String {
+    format!(
+        "{} lvs --noheadings --options=data_percent,metadata_percent {vg_pool}",
+        lvm(cfg)
+    )
+}
+
 /// `gluster … --xml volume start <name>` (how Heketi starts a clone).
 pub fn volume_start_xml(cfg: &CommandConfig, name: &str) -> String {
     format!("{} --xml volume start {name}", gluster(cfg))

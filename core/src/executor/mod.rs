@@ -333,6 +333,30 @@ pub trait Executor: Send + Sync {
     /// `snapshot delete`; a snapshot that does not exist is
     /// [`ExecErrorKind::NotFound`].
     async fn snapshot_destroy(&self, host: &Host, snapshot: &str) -> Result<(), ExecError>;
+    /// How full the thin pool `pool` of VG `vg_<vg_id>` is (LVM's `data_percent` and
+    /// `metadata_percent`): a clone's bricks write into their source's pools.
+    async fn thin_pool_usage(
+        &self,
+        host: &Host,
+        vg_id: &str,
+        pool: &str,
+    ) -> Result<ThinPoolUsage, ExecError>;
+}
+
+/// How full a thin pool is, in percent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ThinPoolUsage {
+    /// Data space used.
+    pub data_percent: f64,
+    /// Metadata space used.
+    pub metadata_percent: f64,
+}
+
+impl ThinPoolUsage {
+    /// LVM refuses new thin volumes and snapshots in a full pool.
+    pub fn full(&self) -> bool {
+        self.data_percent >= 100.0 || self.metadata_percent >= 100.0
+    }
 }
 
 /// What [`Executor::volume_clone`] clones.

@@ -299,6 +299,18 @@ async fn a_full_thin_pool_fails_the_clone_and_says_so() {
     let e = b.engine.clone_volume(&src.info.id, "c1").await.unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("Commit failed"), "{msg}");
+    let pool = format!(
+        "vg_{}/{} on {host}",
+        brick.info.device,
+        brick.thin_pool_name()
+    );
+    assert!(
+        msg.starts_with(&format!(
+            "thin pool full: {pool} (data 100%, metadata 0%); "
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("snapshot factor"), "{msg}");
     assert_eq!(b.engine.state(), records);
     assert!(snapshots(&b.mock).is_empty());
     assert_agree(&b.engine, &b.mock.nodes());
@@ -464,11 +476,9 @@ async fn hooks_hear_volume_post_clone_and_failed_clones() {
     let b = bed_with(opts, 3, 1).await;
     let src = b.engine.create_volume(replica(1, 3)).await.unwrap();
     let clone = b.engine.clone_volume(&src.info.id, "c1").await.unwrap();
-    b.mock.faults().fail_matching(
-        |_, c| c.contains("snapshot create"),
-        Fault::failed(),
-        true,
-    );
+    b.mock
+        .faults()
+        .fail_matching(|_, c| c.contains("snapshot create"), Fault::failed(), true);
     assert!(b.engine.clone_volume(&src.info.id, "c2").await.is_err());
     let events = rec.events.lock().unwrap().clone();
     let n = events.len();

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::gluster::{GErr, Layout, Volume, gerr, split_brick};
 use super::node::{Loc, LvKind, Mount, mapper_name};
-use super::{MockTransport, World};
+use super::{MockTransport, Reply, World};
 
 /// Where glusterd mounts snapshot and clone bricks.
 pub(super) const SNAP_MOUNT_ROOT: &str = "/run/gluster/snaps";
@@ -474,6 +474,35 @@ impl MockTransport {
             },
         );
         Ok(())
+    }
+}
+
+impl World {
+    /// `lvs --noheadings --options=data_percent,metadata_percent <vg>/<pool>`: a pool
+    /// marked full is at 100 %, any other at 0 % (the mock holds no data).
+    pub(super) fn lvs_pool_usage(&mut self, host: &str, target: &str) -> Reply {
+        let Some((vg, lv)) = target.split_once('/') else {
+            return Reply::err(5, format!("  Volume group \"{target}\" not found"));
+        };
+        let node = self.node_mut(host);
+        let is_pool = node
+            .vgs
+            .get(vg)
+            .and_then(|v| v.lvs.get(lv))
+            .map(|l| matches!(l.kind, LvKind::Pool { .. }));
+        match is_pool {
+            None => Reply::err(5, format!("  Failed to find logical volume \"{vg}/{lv}\"")),
+            Some(false) => Reply::ok("\n"),
+            Some(true) => {
+                let key = (host.to_string(), vg.to_string(), lv.to_string());
+                let data = if self.snaps.full_pools.contains(&key) {
+                    100.0
+                } else {
+                    0.0
+                };
+                Reply::ok(format!("  {data:.2} {:.2}\n", 0.0))
+            }
+        }
     }
 }
 
