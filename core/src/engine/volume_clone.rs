@@ -84,17 +84,15 @@ fn clone_brick_names(clone: &GlusterVolume) -> Vec<(String, String)> {
 }
 
 /// Is `v` the clone this operation made (and not a volume someone else named the
-/// same)? Gluster mounts a clone's bricks under `/run/gluster/snaps/<its id>/` and
-/// copies the source's options, `user.heketi.id <source id>` among them.
-fn made_by_snapshot_clone(v: &GlusterVolume, bricks: usize, source_id: &str) -> bool {
+/// same)? Gluster mounts a clone's bricks under `/run/gluster/snaps/<its id>/`, one
+/// per source brick, on the source brick's node (`hosts`, in order).
+fn made_by_snapshot_clone(v: &GlusterVolume, hosts: &[String]) -> bool {
     let root = format!("/run/gluster/snaps/{}/", v.id.replace('-', ""));
-    v.bricks.len() == bricks
-        && v.options
-            .iter()
-            .any(|(k, val)| k == "user.heketi.id" && val == source_id)
-        && split_bricks(v)
-            .iter()
-            .all(|(_, p)| p.starts_with(&root) || p.starts_with(&format!("/var{root}")))
+    let bricks = split_bricks(v);
+    bricks.len() == hosts.len()
+        && bricks.iter().zip(hosts).all(|((h, p), want)| {
+            h == want && (p.starts_with(&root) || p.starts_with(&format!("/var{root}")))
+        })
 }
 
 /// What the Build step of a clone recorded.
@@ -451,31 +449,29 @@ impl Engine {
         brick_ids: &[String],
     ) -> Result<CleanupOutcome> {
         let ex = self.shared.executor.clone();
-        let (found, source_id) = {
+        let (found, brick_hosts) = {
             let inner = self.lock();
             let st = &inner.state;
-            let source_id = st
-                .pending
-                .get(op_id)
-                .and_then(|op| {
-                    op.ids_with(ChangeKind::CloneVolume)
-                        .next()
-                        .map(str::to_string)
+            let brick_hosts: Vec<String> = brick_ids
+                .iter()
+                .filter_map(|b| {
+                    let b = st.bricks.get(b)?;
+                    Some(st.nodes.get(&b.info.node)?.storage_host().to_string())
                 })
-                .unwrap_or_default();
+                .collect();
             let found = st.volumes.get(clone_id).map(|v| {
                 (
                     gluster_hosts(st, &v.info.cluster, None),
                     v.info.request.name.clone(),
                 )
             });
-            (found, source_id)
+            (found, brick_hosts)
         };
         let mut leftovers = Vec::new();
         if let Some((hosts, name)) = &found {
             // The clone's bricks are named by gluster: learn them before its volume goes.
             match self.find_volume(hosts, name).await {
-                Ok(Some(v)) if made_by_snapshot_clone(&v, brick_ids.len(), &source_id) => {
+                Ok(Some(v)) if made_by_snapshot_clone(&v, &brick_hosts) => {
                     let names = clone_brick_names(&v);
                     self.write(|txn| {
                         for (id, (path, lv)) in brick_ids.iter().zip(&names) {

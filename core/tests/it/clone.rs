@@ -487,3 +487,22 @@ async fn hooks_hear_volume_post_clone_and_failed_clones() {
     assert_eq!(events[n - 1].0, "operation.failed");
     assert_eq!(events[n - 1].1["operation"], "volume.clone");
 }
+
+/// Regression: the rollback recognised its clone by the `user.heketi.id` gluster copies
+/// from the source, which for a clone of a clone is the first source's id; the failed
+/// clone's volume and bricks were left behind (found by the model test).
+#[tokio::test]
+async fn a_clone_of_a_clone_that_does_not_start_is_rolled_back() {
+    let b = bed(3, 1).await;
+    let src = b.engine.create_volume(snap_replica(1)).await.unwrap();
+    let c1 = b.engine.clone_volume(&src.info.id, "c1").await.unwrap();
+    let records = b.engine.state();
+    let nodes = nodes_view(&b.mock.nodes());
+    b.mock
+        .faults()
+        .fail_matching(|_, c| c.contains("volume start c2"), Fault::failed(), true);
+    b.engine.clone_volume(&c1.info.id, "c2").await.unwrap_err();
+    assert_eq!(b.engine.state(), records);
+    assert_eq!(nodes_view(&b.mock.nodes()), nodes);
+    assert_agree(&b.engine, &b.mock.nodes());
+}
