@@ -41,7 +41,7 @@ impl<T: Transport> CommandExecutor<T> {
         validate::name(h, "volume name", &req.source)?;
         validate::name(h, "volume name", &req.clone)?;
         validate::name(h, "snapshot name", &req.snapshot)?;
-        let create = commands::snapshot_create(&self.config(), &req.snapshot, &req.source);
+        let create = commands::snapshot_create(self.config(), &req.snapshot, &req.source);
         self.gluster_xml_ok(h, &create).await?;
         let cloned = self.clone_from_snapshot(host, req).await;
         // Heketi: "we do not want activated snapshots sticking around" (deferred delete).
@@ -124,7 +124,7 @@ impl<T: Transport> CommandExecutor<T> {
         host: &str,
         snapshot: &str,
     ) -> Result<(), ExecError> {
-        let cmd = commands::snapshot_delete(&self.config(), snapshot);
+        let cmd = commands::snapshot_delete(self.config(), snapshot);
         self.gluster_xml_ok(host, &cmd).await.map_err(|mut e| {
             if e.kind == ExecErrorKind::Failed && e.stderr.contains("does not exist") {
                 e.kind = ExecErrorKind::NotFound;
