@@ -716,3 +716,48 @@ fn lua_hooks_from_the_config_veto_volumes_and_show_in_metrics() {
         "{metrics}"
     );
 }
+
+#[test]
+fn volume_clone_prints_the_clone_as_volume_info_does() {
+    let dir = Scratch::new("clone");
+    let server = auth_server(&dir);
+    load_seed(&server);
+    let created = cli(&server, &["volume", "create", "--size=1"]);
+    let volume = field(&created, "Volume Id:").to_string();
+
+    let cloned = cli(&server, &["volume", "clone", &volume, "--name=c1"]);
+    assert_eq!(field(&cloned, "Name:"), "c1");
+    assert_eq!(field(&cloned, "Size:"), "1");
+    let clone = field(&cloned, "Volume Id:").to_string();
+    assert_ne!(clone, volume);
+    assert_eq!(cli(&server, &["volume", "info", &clone]), cloned);
+    // The same text as a created volume's, but for its ids, name and mount point.
+    let rest = |t: &str| -> Vec<String> {
+        normalise(t)
+            .lines()
+            .filter(|l| !l.starts_with("Name:") && !l.starts_with("Mount:"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(rest(&cloned), rest(&created));
+    assert!(field(&cloned, "Mount:").ends_with(":c1"), "{cloned}");
+    let list = cli(&server, &["volume", "list"]);
+    assert!(list.contains(&clone) && list.contains(&volume), "{list}");
+
+    let default = cli(&server, &["volume", "clone", &volume]);
+    let id = field(&default, "Volume Id:").to_string();
+    assert_eq!(field(&default, "Name:"), format!("vol_{id}"));
+
+    // Deleting the source leaves the clone.
+    cli(&server, &["volume", "delete", &volume]);
+    assert_eq!(cli(&server, &["volume", "info", &clone]), cloned);
+
+    let mut all = vec!["-s", &server.url, "--user", "admin", "--secret", SECRET];
+    all.extend_from_slice(&["volume", "clone", "0123456789abcdef0123456789abcdef"]);
+    let r = run_prog(&bin(), &all, &[]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (255, "Error: Id not found\n"),
+        "{r:?}"
+    );
+}

@@ -11,7 +11,7 @@
 //! - `volume.pre_expand` ([`Hooks::pre_expand`]): may reject;
 //! - `placement.filter` / `placement.score` ([`Hooks::place`]): drop or rank candidate devices;
 //! - notifications ([`Hooks::notify`]): `volume.post_create`, `volume.post_expand`,
-//!   `volume.post_delete`, `node.post_add`, `node.post_delete`, `node.post_state`,
+//!   `volume.post_clone`, `volume.post_delete`, `node.post_add`, `node.post_delete`, `node.post_state`,
 //!   `device.post_add`, `device.post_delete`, `device.post_state`, `operation.failed`.
 
 use serde::Serialize;

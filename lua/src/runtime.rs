@@ -21,6 +21,7 @@ pub const EVENTS: &[&str] = &[
     "placement.score",
     "volume.post_create",
     "volume.post_expand",
+    "volume.post_clone",
     "volume.post_delete",
     "node.post_add",
     "node.post_delete",

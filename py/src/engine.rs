@@ -439,6 +439,11 @@ impl PyEngine {
         self.call_py(py, |e| async move { e.expand_volume(&id, size).await })
     }
 
+    /// Clones a volume (gluster snapshot clone; `name` empty: `vol_<new id>`).
+    fn volume_clone<'py>(&self, py: Python<'py>, id: String, name: String) -> PyResult<Obj<'py>> {
+        self.call_py(py, |e| async move { e.clone_volume(&id, &name).await })
+    }
+
     /// Deletes a volume and its bricks.
     fn volume_delete(&self, py: Python<'_>, id: String) -> PyResult<()> {
         self.call(py, |e| async move { e.delete_volume(&id).await })

@@ -120,6 +120,29 @@ def test_volume_lifecycle(loaded: Backend) -> None:
     assert loaded.check().ok
 
 
+def test_volume_clone(loaded: Backend) -> None:
+    src = loaded.volume_create(size=2, name="src", snapshot_factor=1.5)
+    free = {d.id: d.storage.free for n in loaded.topology_info().clusters[0].nodes for d in n.devices}
+    clone = loaded.volume_clone(src.id, name="copy")
+    assert (clone.name, clone.size, clone.durability, clone.replica) == ("copy", 2, "replicate", 3)
+    assert clone.id != src.id and clone.cluster == src.cluster
+    assert all(b.path.startswith("/run/gluster/snaps/") for b in clone.bricks)
+    assert sorted(b.device for b in clone.bricks) == sorted(b.device for b in src.bricks)
+    # A clone shares its source's thin pools: no space is taken.
+    after = {d.id: d.storage.free for n in loaded.topology_info().clusters[0].nodes for d in n.devices}
+    assert after == free
+    default = loaded.volume_clone(src.id)
+    assert default.name == f"vol_{default.id}"
+    with pytest.raises(brickyard.InvalidInput):
+        loaded.volume_clone(src.id, name="bad name")
+    with pytest.raises(brickyard.NotFound):
+        loaded.volume_clone("0123456789abcdef0123456789abcdef")
+    # Deleting the source leaves the clones.
+    loaded.volume_delete(src.id)
+    assert loaded.volume_info(clone.id) == clone
+    assert loaded.check().ok
+
+
 def test_disperse_and_none_durability(loaded: Backend) -> None:
     # Three nodes cannot hold 4+2, but can hold a distribute-only volume.
     with pytest.raises(brickyard.NoSpace):

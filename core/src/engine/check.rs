@@ -94,7 +94,10 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
                 s.total, s.free, s.used
             ));
         }
+        // A thin pool is counted once, however many bricks (a source's and its clones')
+        // live in it.
         let mut sum = 0;
+        let mut pools = std::collections::BTreeSet::new();
         for b in &d.bricks {
             match st.bricks.get(b) {
                 None => bad.push(format!("device {did} lists missing brick {b}")),
@@ -105,7 +108,9 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
                             brick.info.device
                         ));
                     }
-                    sum += brick.total_size();
+                    if pools.insert(brick.thin_pool_name()) {
+                        sum += brick.total_size();
+                    }
                 }
             }
         }

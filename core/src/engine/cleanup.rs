@@ -174,6 +174,7 @@ impl Engine {
                 self.exec_delete(&op.id, &volume, &bricks, false).await?;
                 Ok(CleanupOutcome::RolledForward)
             }
+            Some(OperationKind::CloneVolume) => self.clean_clone(op).await,
             other => {
                 let what = other.map(OperationKind::type_name).unwrap_or("unknown");
                 let msg = format!("cleanup of {what} operations is not supported by this version");

@@ -252,9 +252,12 @@ impl Engine {
             engine.write(|txn| {
                 let bricks_total: u64 = {
                     let d = txn.devices.get(&id).ok_or_else(Error::id_not_found)?;
+                    // Each thin pool once (a clone's bricks share their source's).
+                    let mut pools = std::collections::BTreeSet::new();
                     d.bricks
                         .iter()
                         .filter_map(|b| txn.bricks.get(b))
+                        .filter(|b| pools.insert(b.thin_pool_name()))
                         .map(|b| b.total_size())
                         .sum()
                 };

@@ -1,7 +1,7 @@
 //! Translating records into what the executor needs: hosts, brick and volume requests.
 
 use crate::executor::{
-    BrickFormat, BrickLocation, BrickRequest, Host, VolumeDurability, VolumeRequest,
+    BrickFormat, BrickLocation, BrickRequest, Host, SnapshotLv, VolumeDurability, VolumeRequest,
 };
 use crate::model::{BrickEntry, BrickSubType, NodeEntry, VolumeEntry};
 use crate::placement::Durability;
@@ -35,10 +35,21 @@ pub(crate) fn brick_request(brick: &BrickEntry, gid: i64) -> BrickRequest {
         } else {
             BrickFormat::Normal
         },
+        snapshot: (!brick.lvm_lv.is_empty()).then(|| SnapshotLv {
+            lv_name: brick.lvm_lv.clone(),
+            tp_name: brick.thin_pool_name(),
+            mount_dir: brick
+                .info
+                .path
+                .strip_suffix("/brick")
+                .unwrap_or(&brick.info.path)
+                .to_string(),
+        }),
     }
 }
 
-/// The brick jobs of a list of brick ids: (node host, request).
+/// The brick jobs of a list of brick ids: (node host, request). A brick without a path
+/// (a clone's brick before gluster named it) has nothing known on a node and is left out.
 pub(crate) fn brick_jobs(
     state: &State,
     brick_ids: &[String],
@@ -48,6 +59,9 @@ pub(crate) fn brick_jobs(
         .iter()
         .filter_map(|id| {
             let brick = state.bricks.get(id)?;
+            if brick.info.path.is_empty() {
+                return None;
+            }
             let node = state.nodes.get(&brick.info.node)?;
             Some((host_of(node), brick_request(brick, gid)))
         })

@@ -3,8 +3,8 @@
 //! [`Engine::restore_mock_nodes`] so that the nodes hold again what the records say:
 //! peers, VGs, thin LVs, mounts, fstab lines and gluster volumes.
 
-use crate::error::Result;
-use crate::executor::MockTransport;
+use crate::error::{Error, Result};
+use crate::executor::{CloneBrickState, MockTransport};
 
 use super::Engine;
 use super::hosts::{brick_request, gluster_hosts, host_of, volume_request};
@@ -49,10 +49,19 @@ impl Engine {
             ex.device_setup(&h, &dev.info.name, &dev.info.id, false)
                 .await?;
         }
+        // Bricks first, then clones' bricks (gluster's thin snapshots in the same pools).
+        let mut clone_bricks = Vec::new();
         for brick in st.bricks.values() {
             let Some(node) = st.nodes.get(&brick.info.node) else {
                 continue;
             };
+            if brick.info.path.is_empty() {
+                continue; // a pending clone's brick: nothing on the nodes yet
+            }
+            if !brick.lvm_lv.is_empty() {
+                clone_bricks.push((brick, node));
+                continue;
+            }
             let gid = st
                 .volumes
                 .get(&brick.info.volume)
@@ -60,6 +69,26 @@ impl Engine {
                 .unwrap_or(0);
             ex.brick_create(&host_of(node), &brick_request(brick, gid))
                 .await?;
+        }
+        for (brick, node) in clone_bricks {
+            let gid = st
+                .volumes
+                .get(&brick.info.volume)
+                .map(|v| v.info.request.gid)
+                .unwrap_or(0);
+            let req = brick_request(brick, gid);
+            let state = CloneBrickState {
+                vg: req.vg_name(),
+                pool: req.tp_name(),
+                pool_kib: brick.tp_size,
+                metadata_kib: brick.pool_metadata_size,
+                lv: req.lv_name(),
+                virtual_kib: brick.info.size,
+                mount_dir: req.mount_dir(),
+                gid,
+            };
+            mock.restore_clone_brick(&host_of(node).manage, &state)
+                .map_err(|e| Error::conflict(format!("restoring brick {}: {e}", brick.info.id)))?;
         }
         for vol in st.volumes.values() {
             if vol.pending.is_pending() || vol.bricks.is_empty() {

@@ -31,6 +31,7 @@ mod tags;
 mod topology_apply;
 mod validate;
 mod views;
+mod volume_clone;
 mod volume_create;
 mod volume_delete;
 mod volume_expand;
@@ -46,6 +47,7 @@ pub use export::to_heketi_json;
 pub use options::{DbLocation, EngineOptions};
 pub use topology_apply::{ItemOutcome, TopologyItem, TopologyReport};
 pub use validate::tags_problem;
+pub use volume_clone::CLONE_BLOCK_REFUSED;
 pub use volume_delete::HEKETI_DB_VOLUME;
 pub use volume_plan::{PlannedBrickInfo, VolumePlan};
 

@@ -7,17 +7,36 @@ use futures_util::future::join_all;
 
 use crate::error::{Error, Result};
 use crate::executor::{BrickRequest, ExecErrorKind, Executor, Host};
-use crate::model::remove_sorted;
+use crate::model::{BrickEntry, remove_sorted};
 use crate::state::Txn;
 
-/// Removes bricks from the records and gives their space back to their devices.
+/// Does another brick of `brick`'s device live in the same thin pool (a clone's brick
+/// and its source share one)?
+fn pool_shared(txn: &Txn<'_>, brick: &BrickEntry) -> bool {
+    let pool = brick.thin_pool_name();
+    txn.devices.get(&brick.info.device).is_some_and(|d| {
+        d.bricks.iter().any(|b| {
+            *b != brick.info.id
+                && txn
+                    .bricks
+                    .get(b)
+                    .is_some_and(|o| o.thin_pool_name() == pool)
+        })
+    })
+}
+
+/// Removes bricks from the records and gives their space back to their devices. The
+/// space of a thin pool goes back with the last brick in it: on the node, brick destroy
+/// keeps a pool that still holds another LV (`thin_count`), so a source deleted before
+/// its clone (or a clone before its source) leaves the pool, and its space, taken.
 pub(crate) fn forget_bricks(txn: &mut Txn<'_>, brick_ids: &[String]) {
     for id in brick_ids {
         let Some(brick) = txn.bricks.get(id).cloned() else {
             continue;
         };
+        let shared = pool_shared(txn, &brick);
         if let Some(dev) = txn.devices.get_mut(&brick.info.device) {
-            let total = brick.total_size();
+            let total = if shared { 0 } else { brick.total_size() };
             let s = &mut dev.info.storage;
             let credit = total.min(s.used);
             s.used -= credit;

@@ -74,6 +74,10 @@ impl Engine {
                     .bricks
                     .iter()
                     .any(|b| txn.bricks.get(b).is_some_and(|b| b.pending.is_pending()))
+                || super::volume_clone::is_clone_source(
+                    txn.pending.iter().map(|(_, op)| op),
+                    &volume_id,
+                )
             {
                 return Err(Error::conflict(CONFLICT));
             }

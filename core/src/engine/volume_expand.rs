@@ -53,7 +53,8 @@ impl Engine {
                     .bricks
                     .get(b)
                     .is_some_and(|b| b.pending.is_pending())
-            }) {
+            }) || super::volume_clone::is_clone_source(inner.state.pending.values(), id)
+            {
                 return Err(Error::conflict(CONFLICT));
             }
             if let Some(h) = self.hooks()

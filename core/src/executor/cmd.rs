@@ -9,8 +9,9 @@ use async_trait::async_trait;
 
 use super::gluster_xml::{self, CliOutput};
 use super::{
-    BrickRequest, CommandConfig, CommandOutput, DeviceInfo, ExecError, ExecErrorKind, Executor,
-    GlusterVolume, Host, Transport, VolumeRequest, commands, parse, validate,
+    BrickRequest, CloneRequest, ClonedVolume, CommandConfig, CommandOutput, DeviceInfo, ExecError,
+    ExecErrorKind, Executor, GlusterVolume, Host, Transport, VolumeRequest, commands, parse,
+    validate,
 };
 
 /// Runs Heketi's command sequences on nodes through a transport.
@@ -122,7 +123,11 @@ impl<T: Transport> CommandExecutor<T> {
             .map(drop)
     }
 
-    async fn gluster_xml(&self, host: &str, command: &str) -> Result<CliOutput, ExecError> {
+    pub(super) async fn gluster_xml(
+        &self,
+        host: &str,
+        command: &str,
+    ) -> Result<CliOutput, ExecError> {
         let out = self
             .run(host, command, self.config.gluster_exec_timeout())
             .await?;
@@ -449,10 +454,40 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         let out = ok_or_failed(out, h, &cmd)?;
         Ok(out.volumes)
     }
+
+    // ---- volume clone (gluster snapshots): see clone.rs ----
+
+    async fn volume_clone(
+        &self,
+        host: &Host,
+        req: &CloneRequest,
+    ) -> Result<ClonedVolume, ExecError> {
+        self.clone_volume(host, req).await
+    }
+
+    async fn snapshot_destroy(&self, host: &Host, snapshot: &str) -> Result<(), ExecError> {
+        validate::name(&host.manage, "snapshot name", snapshot)?;
+        self.delete_snapshot(&host.manage, snapshot).await
+    }
+
+    async fn thin_pool_usage(
+        &self,
+        host: &Host,
+        vg_id: &str,
+        pool: &str,
+    ) -> Result<super::ThinPoolUsage, ExecError> {
+        validate::name(&host.manage, "device id", vg_id)?;
+        validate::name(&host.manage, "thin pool name", pool)?;
+        self.pool_usage(&host.manage, vg_id, pool).await
+    }
 }
 
 /// A gluster `--xml` answer that reports success, or the failure it reports.
-fn ok_or_failed(out: CliOutput, host: &str, command: &str) -> Result<CliOutput, ExecError> {
+pub(super) fn ok_or_failed(
+    out: CliOutput,
+    host: &str,
+    command: &str,
+) -> Result<CliOutput, ExecError> {
     if out.ok() {
         Ok(out)
     } else {

@@ -340,3 +340,47 @@ pub fn volume_info(cfg: &CommandConfig, name: Option<&str>) -> String {
         None => format!("{} volume info --xml", gluster(cfg)),
     }
 }
+
+// ---- volume clone (gluster snapshots) ----
+
+/// `gluster … --xml snapshot create <snap> <volume> no-timestamp`.
+pub fn snapshot_create(cfg: &CommandConfig, snapshot: &str, volume: &str) -> String {
+    format!(
+        "{} --xml snapshot create {snapshot} {volume} no-timestamp",
+        gluster(cfg)
+    )
+}
+
+/// `gluster … --xml snapshot activate <snap>`.
+pub fn snapshot_activate(cfg: &CommandConfig, snapshot: &str) -> String {
+    format!("{} --xml snapshot activate {snapshot}", gluster(cfg))
+}
+
+/// `gluster … --xml snapshot deactivate <snap>`.
+pub fn snapshot_deactivate(cfg: &CommandConfig, snapshot: &str) -> String {
+    format!("{} --xml snapshot deactivate {snapshot}", gluster(cfg))
+}
+
+/// `gluster … --xml snapshot clone <clone> <snap>`.
+pub fn snapshot_clone(cfg: &CommandConfig, clone: &str, snapshot: &str) -> String {
+    format!("{} --xml snapshot clone {clone} {snapshot}", gluster(cfg))
+}
+
+/// `gluster … --xml snapshot delete <snap>`.
+pub fn snapshot_delete(cfg: &CommandConfig, snapshot: &str) -> String {
+    format!("{} --xml snapshot delete {snapshot}", gluster(cfg))
+}
+
+/// `lvm lvs --noheadings --options=data_percent,metadata_percent <vg>/<pool>`: how
+/// full a thin pool is.
+pub fn thin_pool_usage(cfg: &CommandConfig, vg_pool: &str) -> String {
+    format!(
+        "{} lvs --noheadings --options=data_percent,metadata_percent {vg_pool}",
+        lvm(cfg)
+    )
+}
+
+/// `gluster … --xml volume start <name>` (how Heketi starts a clone).
+pub fn volume_start_xml(cfg: &CommandConfig, name: &str) -> String {
+    format!("{} --xml volume start {name}", gluster(cfg))
+}

@@ -6,6 +6,7 @@
 //! to inject failures. The exact command lines are built by [`commands`] and their outputs
 //! read by [`parse`] and [`gluster_xml`].
 
+mod clone;
 mod cmd;
 pub mod commands;
 mod config;
@@ -30,8 +31,9 @@ pub use error::{ExecError, ExecErrorKind};
 pub use fault::{Fault, FaultHandle, FaultTransport};
 #[cfg(feature = "mock")]
 pub use mock::{
-    DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, MockConfig, MockExecutor, MockMount,
-    MockNodeState, MockPv, MockThinLv, MockThinPool, MockTransport, MockVg, MockVolume,
+    CloneBrickState, DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, MockConfig, MockExecutor,
+    MockMount, MockNodeState, MockPv, MockThinLv, MockThinPool, MockTransport, MockVg,
+    MockVolume,
 };
 #[cfg(feature = "ssh")]
 pub use ssh::{SshConfig, SshExecutor, SshSetupError, SshTransport};
@@ -104,6 +106,22 @@ pub struct BrickRequest {
     pub gid: i64,
     /// File system layout.
     pub format: BrickFormat,
+    /// Set for a brick gluster made from a snapshot (a clone's brick): its LV, pool and
+    /// mount point are gluster's names, not the ones derived from `brick_id`.
+    pub snapshot: Option<SnapshotLv>,
+}
+
+/// The names of a brick that gluster made (`snapshot clone`): a thin snapshot LV in the
+/// source brick's thin pool, mounted under `/run/gluster/snaps/…`, not in the fstab
+/// (glusterd mounts it itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotLv {
+    /// LV name: `<clone volume id without dashes>_<n>`.
+    pub lv_name: String,
+    /// The thin pool it lives in (the source brick's pool, `tp_<source brick id>`).
+    pub tp_name: String,
+    /// Mount point: the brick path without its last `/brick`.
+    pub mount_dir: String,
 }
 
 impl BrickRequest {
@@ -112,8 +130,12 @@ impl BrickRequest {
         format!("vg_{}", self.vg_id)
     }
 
-    /// `/var/lib/heketi/mounts/vg_<dev>/brick_<brick>`: where the LV is mounted.
+    /// `/var/lib/heketi/mounts/vg_<dev>/brick_<brick>`: where the LV is mounted (gluster's
+    /// mount point for a clone's brick).
     pub fn mount_dir(&self) -> String {
+        if let Some(s) = &self.snapshot {
+            return s.mount_dir.clone();
+        }
         format!(
             "{BRICK_MOUNT_ROOT}/vg_{}/brick_{}",
             self.vg_id, self.brick_id
@@ -125,19 +147,25 @@ impl BrickRequest {
         format!("{}/brick", self.mount_dir())
     }
 
-    /// `tp_<brick>`.
+    /// `tp_<brick>` (the source brick's pool for a clone's brick).
     pub fn tp_name(&self) -> String {
-        format!("tp_{}", self.brick_id)
+        match &self.snapshot {
+            Some(s) => s.tp_name.clone(),
+            None => format!("tp_{}", self.brick_id),
+        }
     }
 
-    /// `brick_<brick>`.
+    /// `brick_<brick>` (gluster's LV name for a clone's brick).
     pub fn lv_name(&self) -> String {
-        format!("brick_{}", self.brick_id)
+        match &self.snapshot {
+            Some(s) => s.lv_name.clone(),
+            None => format!("brick_{}", self.brick_id),
+        }
     }
 
     /// `/dev/mapper/vg_<dev>-brick_<brick>`.
     pub fn dev_node(&self) -> String {
-        format!("/dev/mapper/vg_{}-brick_{}", self.vg_id, self.brick_id)
+        format!("/dev/mapper/vg_{}-{}", self.vg_id, self.lv_name())
     }
 }
 
@@ -289,4 +317,72 @@ pub trait Executor: Send + Sync {
     ) -> Result<Option<GlusterVolume>, ExecError>;
     /// All volumes of the pool `host` belongs to.
     async fn volumes(&self, host: &Host) -> Result<Vec<GlusterVolume>, ExecError>;
+
+    // ---- volume clone (gluster snapshots) ----
+
+    /// Heketi's clone: `snapshot create` of the source, `activate`, `snapshot clone`,
+    /// `deactivate`, `volume start` of the clone, its `volume info`, and `snapshot delete`.
+    /// The temporary snapshot is deleted whatever happens (best effort); a clone that
+    /// was made but did not start is left for the caller, which reads its bricks before
+    /// deleting it. A failure to delete the snapshot after a good clone is reported in
+    /// [`ClonedVolume`].
+    async fn volume_clone(
+        &self,
+        host: &Host,
+        req: &CloneRequest,
+    ) -> Result<ClonedVolume, ExecError>;
+    /// `snapshot delete`; a snapshot that does not exist is
+    /// [`ExecErrorKind::NotFound`].
+    async fn snapshot_destroy(&self, host: &Host, snapshot: &str) -> Result<(), ExecError>;
+    /// How full the thin pool `pool` of VG `vg_<vg_id>` is (LVM's `data_percent` and
+    /// `metadata_percent`): a clone's bricks write into their source's pools.
+    async fn thin_pool_usage(
+        &self,
+        host: &Host,
+        vg_id: &str,
+        pool: &str,
+    ) -> Result<ThinPoolUsage, ExecError>;
+}
+
+/// How full a thin pool is, in percent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ThinPoolUsage {
+    /// Data space used.
+    pub data_percent: f64,
+    /// Metadata space used.
+    pub metadata_percent: f64,
+}
+
+impl ThinPoolUsage {
+    /// LVM refuses new thin volumes and snapshots in a full pool.
+    pub fn full(&self) -> bool {
+        self.data_percent >= 100.0 || self.metadata_percent >= 100.0
+    }
+}
+
+/// What [`Executor::volume_clone`] clones.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloneRequest {
+    /// The source volume's name.
+    pub source: String,
+    /// The clone's name.
+    pub clone: String,
+    /// The temporary snapshot's name (Heketi: `tmpsnap_<uuid>`).
+    pub snapshot: String,
+}
+
+/// A clone gluster made and started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClonedVolume {
+    /// The clone as `volume info` reports it (bricks in the source's order).
+    pub volume: GlusterVolume,
+    /// Why the temporary snapshot could not be deleted, if it could not.
+    pub snapshot_left: Option<String>,
+}
+
+/// Gluster's name for the LV of a clone's brick: the clone volume's UUID without dashes,
+/// `_`, and the brick's index among the clone's bricks on the same node (glusterd counts
+/// only local bricks; Heketi assumes `_0`, one brick per node).
+pub fn clone_lv_name(clone_volume_id: &str, local_index: usize) -> String {
+    format!("{}_{local_index}", clone_volume_id.replace('-', ""))
 }

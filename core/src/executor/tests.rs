@@ -15,6 +15,7 @@ fn brick(id: &str) -> BrickRequest {
         pool_metadata_size: 53248,
         gid: 0,
         format: BrickFormat::Normal,
+        snapshot: None,
     }
 }
 

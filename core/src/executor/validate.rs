@@ -84,6 +84,11 @@ pub(crate) fn brick(host: &str, b: &BrickRequest) -> Result<(), ExecError> {
     if b.gid < 0 {
         return Err(invalid(host, "brick", format!("negative gid {}", b.gid)));
     }
+    if let Some(s) = &b.snapshot {
+        name(host, "LV name", &s.lv_name)?;
+        name(host, "thin pool name", &s.tp_name)?;
+        path(host, "brick mount point", &s.mount_dir)?;
+    }
     Ok(())
 }
 

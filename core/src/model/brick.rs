@@ -58,4 +58,16 @@ impl BrickEntry {
     pub fn total_size(&self) -> u64 {
         self.tp_size + self.pool_metadata_size
     }
+
+    /// The thin pool the brick's LV lives in: `LvmThinPool`, or Heketi's default
+    /// `tp_<id>` when the record leaves it empty. A clone's brick shares its source
+    /// brick's pool, so several bricks of one device may name the same pool; the pool's
+    /// space is taken once, by the first, and given back when the last goes.
+    pub fn thin_pool_name(&self) -> String {
+        if self.lvm_thin_pool.is_empty() {
+            format!("tp_{}", self.info.id)
+        } else {
+            self.lvm_thin_pool.clone()
+        }
+    }
 }

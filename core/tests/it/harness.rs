@@ -137,7 +137,13 @@ pub fn assert_agree(engine: &Engine, nodes: &[MockNodeState]) {
         .values()
         .map(|b| {
             let host = st.nodes[&b.info.node].info.hostnames.manage[0].clone();
-            (host, format!("brick_{}", b.info.id), b.info.size)
+            // A clone's brick is gluster's LV (`lvm_lv`), not `brick_<id>`.
+            let lv = if b.lvm_lv.is_empty() {
+                format!("brick_{}", b.info.id)
+            } else {
+                b.lvm_lv.clone()
+            };
+            (host, lv, b.info.size)
         })
         .collect();
     want_lvs.sort();
@@ -155,9 +161,13 @@ pub fn assert_agree(engine: &Engine, nodes: &[MockNodeState]) {
         .collect();
     want_mounts.sort();
     assert_eq!(view.mounts, want_mounts, "mounts differ from bricks");
+    // glusterd mounts a clone's bricks (under /run/gluster) itself: no fstab line.
     assert_eq!(
         view.fstab.len(),
-        st.bricks.len(),
+        st.bricks
+            .values()
+            .filter(|b| !b.info.path.starts_with("/run/gluster/"))
+            .count(),
         "fstab lines differ from bricks: {:?}",
         view.fstab
     );
@@ -186,10 +196,14 @@ pub fn assert_agree(engine: &Engine, nodes: &[MockNodeState]) {
     for d in st.devices.values() {
         let s = d.info.storage;
         assert_eq!(s.total, s.free + s.used, "device {} accounting", d.info.id);
+        // Each thin pool once: a clone's bricks live in their source's pools.
+        let mut pools = std::collections::BTreeSet::new();
         let bricks: u64 = d
             .bricks
             .iter()
-            .map(|b| st.bricks[b].tp_size + st.bricks[b].pool_metadata_size)
+            .map(|b| &st.bricks[b])
+            .filter(|b| pools.insert(b.thin_pool_name()))
+            .map(|b| b.tp_size + b.pool_metadata_size)
             .sum();
         assert_eq!(
             s.total - s.free,

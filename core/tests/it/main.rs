@@ -4,6 +4,7 @@ mod harness;
 
 mod answers;
 mod client_inputs;
+mod clone;
 mod hooks;
 mod import_export;
 mod model;

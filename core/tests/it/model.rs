@@ -19,6 +19,7 @@ enum Op {
     Create { name: u8, size: i64, replica: i64 },
     Expand { name: u8, size: i64 },
     Delete { name: u8 },
+    Clone { from: u8, name: u8 },
     DeviceOffline(u8, bool),
 }
 
@@ -33,6 +34,7 @@ fn op() -> impl Strategy<Value = Op> {
         }),
         (0u8..5, 1i64..100).prop_map(|(name, size)| Op::Expand { name, size }),
         (0u8..5).prop_map(|name| Op::Delete { name }),
+        (0u8..5, 0u8..5).prop_map(|(from, name)| Op::Clone { from, name }),
         (0u8..18, any::<bool>()).prop_map(|(d, off)| Op::DeviceOffline(d, off)),
     ]
 }
@@ -154,6 +156,23 @@ async fn run_step(
                 }
             }
         }
+        Op::Clone { from, name } => {
+            let (src, n) = (format!("v{from}"), format!("v{name}"));
+            if let Some(v) = engine.volume_by_name(&src) {
+                let r = engine.clone_volume(&v.info.id, &n).await;
+                if r.is_ok() {
+                    assert!(!model.volumes.contains_key(&n), "a name was used twice");
+                }
+                if !engine.state().pending.is_empty() {
+                    // A fault hit the undo or the snapshot delete: the cleaner finishes.
+                    mock.faults().clear();
+                    engine.cleanup_pending(None).await.unwrap();
+                }
+                if !model.volumes.contains_key(&n) && engine.volume_by_name(&n).is_some() {
+                    model.volumes.insert(n, model.volumes[&src]);
+                }
+            }
+        }
         Op::DeviceOffline(d, off) => {
             let st = engine.state();
             if let Some(dev) = st.devices.keys().nth(usize::from(d)) {
@@ -194,6 +213,21 @@ fn check(engine: &Engine, mock: &FaultyMockExecutor, model: &Model) {
     assert_eq!(&nodes, &model.nodes);
 }
 
+/// Volume operations only, clones among them, on a cluster that can hold them.
+fn volume_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0u8..4, 1i64..40, 2i64..4).prop_map(|(name, size, replica)| Op::Create {
+            name,
+            size,
+            replica
+        }),
+        (0u8..4, 1i64..20).prop_map(|(name, size)| Op::Expand { name, size }),
+        (0u8..4).prop_map(|name| Op::Delete { name }),
+        (0u8..4, 0u8..4).prop_map(|(from, name)| Op::Clone { from, name }),
+        (0u8..4, 0u8..4).prop_map(|(from, name)| Op::Clone { from, name }),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -209,6 +243,36 @@ proptest! {
                 step(&engine, &mock, &mut model, &cluster, op, fault).await;
                 check(&engine, &mock, &model);
             }
+        });
+    }
+
+    /// Clones share their sources' thin pools: whatever is deleted first, records, nodes
+    /// and the accounting agree after every step (faults included).
+    #[test]
+    fn volumes_and_clones_match_reference_model(ops in proptest::collection::vec((volume_op(), proptest::option::weighted(0.2, 1u64..14)), 1..24)) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let b = bed(4, 1).await;
+            let st = b.engine.state();
+            let cluster = st.clusters.keys().next().unwrap().clone();
+            let mut model = Model::default();
+            for n in st.nodes.values() {
+                let devs = n.devices.iter().map(|d| st.devices[d].info.name.clone()).collect();
+                model.nodes.insert(n.info.hostnames.manage[0].clone(), devs);
+            }
+            let free_before: Vec<u64> = st.devices.values().map(|d| d.info.storage.free).collect();
+            for (op, fault) in ops {
+                step(&b.engine, &b.mock, &mut model, &cluster, op, fault).await;
+                check(&b.engine, &b.mock, &model);
+            }
+            // Everything deleted: every pool's space is back.
+            for id in b.engine.volume_list().volumes {
+                b.engine.delete_volume(&id).await.unwrap();
+            }
+            let st = b.engine.state();
+            let free_after: Vec<u64> = st.devices.values().map(|d| d.info.storage.free).collect();
+            assert_eq!(free_after, free_before);
+            assert_agree(&b.engine, &b.mock.nodes());
         });
     }
 }

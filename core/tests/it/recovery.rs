@@ -38,6 +38,7 @@ async fn run_exec_by_hand(
             pool_metadata_size: b.pool_metadata_size,
             gid: 0,
             format: BrickFormat::Normal,
+            snapshot: None,
         };
         mock.brick_create(&host_of(st, &b.info.node), &req)
             .await

@@ -25,6 +25,7 @@ pub(super) const METHODS: &[&str] = &[
     "volume_info",
     "volume_list",
     "volume_expand",
+    "volume_clone",
     "volume_delete",
 ];
 
@@ -221,6 +222,16 @@ impl UserData for LuaEngine {
                 .map_err(Failure::from);
             answer(lua, r.and_then(|v| to_lua(lua, &v)))
         });
+        m.add_method(
+            "volume_clone",
+            |lua, this, (id, name): (String, Option<String>)| {
+                let r = this
+                    .runtime
+                    .block_on(this.engine.clone_volume(&id, name.as_deref().unwrap_or("")))
+                    .map_err(Failure::from);
+                answer(lua, r.and_then(|v| to_lua(lua, &v)))
+            },
+        );
         m.add_method("volume_delete", |lua, this, id: String| {
             let r = this
                 .runtime

@@ -9,7 +9,8 @@
 //!
 //! Methods: `topology_apply`, `topology_info`, `cluster_list`, `node_info`, `device_add`,
 //! `device_info`, `device_state`, `volume_create`, `volume_plan`, `volume_info`,
-//! `volume_list`, `volume_expand`, `volume_delete`. Results are plain tables with
+//! `volume_list`, `volume_expand`, `volume_clone(id [, name])`, `volume_delete`.
+//! Results are plain tables with
 //! Heketi's JSON field names. Errors are raised as tables `{ kind = ..., message = ... }`
 //! (`kind` is [`brickyard::ErrorKind::as_str`], e.g. `"not_found"`, `"no_space"`).
 //!

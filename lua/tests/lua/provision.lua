@@ -32,6 +32,17 @@ vol = eng:volume_expand(vol.id, 1)
 assert(vol.size == 3)
 assert(#eng:volume_list().volumes == 1)
 
+-- A clone: a volume of its own whose bricks share the source's thin pools.
+local copy = eng:volume_clone(vol.id, "copy_from_lua")
+assert(copy.name == "copy_from_lua" and copy.size == 3, copy.name)
+assert(copy.id ~= vol.id)
+assert(#copy.bricks == #vol.bricks)
+assert(copy.bricks[1].path:find("/run/gluster/snaps/", 1, true) == 1, copy.bricks[1].path)
+local unnamed = eng:volume_clone(vol.id)
+assert(unnamed.name == "vol_" .. unnamed.id, unnamed.name)
+assert(eng:volume_delete(copy.id) == true)
+assert(eng:volume_delete(unnamed.id) == true)
+
 -- A device can be added and taken offline.
 local node_id = topo.clusters[1].nodes[1].id
 local dev = eng:device_add { name = "/dev/sdd", node = node_id }

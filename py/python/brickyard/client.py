@@ -209,6 +209,9 @@ class _Rest:
     def volume_expand(self, id: str, size: int) -> Any:
         return self._call("POST", f"/volumes/{id}/expand", {"expand_size": size})
 
+    def volume_clone(self, id: str, name: str) -> Any:
+        return self._call("POST", f"/volumes/{id}/clone", {"name": name} if name else {})
+
     def volume_delete(self, id: str) -> None:
         self._call("DELETE", f"/volumes/{id}")
 

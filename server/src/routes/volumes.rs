@@ -1,11 +1,11 @@
 //! `/volumes` (`heketi/heketi:apps/glusterfs/app_volume.go`) plus Brickyard's dry
 //! run `POST /volumes/plan`.
 //!
-//! Create, expand and delete reserve a queue slot (`429`) before the engine's
+//! Create, expand, clone and delete reserve a queue slot (`429`) before the engine's
 //! Build step, but answer Heketi's synchronous checks (validation, unknown ids, the
 //! delete `409`s) first even when the queue is full; Build failures other than
-//! validation and unknown ids are `500` with Heketi's prefixes. Clone and block-hosting restrictions are answered with a
-//! clear `500` since the engine provides neither.
+//! validation and unknown ids are `500` with Heketi's prefixes. Block-hosting
+//! restrictions are answered with a clear `500` since the engine does not provide them.
 
 use axum::Router;
 use axum::extract::State;
@@ -29,6 +29,8 @@ pub const CREATE_FAILED: &str = "Failed to allocate new volume";
 pub const DELETE_FAILED: &str = "Failed to set up volume delete";
 /// Heketi's prefix for expand Build failures.
 pub const EXPAND_FAILED: &str = "Failed to allocate volume expansion";
+/// Heketi's prefix for clone Build failures (followed by the source's id).
+pub const CLONE_FAILED: &str = "Failed clone volume";
 
 /// The volume routes.
 pub fn routes() -> Router<AppState> {
@@ -177,32 +179,35 @@ async fn expand(
     )
 }
 
-/// `^[a-zA-Z0-9_-]+$`, Heketi's volume name rule.
-fn is_volume_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-/// `POST /volumes/{id}/clone`: `422`/`400`/`404` as Heketi, then a clear `500`
-/// because this version cannot clone (snapshot-based clones need LVM snapshots
-/// the executor does not manage).
+/// `POST /volumes/{id}/clone` `{"name"?}` → `202` → `303 /volumes/{cloneid}`.
+/// `422`/`400` for the body, `404` for an unknown (or pending) volume; other Build
+/// failures (a block-hosting volume: `Cloning of block hosting volumes is not
+/// supported`) are `500 Failed clone volume <id>: …`.
 async fn clone(
     State(state): State<AppState>,
     HexId(id): HexId,
     JsonBody(req): JsonBody<VolumeCloneRequest>,
 ) -> Result<Accepted, AppError> {
-    if !req.name.is_empty() && !is_volume_name(&req.name) {
-        return Err(AppError::validation([(
-            "name",
-            "must be in a valid format",
-        )]));
-    }
-    state.engine.volume_info(&id)?;
-    Err(AppError::internal(format!(
-        "Failed clone volume {id}: cloning volumes is not supported by this version of Brickyard"
-    )))
+    let engine = state.engine.clone();
+    let label = if req.name.is_empty() {
+        format!("volume clone {id}")
+    } else {
+        format!("volume clone {id} as {}", req.name)
+    };
+    op::start(
+        &state,
+        &label,
+        || {
+            engine.begin_volume_clone(&id, &req.name).map_err(|err| {
+                op::build_failure(
+                    &format!("{CLONE_FAILED} {id}"),
+                    err,
+                    &[ErrorKind::InvalidInput, ErrorKind::NotFound],
+                )
+            })
+        },
+        |vol: VolumeInfoResponse| OpOutcome::Redirect(format!("/volumes/{}", vol.info.id)),
+    )
 }
 
 /// `POST /volumes/{id}/block-restriction`: `422`/`400`/`404` as Heketi; every

@@ -104,23 +104,7 @@ async fn volume_lifecycle_create_expand_delete() {
         a.body
     );
 
-    // Clone and block restrictions are refused clearly.
-    let a = f
-        .send(
-            Req::new("POST", &format!("/volumes/{id}/clone"))
-                .admin()
-                .body("{}"),
-        )
-        .await;
-    assert_eq!(
-        (a.status, a.body),
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!(
-                "Failed clone volume {id}: cloning volumes is not supported by this version of Brickyard\n"
-            )
-        )
-    );
+    // Block restrictions are refused clearly.
     let a = f
         .send(
             Req::new("POST", &format!("/volumes/{id}/block-restriction"))
@@ -157,6 +141,93 @@ async fn volume_lifecycle_create_expand_delete() {
     );
     let a = f.send(Req::new("DELETE", &vol_path).admin()).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn volume_clone_answers_303_to_the_clone() {
+    let f = fixture(8).await;
+    let (cluster, _, _) = f.three_nodes().await;
+    let a = f
+        .send(
+            Req::new("POST", &format!("/clusters/{cluster}/flags"))
+                .admin()
+                .body(r#"{"block":true,"file":true}"#),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = f
+        .run(create(json!({"size": 2, "name": "src", "durability": {"type": "replicate", "replicate": {"replica": 3}}})))
+        .await;
+    let src_path = a.header("location").expect("Location").to_string();
+    let id = src_path.trim_start_matches("/volumes/").to_string();
+
+    let a = f
+        .send(
+            Req::new("POST", &format!("/volumes/{id}/clone"))
+                .admin()
+                .body(r#"{"name":"bad name"}"#),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "validation failed: name: must be in a valid format.\n"
+        )
+    );
+    let a = f
+        .run(Req::new("POST", &format!("/volumes/{id}/clone")).body(r#"{"name":"c1"}"#))
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let clone_path = a.header("location").expect("Location").to_string();
+    assert_ne!(clone_path, src_path);
+    let v = json_of(&f.send(Req::new("GET", &clone_path).admin()).await);
+    assert_eq!(
+        (v["name"].clone(), v["size"].clone()),
+        (json!("c1"), json!(2))
+    );
+    let bricks = v["bricks"].as_array().expect("bricks");
+    assert_eq!(bricks.len(), 3);
+    assert!(
+        bricks.iter().all(|b| b["path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("/run/gluster/snaps/"))),
+        "{v}"
+    );
+    let list = json_of(&f.send(Req::new("GET", "/volumes").admin()).await);
+    assert_eq!(list["volumes"].as_array().map(Vec::len), Some(2));
+
+    // Deleting the source leaves the clone.
+    let a = f.run(Req::new("DELETE", &src_path)).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let a = f.send(Req::new("GET", &clone_path).admin()).await;
+    assert_eq!(a.status, StatusCode::OK);
+
+    // A block-hosting volume is refused as Heketi refuses it.
+    let a = f
+        .run(create(json!({"size": 2, "block": true, "durability": {"type": "replicate", "replicate": {"replica": 3}}})))
+        .await;
+    let block = a
+        .header("location")
+        .expect("Location")
+        .trim_start_matches("/volumes/")
+        .to_string();
+    let a = f
+        .send(
+            Req::new("POST", &format!("/volumes/{block}/clone"))
+                .admin()
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "Failed clone volume {block}: Cloning of block hosting volumes is not supported\n"
+            )
+        )
+    );
 }
 
 #[tokio::test]

@@ -86,13 +86,13 @@ impl Volume {
 }
 
 /// A gluster failure: message (for plain output) and errno (for `--xml`).
-struct GErr {
-    text: String,
-    xml_errstr: String,
-    errno: i32,
+pub(super) struct GErr {
+    pub text: String,
+    pub xml_errstr: String,
+    pub errno: i32,
 }
 
-fn gerr(text: impl Into<String>) -> GErr {
+pub(super) fn gerr(text: impl Into<String>) -> GErr {
     let text = text.into();
     GErr {
         xml_errstr: text.clone(),
@@ -104,7 +104,7 @@ fn gerr(text: impl Into<String>) -> GErr {
 const XML_HEAD: &str =
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<cliOutput>\n";
 
-fn split_brick(b: &str) -> Option<(&str, &str)> {
+pub(super) fn split_brick(b: &str) -> Option<(&str, &str)> {
     let i = b.find(":/")?;
     Some((&b[..i], &b[i + 1..]))
 }
@@ -142,6 +142,7 @@ impl World {
             ["snapshot", "config", "snap-max-hard-limit", n] if n.parse::<u32>().is_ok() => Ok(
                 "snapshot config: snap-max-hard-limit for System set successfully\n".to_string(),
             ),
+            ["snapshot", sub, args @ ..] => self.gluster_snapshot(host, sub, args),
             ["volume", "create", name, args @ ..] => self.volume_create(host, name, args),
             ["volume", "add-brick", name, bricks @ ..] => self.add_brick(host, name, bricks),
             ["volume", "set", name, key, value @ ..] if !value.is_empty() => {
@@ -171,7 +172,7 @@ impl World {
     }
 
     /// Manage name of the node in `pool` known as `name` (its storage or manage host).
-    fn peer_in_pool(&self, pool: u64, name: &str) -> Option<String> {
+    pub(super) fn peer_in_pool(&self, pool: u64, name: &str) -> Option<String> {
         let key = self.named(name)?;
         self.nodes
             .get(key)

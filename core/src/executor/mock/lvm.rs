@@ -416,6 +416,9 @@ impl World {
         let [nh, opt, target] = args else {
             return Reply::unsupported(&format!("lvm lvs {}", args.join(" ")));
         };
+        if nh == "--noheadings" && opt == "--options=data_percent,metadata_percent" {
+            return self.lvs_pool_usage(host, target); // see snapshot.rs
+        }
         if nh != "--noheadings" || opt != "--options=thin_count" {
             return Reply::unsupported(&format!("lvm lvs {}", args.join(" ")));
         }

@@ -13,6 +13,7 @@ mod gluster;
 mod lvm;
 mod node;
 mod shell;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +29,7 @@ use super::{
 };
 use gluster::Volume;
 use node::{LvKind, Node};
+pub use snapshot::CloneBrickState;
 
 /// Settings of the mock nodes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +85,8 @@ pub(super) struct World {
     volumes: BTreeMap<u64, BTreeMap<String, Volume>>,
     /// The latest `config.command_log_limit` commands, oldest first.
     commands: VecDeque<(String, String)>,
+    /// gluster snapshots and thin pool fill levels (see `snapshot.rs`).
+    snaps: snapshot::Snapshots,
     counter: u64,
 }
 
@@ -485,6 +489,7 @@ impl MockTransport {
                 aliases: BTreeMap::new(),
                 volumes: BTreeMap::new(),
                 commands: VecDeque::new(),
+                snaps: Default::default(),
                 counter: 0,
             })),
         }

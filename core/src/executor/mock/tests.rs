@@ -18,6 +18,7 @@ fn brick(id: &str, size: u64) -> BrickRequest {
         pool_metadata_size: 53248,
         gid: 0,
         format: BrickFormat::Normal,
+        snapshot: None,
     }
 }
 
