@@ -8,4 +8,5 @@ mod model;
 mod operations;
 mod properties;
 mod recovery;
+mod self_contained;
 mod topology;
