@@ -4,8 +4,10 @@
 //! [`serve`] is the whole program; [`start`] returns a [`RunningServer`] (tests and
 //! embedders use it to learn the bound address and to shut down without signals).
 
+mod connection;
 mod dbfile;
 mod executor;
+mod listener;
 mod logging;
 mod signals;
 
@@ -22,8 +24,10 @@ use brickyard::{DbLocation, Engine, EngineOptions};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use connection::Timeouts;
 pub use dbfile::{absolute, bolt_advice, is_bolt_file};
 pub use executor::{executor_name, make_executor};
+pub use listener::{ConnectionLimits, fit_to_descriptors, open_file_limit};
 
 use crate::auth::AuthSettings;
 use crate::cleaner::{self, CleanerSchedule};
@@ -373,18 +377,14 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     {
         tasks.push(task);
     }
+    let limits = connection_limits(&state.config.http);
     let app = crate::routes::router(state.clone());
-    let mut until = stopped.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = until.wait_for(|s| *s).await;
-        })
-        .await
-    });
+    let server = tokio::spawn(listener::accept_loop(
+        listener,
+        app,
+        limits,
+        stopped.clone(),
+    ));
 
     println!("Listening on {addr}");
     println!("Database: {}", db.display());
@@ -400,6 +400,12 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     if schedule.is_none() {
         println!("Background cleaner: disabled");
     }
+    println!(
+        "Connections: at most {} open; request heads within {}; idle keep-alive closed after {}",
+        limits.max_connections,
+        seconds(limits.timeouts.header_read),
+        seconds(limits.timeouts.idle),
+    );
     Ok(RunningServer {
         addr,
         state,
@@ -408,6 +414,32 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
         tasks,
         drain_timeout: opts.drain_timeout,
     })
+}
+
+/// The accept loop's bounds for `http`, the connection bound fitted to the open-file
+/// limit (with a warning when that lowers it).
+fn connection_limits(http: &crate::config::HttpConfig) -> ConnectionLimits {
+    let descriptors = open_file_limit();
+    let max_connections = fit_to_descriptors(http.max_connections, descriptors);
+    if max_connections < http.max_connections {
+        println!(
+            "WARNING: brickyard.http.max_connections {} lowered to {max_connections} to fit the open-file limit {} (raise it with ulimit -n)",
+            http.max_connections,
+            descriptors.unwrap_or_default()
+        );
+    }
+    ConnectionLimits {
+        timeouts: Timeouts {
+            header_read: http.header_read_timeout,
+            idle: http.idle_timeout,
+        },
+        max_connections,
+    }
+}
+
+/// `30 s`, `0.5 s`.
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
 }
 
 /// Runs the server until SIGTERM or SIGINT (when `handle_signals`), then shuts down
