@@ -608,3 +608,24 @@ fn lua_hooks_from_the_config_veto_volumes_and_show_in_metrics() {
         "{metrics}"
     );
 }
+
+#[test]
+fn start_up_banner_says_what_is_simulated_and_what_is_bounded() {
+    let dir = Scratch::new("banner");
+    let server = auth_server(&dir);
+    let log = server.log();
+    assert!(
+        log.contains("Executor: mock (simulated storage nodes:")
+            && log.contains("no real machine or disk is touched"),
+        "{log}"
+    );
+    assert!(
+        log.contains("Volumes: file volumes only (block volumes are not supported)"),
+        "{log}"
+    );
+    assert!(log.contains("Connections: at most "), "{log}");
+    assert!(
+        log.contains("request heads within 30 s; idle keep-alive closed after 120 s"),
+        "{log}"
+    );
+}

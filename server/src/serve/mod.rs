@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 
 pub use connection::Timeouts;
 pub use dbfile::{absolute, bolt_advice, is_bolt_file};
-pub use executor::{executor_name, make_executor};
+pub use executor::{executor_banner, executor_name, make_executor};
 pub use listener::{ConnectionLimits, fit_to_descriptors, open_file_limit};
 
 use crate::auth::AuthSettings;
@@ -296,8 +296,8 @@ impl RunningServer {
 }
 
 /// Starts the server: configuration, engine, listener, background tasks. Prints the
-/// start-up banner (version, address as `Listening on <addr>`, database, executor,
-/// authentication).
+/// start-up banner (version, database, executor, authentication, connection bounds,
+/// and last the address as `Listening on <addr>`).
 pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     let config = load_config(opts.config.as_deref())?;
     check_supported(&config)?;
@@ -309,7 +309,7 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
             .unwrap_or_else(|| PathBuf::from(&config.glusterfs.db)),
     );
     let (executor, mock_nodes) = make_executor(&config).map_err(ServeError::Unsupported)?;
-    let executor_label = executor_name(config.glusterfs.executor);
+    let executor_label = executor_banner(config.glusterfs.executor);
     let listen = opts
         .listen
         .clone()
@@ -386,9 +386,9 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
         stopped.clone(),
     ));
 
-    println!("Listening on {addr}");
     println!("Database: {}", db.display());
     println!("Executor: {executor_label}");
+    println!("Volumes: file volumes only (block volumes are not supported)");
     if state.auth.enabled() {
         println!("Authentication: on (JWT)");
     } else {
@@ -406,6 +406,8 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
         seconds(limits.timeouts.header_read),
         seconds(limits.timeouts.idle),
     );
+    // Last: scripts and tests wait for this line, then read the banner.
+    println!("Listening on {addr}");
     Ok(RunningServer {
         addr,
         state,
