@@ -20,10 +20,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use hyper::Request;
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -173,6 +173,33 @@ impl Drop for InFlight {
     }
 }
 
+/// A response body that keeps its request in flight until hyper has taken all of it
+/// (a connection writing a long response is not idle).
+struct Guarded {
+    body: Body,
+    _in_flight: InFlight,
+}
+
+impl hyper::body::Body for Guarded {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
 /// The socket, noting every byte that moves.
 struct Tracked {
     io: TcpStream,
@@ -266,8 +293,14 @@ pub async fn serve_connection(
         let app = app.clone();
         async move {
             let response = app.oneshot(req).await;
-            drop(guard);
-            response
+            response.map(|r| {
+                r.map(|body| {
+                    Body::new(Guarded {
+                        body,
+                        _in_flight: guard,
+                    })
+                })
+            })
         }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -275,15 +308,33 @@ pub async fn serve_connection(
     // keep-alive connections at the same instant).
     builder.header_read_timeout(None);
     let mut conn = std::pin::pin!(builder.serve_connection(io, service));
-    let mut closing: Option<Closed> = None;
+    // Set once the connection was asked to close: why, and since when.
+    let mut closing: Option<(Closed, Instant)> = None;
     let mut room_watch = true;
     loop {
+        let now = Instant::now();
         let deadline = match closing {
-            Some(_) => None,
-            None => match activity.next(&timeouts, Instant::now()) {
+            // Shutdown waits for the running request however long it takes (the
+            // server's drain timeout bounds it); a connection closed for being idle
+            // gets as long as a request head to finish what it was writing.
+            Some((Closed::Shutdown, _)) => None,
+            Some((reason, since)) => {
+                let hard_stop = since + timeouts.header_read;
+                if now >= hard_stop {
+                    return reason;
+                }
+                Some(hard_stop)
+            }
+            None => match activity.next(&timeouts, now) {
+                Next::Close(Closed::HeaderTimeout) => {
+                    tracing::debug!(%peer, "request head not received in time: closing");
+                    return Closed::HeaderTimeout;
+                }
                 Next::Close(reason) => {
                     tracing::debug!(%peer, ?reason, "closing the connection");
-                    return reason;
+                    conn.as_mut().graceful_shutdown();
+                    closing = Some((reason, now));
+                    continue;
                 }
                 Next::At(at) => Some(at),
                 Next::Busy => None,
@@ -294,20 +345,21 @@ pub async fn serve_connection(
                 if let Err(e) = served {
                     tracing::debug!(%peer, error = %e, "connection ended with an error");
                 }
-                return closing.unwrap_or(Closed::Ended);
+                return closing.map_or(Closed::Ended, |(reason, _)| reason);
             }
             () = sleep_until(deadline) => {}
             () = activity.changed.notified() => {}
-            _ = stop.wait_for(|s| *s), if closing.is_none() => {
+            _ = stop.wait_for(|s| *s), if !matches!(closing, Some((Closed::Shutdown, _))) => {
                 conn.as_mut().graceful_shutdown();
-                closing = Some(Closed::Shutdown);
+                closing = Some((Closed::Shutdown, Instant::now()));
             }
             changed = make_room.changed(), if closing.is_none() && room_watch => {
                 if changed.is_err() {
                     room_watch = false;
                 } else if activity.is_idle() {
                     tracing::debug!(%peer, "closing an idle connection to make room");
-                    return Closed::MadeRoom;
+                    conn.as_mut().graceful_shutdown();
+                    closing = Some((Closed::MadeRoom, Instant::now()));
                 }
             }
         }
