@@ -79,14 +79,15 @@ test-ansible: py-develop
 	cd py && BRICKYARD_BIN=$(BRICKYARD_BIN) ../$(PY) -m pytest -q tests/test_ansible.py
 
 ## The loadable Lua module (built on its own: mlua's module mode excludes the vendored
-## Lua of the workspace build). Output: target/lua-module/lua/brickyard.so.
-## lua/tests/module.rs (in test-rust) builds it in the same place, so in `make test`
-## this build is a no-op.
+## Lua of the workspace build). It shares the workspace's target dir, so the dependencies
+## it has in common with the workspace build are reused; lua/tests/module.rs (in
+## test-rust) builds it the same way, so in `make test` this build is a no-op.
+## Output: target/lua-module/lua/brickyard.so.
 LUA_MODULE_TARGET := $(CURDIR)/target/lua-module
 lua-module: deps
-	$(CARGO) build --manifest-path lua/module/Cargo.toml --target-dir $(LUA_MODULE_TARGET)
+	$(CARGO) build --manifest-path lua/module/Cargo.toml --target-dir $(CURDIR)/target
 	mkdir -p $(LUA_MODULE_TARGET)/lua
-	cp $(LUA_MODULE_TARGET)/debug/libbrickyard_lua_module.so $(LUA_MODULE_TARGET)/lua/brickyard.so
+	cp $(CURDIR)/target/debug/libbrickyard_lua_module.so $(LUA_MODULE_TARGET)/lua/brickyard.so
 
 ## Lua: hooks in the embedded VM, and the module under Debian's lua5.4.
 ## (The hook tests of brickyard-lua run with `cargo test --workspace` in test-rust.)
