@@ -10,6 +10,14 @@ PY_TEST_PACKAGES := pytest requests PyJWT "maturin>=1.9.4,<2" mypy "ansible-core
 PYTHON_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
 # The binary the demo and the Python suites run (cargo's target dir may be moved).
 BRICKYARD_BIN ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/brickyard
+# Every build of `make test` selects the whole workspace: cargo unifies features over the
+# packages of one invocation, so a `-p` build (or a `--bins` build, without the
+# dev-dependencies' features) compiles a different variant of tokio, serde, … and
+# everything above them again. The same selection reuses the first build.
+BUILD_ALL := $(CARGO) build --workspace --all-targets
+# The real-node test targets exist only with this feature (it implies `sshd`); both
+# targets use it so that the realnodes crate is compiled once for them.
+REALNODES := --workspace --features brickyard-realnodes/realnodes
 
 .PHONY: all demo test test-rust test-python test-py test-ansible py-develop test-lua lua-module bench lint fmt deps deps-python build clean-demo
 
@@ -31,7 +39,7 @@ deps-python: deps
 	@$(PY) -c 'import pytest, requests, jwt, mypy, ansible' 2>/dev/null && [ -x $(VENV)/bin/maturin ] || $(PY) -m pip install -q $(PY_TEST_PACKAGES)
 
 build: deps
-	$(CARGO) build --workspace --all-targets
+	$(BUILD_ALL)
 
 ## The main job: the engine on an embedded redb file with mock storage nodes.
 demo: deps
@@ -41,13 +49,13 @@ demo: deps
 test: deps-python test-rust test-ssh test-real-nodes test-python test-py test-ansible test-lua
 
 test-rust: deps-python
-	$(CARGO) build --workspace --all-targets
+	$(BUILD_ALL)
 	LD_LIBRARY_PATH=$(PYTHON_LIBDIR)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} $(CARGO) test --workspace
 
 ## The Heketi-client compatibility suite against a real `brickyard serve`.
 ## pytest's exit status 5 (no test collected) fails the target like any failure.
 test-python: deps-python
-	$(CARGO) build -p brickyard-cli
+	$(BUILD_ALL)
 	@BRICKYARD_BIN=$(BRICKYARD_BIN) $(PY) -m pytest -q -p no:cacheprovider tests/compat; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "test-python: pytest collected no tests" >&2; fi; \
@@ -60,23 +68,26 @@ py-develop: deps-python
 ## pytest of the Python package (Engine and Client against `brickyard serve`, the ssh
 ## executor against a private sshd on 127.0.0.1), stubtest, mypy.
 test-py: py-develop deps-ssh
-	$(CARGO) build -p brickyard-cli
+	$(BUILD_ALL)
 	cd py && BRICKYARD_BIN=$(BRICKYARD_BIN) ../$(PY) -m pytest -q tests --ignore=tests/test_ansible.py
 	cd py && ../$(PY) -m mypy.stubtest brickyard._brickyard
 	cd py && ../$(PY) -m mypy --strict python/brickyard
 
 ## The Ansible collection: real ansible-playbook runs driven from pytest.
 test-ansible: py-develop
-	$(CARGO) build -p brickyard-cli
+	$(BUILD_ALL)
 	cd py && BRICKYARD_BIN=$(BRICKYARD_BIN) ../$(PY) -m pytest -q tests/test_ansible.py
 
 ## The loadable Lua module (built on its own: mlua's module mode excludes the vendored
-## Lua of the workspace build). Output: target/lua-module/lua/brickyard.so.
+## Lua of the workspace build). It shares the workspace's target dir, so the dependencies
+## it has in common with the workspace build are reused; lua/tests/module.rs (in
+## test-rust) builds it the same way, so in `make test` this build is a no-op.
+## Output: target/lua-module/lua/brickyard.so.
 LUA_MODULE_TARGET := $(CURDIR)/target/lua-module
 lua-module: deps
-	$(CARGO) build --manifest-path lua/module/Cargo.toml --target-dir $(LUA_MODULE_TARGET)
+	$(CARGO) build --manifest-path lua/module/Cargo.toml --target-dir $(CURDIR)/target
 	mkdir -p $(LUA_MODULE_TARGET)/lua
-	cp $(LUA_MODULE_TARGET)/debug/libbrickyard_lua_module.so $(LUA_MODULE_TARGET)/lua/brickyard.so
+	cp $(CURDIR)/target/debug/libbrickyard_lua_module.so $(LUA_MODULE_TARGET)/lua/brickyard.so
 
 ## Lua: hooks in the embedded VM, and the module under Debian's lua5.4.
 ## (The hook tests of brickyard-lua run with `cargo test --workspace` in test-rust.)
@@ -123,16 +134,16 @@ deps-real-nodes: deps
 
 ## The ssh transport against a private sshd on 127.0.0.1 (about a minute).
 test-ssh: deps-ssh
-	$(CARGO) test -p brickyard-realnodes --features sshd --test sshd
+	$(CARGO) test $(REALNODES) --test sshd
 
 ## The engine with the ssh executor on three User-Mode-Linux storage nodes (bed.sh): the
 ## provisioning cycle and the fault cases in one bed, about 6 minutes after the build.
 ## Needs root, /dev/net/tun and /dev/fuse. A bed that cannot start fails the test.
 test-real-nodes: deps-real-nodes
-	$(CARGO) test -p brickyard-realnodes --features realnodes --test nodes -- --nocapture
+	$(CARGO) test $(REALNODES) --test nodes -- --nocapture
 
 ## Benchmark: 20 concurrent volume creates on three real nodes, ssh connection reuse on and
 ## off (BENCH_VOLUMES, BENCH_ITERATIONS, BENCH_MODES=reuse,fresh). The time goes to the
 ## nodes, not to the client: the dev profile spares an optimised build of every dependency.
 bench-real-nodes: deps-real-nodes
-	$(CARGO) bench -p brickyard-realnodes --features realnodes --bench concurrent_creates --profile dev
+	$(CARGO) bench $(REALNODES) --bench concurrent_creates --profile dev

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The Brickyard demo: a real `brickyard serve` on an embedded redb file with mock
-# storage nodes, driven by the heketi-cli compatible client.
+# (simulated) storage nodes, driven by the heketi-cli compatible client.
 #
 #   make demo                       # builds, then runs this script
 #   BRICKYARD_BIN=path scripts/demo.sh
+#   DEMO_TOPOLOGY=file scripts/demo.sh   # another topology.json
 #
 # Everything lives in a temporary directory; the server is stopped on exit (also
 # on failure or Ctrl-C). The exit status is non-zero if any step failed.
@@ -11,7 +12,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${BRICKYARD_BIN:-$root/target/debug/brickyard}"
-topology="${DEMO_TOPOLOGY:-$root/examples/topology.json}"
+topology="${DEMO_TOPOLOGY:-}"
 secret="My Secret"
 
 if [[ ! -x "$bin" ]]; then
@@ -58,6 +59,24 @@ cat >"$work/heketi.json" <<JSON
 }
 JSON
 
+# examples/topology.json with its cluster allowing file volumes only: Brickyard has
+# no block volumes (a topology file allows both unless it says otherwise).
+if [[ -z "$topology" ]]; then
+    topology="$work/topology.json"
+    sed -e '0,/"nodes": *\[/s//"file": true, "block": false, "nodes": [/' \
+        "$root/examples/topology.json" >"$topology"
+    if ! grep -q '"block": false' "$topology"; then
+        echo "demo: cannot mark the cluster of examples/topology.json file-only" >&2
+        exit 1
+    fi
+fi
+
+echo "== Brickyard demo: the storage is SIMULATED."
+echo "   The mock executor stands in for the storage nodes of the topology: their disks,"
+echo "   LVM, XFS and gluster exist only in the server's memory, and no real machine or"
+echo "   disk is touched. The records are real (a redb database file)."
+echo "   Block volumes are not supported: the cluster allows file volumes only."
+echo
 echo "== starting brickyard serve (mock executor, database $work/brickyard.redb)"
 env -u HEKETI_CLI_SERVER -u HEKETI_CLI_USER -u HEKETI_CLI_KEY \
     "$bin" serve --config "$work/heketi.json" --listen 127.0.0.1:0 --db "$work/brickyard.redb" \
@@ -79,6 +98,7 @@ if [[ -z "$addr" ]]; then
     exit 1
 fi
 echo "== listening on $addr"
+sed -n 's/^\(Executor\|Volumes\): /   \1: /p' "$work/server.log"
 
 export HEKETI_CLI_SERVER="http://$addr"
 export HEKETI_CLI_USER=admin
@@ -108,4 +128,4 @@ step volume info "$volume"
 step topology info
 
 echo
-echo "== demo finished: stopping the server"
+echo "== demo finished (simulated storage: nothing was created on a real disk): stopping the server"

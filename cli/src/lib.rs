@@ -39,10 +39,61 @@ pub fn mode_from_argv0(argv0: &str) -> Mode {
     }
 }
 
+/// The global flags that only a client uses: `serve` takes none of them.
+const CLIENT_FLAGS: [&str; 4] = ["server", "user", "secret", "json"];
+
+/// Brickyard's own words for the top-level commands (heketi-cli's say "Heketi …
+/// Management"; they stay when invoked as `heketi-cli`).
+const BRICKYARD_ABOUT: [(&str, &str); 11] = [
+    ("cluster", "Manage clusters"),
+    ("node", "Manage storage nodes"),
+    ("device", "Manage devices (disks) of the nodes"),
+    ("volume", "Manage volumes"),
+    (
+        "blockvolume",
+        "Manage block volumes (Heketi servers only: Brickyard has no block volumes)",
+    ),
+    ("brick", "Manage bricks"),
+    ("topology", "Load a topology file, show the topology"),
+    ("db", "Export, import and dump the server's database"),
+    ("loglevel", "Show or set the server's log level"),
+    ("server", "Server state: admin mode, state examination"),
+    ("serve", "Run the Brickyard REST server"),
+];
+
 fn command_for(mode: Mode) -> clap::Command {
-    let cmd = Cli::command();
+    // `serve` shadows the global client flags with hidden ones (clap then does not
+    // propagate them into it), so they neither show in its help nor reach it silently.
+    let cmd = Cli::command().mut_subcommand("serve", |serve| {
+        CLIENT_FLAGS.iter().fold(serve, |s, &flag| {
+            s.arg(
+                clap::Arg::new(flag)
+                    .long(flag)
+                    .hide(true)
+                    .num_args(0..=1)
+                    .action(clap::ArgAction::Append),
+            )
+        })
+    });
     match mode {
-        Mode::Brickyard => cmd,
+        Mode::Brickyard => BRICKYARD_ABOUT
+            .iter()
+            .fold(cmd, |c, &(name, about)| {
+                c.mut_subcommand(name, |s| s.about(about))
+            })
+            .about(
+                "Brickyard: GlusterFS volume provisioning with Heketi's REST API.\n\
+                 A heketi-cli compatible client (talks to Brickyard or Heketi), and the server (serve).",
+            )
+            .mut_arg("server", |a| {
+                a.help("Server URL (Brickyard or Heketi). Can also be set using the environment variable HEKETI_CLI_SERVER")
+            })
+            .mut_arg("user", |a| {
+                a.help("User (admin or user). Can also be set using the environment variable HEKETI_CLI_USER")
+            })
+            .after_help(
+                "Example:\n  $ brickyard serve --config heketi.json &\n  $ export HEKETI_CLI_SERVER=http://localhost:8080\n  $ brickyard volume list",
+            ),
         Mode::HeketiCli => cmd
             .name("heketi-cli")
             .bin_name("heketi-cli")
@@ -52,6 +103,21 @@ fn command_for(mode: Mode) -> clap::Command {
                 v.mut_subcommand("create", |c| c.mut_arg("dry_run", |a| a.hide(true)))
             }),
     }
+}
+
+/// A client flag given to `serve`, as heketi-cli words an unknown flag.
+fn client_flag_given_to_serve(matches: &clap::ArgMatches) -> Option<String> {
+    let ("serve", serve) = matches.subcommand()? else {
+        return None;
+    };
+    CLIENT_FLAGS
+        .iter()
+        // Values of the root's globals are copied into `serve` too (from their default
+        // or the environment): only the command line counts.
+        .find(|flag| serve.value_source(flag) == Some(clap::parser::ValueSource::CommandLine))
+        .map(|flag| {
+            format!("unknown flag: --{flag} (a client flag: brickyard serve does not take it)")
+        })
 }
 
 /// Runs the program with `args` (argv, program name first); returns the exit status.
@@ -65,6 +131,10 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Ok(m) => m,
         Err(e) => return clap_error(e, out, err),
     };
+    if let Some(message) = client_flag_given_to_serve(&matches) {
+        let _ = writeln!(err, "Error: {message}");
+        return EXIT_ERROR;
+    }
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => return clap_error(e, out, err),

@@ -11,6 +11,8 @@ mod errors;
 mod formats;
 #[path = "cli/heketi_mode.rs"]
 mod heketi_mode;
+#[path = "cli/help.rs"]
+mod help;
 #[path = "cli/topology_load.rs"]
 mod topology_load;
 #[path = "cli/transcript.rs"]

@@ -64,12 +64,35 @@ fn errors_are_raised_as_tables() {
 }
 
 /// Builds `lua/module` on its own (the `module` feature cannot share a build with the
-/// vendored Lua of this crate) and returns the directory holding `brickyard.so`.
+/// vendored Lua of this crate) and returns the directory holding `brickyard.so`. The
+/// build shares the workspace's target dir: the dependencies it has in common with the
+/// workspace build (same versions and features) are not compiled again. `make
+/// lua-module` builds the same way.
 fn build_module() -> PathBuf {
     let root = manifest_dir().join("..");
-    let target = root.join("target/lua-module");
+    let target = root.join("target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    // The variables cargo sets for this test are not the build's: a build script that
+    // watches one (ring watches CARGO_MANIFEST_DIR) would otherwise be rerun, and its
+    // dependents compiled again, whenever `make lua-module` builds without them.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        let set_for_tests = name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_")
+            || matches!(
+                name.as_str(),
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+            );
+        if set_for_tests {
+            command.env_remove(&name);
+        }
+    }
+    let status = command
         .args(["build", "--manifest-path"])
         .arg(manifest_dir().join("module/Cargo.toml"))
         .arg("--target-dir")
@@ -79,7 +102,7 @@ fn build_module() -> PathBuf {
     assert!(status.success(), "building lua/module failed");
     let lib = target.join("debug/libbrickyard_lua_module.so");
     assert!(lib.exists(), "{} missing", lib.display());
-    let dir = target.join("lua");
+    let dir = target.join("lua-module/lua");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&lib, dir.join("brickyard.so")).unwrap();
     dir

@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn fixture_parses() {
-        let text = include_str!("../../../../shared/fixtures/topology-3nodes.json");
+        let text = include_str!("../../tests/fixtures/topology-3nodes.json");
         let t = TopologyFile::parse(text).unwrap();
         assert_eq!(t.clusters[0].nodes.len(), 3);
     }

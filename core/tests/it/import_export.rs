@@ -4,7 +4,7 @@ use brickyard::executor::MockExecutor;
 use brickyard::model::DbExport;
 use brickyard::{Engine, EngineOptions, ErrorKind};
 
-const FIXTURE: &str = include_str!("../../../../shared/fixtures/heketi-db-export.json");
+const FIXTURE: &str = include_str!("../fixtures/heketi-db-export.json");
 
 #[tokio::test]
 async fn heketi_export_imports_and_exports_back_unchanged() {

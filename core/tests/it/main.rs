@@ -12,4 +12,5 @@ mod operations;
 mod properties;
 mod recovery;
 mod storage_network;
+mod self_contained;
 mod topology;

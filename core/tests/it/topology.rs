@@ -16,10 +16,7 @@ async fn applying_the_same_topology_twice_changes_nothing() {
 #[tokio::test]
 async fn fixture_topology_loads_with_sizes_read_from_the_nodes() {
     let b = bed(0, 0).await;
-    let file = TopologyFile::parse(include_str!(
-        "../../../../shared/fixtures/topology-3nodes.json"
-    ))
-    .unwrap();
+    let file = TopologyFile::parse(include_str!("../fixtures/topology-3nodes.json")).unwrap();
     let report = b.engine.apply_topology(&file).await.unwrap();
     assert_eq!(
         report.summary(),

@@ -19,7 +19,7 @@ pub use env::process_env;
 
 use crate::admin::AdminMode;
 use crate::logging::LogLevel;
-use raw::{RawConfig, RawGlusterfs, RawSshExec};
+use raw::{RawConfig, RawGlusterfs, RawHttp, RawSshExec};
 
 /// The database file used when `glusterfs.db` is not set (in the working directory).
 pub const DEFAULT_DB: &str = "brickyard.db";
@@ -55,8 +55,35 @@ pub struct ServerConfig {
     pub kube_db_secret_name: String,
     /// The `glusterfs` section.
     pub glusterfs: GlusterfsConfig,
+    /// Brickyard: `brickyard.http`, how HTTP connections are kept and bounded.
+    pub http: HttpConfig,
     /// Non-fatal problems found while loading (Heketi only logs these).
     pub warnings: Vec<String>,
+}
+
+/// Brickyard: `brickyard.http`, defaults applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// `header_read_timeout` seconds (default 30): a request head (request line and
+    /// headers) must arrive within this time of its first byte, and a new connection
+    /// must deliver its first request head within it; otherwise the connection is closed.
+    pub header_read_timeout: Duration,
+    /// `idle_timeout` seconds (default 120): a keep-alive connection with no request
+    /// for this long is closed.
+    pub idle_timeout: Duration,
+    /// `max_connections` (default 1024, lowered to fit the open-file limit): open
+    /// connections beyond it wait in the listen backlog until one closes.
+    pub max_connections: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> HttpConfig {
+        HttpConfig {
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(120),
+            max_connections: 1024,
+        }
+    }
 }
 
 /// Which executor runs the node commands (`glusterfs.executor`).
@@ -374,6 +401,10 @@ fn resolve(raw: RawConfig, origin: &str) -> Result<ServerConfig, ConfigError> {
     let jwt = raw.jwt.unwrap_or_default();
     let mut warnings = Vec::new();
     let glusterfs = resolve_glusterfs(raw.glusterfs.unwrap_or_default(), origin, &mut warnings)?;
+    let http = resolve_http(
+        raw.brickyard.and_then(|b| b.http).unwrap_or_default(),
+        origin,
+    )?;
     Ok(ServerConfig {
         origin: origin.to_string(),
         port,
@@ -389,7 +420,50 @@ fn resolve(raw: RawConfig, origin: &str) -> Result<ServerConfig, ConfigError> {
         backup_db_to_kube_secret: raw.backup_db_to_kube_secret.unwrap_or(false),
         kube_db_secret_name: "heketi-db-backup".into(),
         glusterfs,
+        http,
         warnings,
+    })
+}
+
+/// A timeout in seconds: absent or 0 is the default; it must be positive and at most
+/// a day.
+fn timeout_secs(
+    value: Option<f64>,
+    default: Duration,
+    origin: &str,
+    key: &str,
+) -> Result<Duration, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(0.0) => Ok(default),
+        Some(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(Duration::from_secs_f64(v)),
+        Some(v) => Err(invalid(
+            origin,
+            key,
+            format!("expected a number of seconds between 0 and 86400, found {v}"),
+        )),
+    }
+}
+
+fn resolve_http(h: RawHttp, origin: &str) -> Result<HttpConfig, ConfigError> {
+    let d = HttpConfig::default();
+    Ok(HttpConfig {
+        header_read_timeout: timeout_secs(
+            h.header_read_timeout,
+            d.header_read_timeout,
+            origin,
+            "brickyard.http.header_read_timeout",
+        )?,
+        idle_timeout: timeout_secs(
+            h.idle_timeout,
+            d.idle_timeout,
+            origin,
+            "brickyard.http.idle_timeout",
+        )?,
+        max_connections: match h.max_connections {
+            None | Some(0) => d.max_connections,
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        },
     })
 }
 

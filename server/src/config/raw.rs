@@ -16,6 +16,22 @@ pub(crate) struct RawConfig {
     pub profiling: Option<bool>,
     pub backup_db_to_kube_secret: Option<bool>,
     pub glusterfs: Option<RawGlusterfs>,
+    /// Brickyard's own settings (Heketi ignores the key).
+    pub brickyard: Option<RawBrickyard>,
+}
+
+/// Brickyard: the `brickyard` section.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawBrickyard {
+    pub http: Option<RawHttp>,
+}
+
+/// Brickyard: `brickyard.http`, the HTTP connections (timeouts in seconds).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawHttp {
+    pub header_read_timeout: Option<f64>,
+    pub idle_timeout: Option<f64>,
+    pub max_connections: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -379,3 +379,37 @@ fn load_reads_the_file_and_names_it() {
     assert!(matches!(missing, Some(ConfigError::Read { .. })));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn brickyard_http_section_sets_the_connection_bounds() {
+    const MOCK: &str = r#"{"glusterfs": {"executor": "mock"}}"#;
+    let c = parse(MOCK).expect("parses");
+    assert_eq!(c.http, HttpConfig::default());
+    assert_eq!(c.http.header_read_timeout, Duration::from_secs(30));
+    assert_eq!(c.http.idle_timeout, Duration::from_secs(120));
+    assert_eq!(c.http.max_connections, 1024);
+    let c = parse(
+        r#"{"glusterfs": {"executor": "mock"}, "brickyard": {"http": {"header_read_timeout": 0.5, "idle_timeout": 2,
+            "max_connections": 3}}}"#,
+    )
+    .expect("parses");
+    assert_eq!(c.http.header_read_timeout, Duration::from_millis(500));
+    assert_eq!(c.http.idle_timeout, Duration::from_secs(2));
+    assert_eq!(c.http.max_connections, 3);
+    // 0 and null are the defaults, as elsewhere in heketi.json.
+    let c = parse(r#"{"glusterfs": {"executor": "mock"}, "brickyard": {"http": {"idle_timeout": 0, "max_connections": null}}}"#)
+        .expect("parses");
+    assert_eq!(c.http, HttpConfig::default());
+    let e = parse(
+        r#"{"glusterfs": {"executor": "mock"}, "brickyard": {"http": {"idle_timeout": -1}}}"#,
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(e.contains("brickyard.http.idle_timeout"), "{e}");
+    assert!(e.contains("between 0 and 86400"), "{e}");
+    let e = located(
+        r#"{"glusterfs": {"executor": "mock"}, "brickyard": {"http": {"max_connections": "many"}}}"#,
+    );
+    assert_eq!(e.key.as_deref(), Some("brickyard.http.max_connections"));
+}

@@ -20,6 +20,18 @@ pub fn executor_name(kind: ExecutorKind) -> &'static str {
     }
 }
 
+/// The start-up banner's line about the executor: the mock ones say that the storage
+/// is simulated.
+pub fn executor_banner(kind: ExecutorKind) -> String {
+    let name = executor_name(kind);
+    match kind {
+        ExecutorKind::Mock | ExecutorKind::InjectMock => format!(
+            "{name} (simulated storage nodes: their disks, LVM, XFS and gluster exist only in this process's memory; no real machine or disk is touched)"
+        ),
+        ExecutorKind::Ssh | ExecutorKind::InjectSsh | ExecutorKind::Kube => name.to_string(),
+    }
+}
+
 /// The executor for `config` (with the mock nodes' handle when the executor is a mock,
 /// so they can be restored from the records), or why it cannot be made.
 pub fn make_executor(

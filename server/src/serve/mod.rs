@@ -4,8 +4,10 @@
 //! [`serve`] is the whole program; [`start`] returns a [`RunningServer`] (tests and
 //! embedders use it to learn the bound address and to shut down without signals).
 
+mod connection;
 mod dbfile;
 mod executor;
+mod listener;
 mod logging;
 mod signals;
 
@@ -22,8 +24,10 @@ use brickyard::{DbLocation, Engine, EngineOptions};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use connection::Timeouts;
 pub use dbfile::{absolute, bolt_advice, is_bolt_file};
-pub use executor::{executor_name, make_executor};
+pub use executor::{executor_banner, executor_name, make_executor};
+pub use listener::{ConnectionLimits, fit_to_descriptors, open_file_limit};
 
 use crate::auth::AuthSettings;
 use crate::cleaner::{self, CleanerSchedule};
@@ -292,8 +296,8 @@ impl RunningServer {
 }
 
 /// Starts the server: configuration, engine, listener, background tasks. Prints the
-/// start-up banner (version, address as `Listening on <addr>`, database, executor,
-/// authentication).
+/// start-up banner (version, database, executor, authentication, connection bounds,
+/// and last the address as `Listening on <addr>`).
 pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     let config = load_config(opts.config.as_deref())?;
     check_supported(&config)?;
@@ -305,7 +309,7 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
             .unwrap_or_else(|| PathBuf::from(&config.glusterfs.db)),
     );
     let (executor, mock_nodes) = make_executor(&config).map_err(ServeError::Unsupported)?;
-    let executor_label = executor_name(config.glusterfs.executor);
+    let executor_label = executor_banner(config.glusterfs.executor);
     let listen = opts
         .listen
         .clone()
@@ -373,22 +377,18 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     {
         tasks.push(task);
     }
+    let limits = connection_limits(&state.config.http);
     let app = crate::routes::router(state.clone());
-    let mut until = stopped.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = until.wait_for(|s| *s).await;
-        })
-        .await
-    });
+    let server = tokio::spawn(listener::accept_loop(
+        listener,
+        app,
+        limits,
+        stopped.clone(),
+    ));
 
-    println!("Listening on {addr}");
     println!("Database: {}", db.display());
     println!("Executor: {executor_label}");
+    println!("Volumes: file volumes only (block volumes are not supported)");
     if state.auth.enabled() {
         println!("Authentication: on (JWT)");
     } else {
@@ -400,6 +400,14 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     if schedule.is_none() {
         println!("Background cleaner: disabled");
     }
+    println!(
+        "Connections: at most {} open; request heads within {}; idle keep-alive closed after {}",
+        limits.max_connections,
+        seconds(limits.timeouts.header_read),
+        seconds(limits.timeouts.idle),
+    );
+    // Last: scripts and tests wait for this line, then read the banner.
+    println!("Listening on {addr}");
     Ok(RunningServer {
         addr,
         state,
@@ -408,6 +416,32 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
         tasks,
         drain_timeout: opts.drain_timeout,
     })
+}
+
+/// The accept loop's bounds for `http`, the connection bound fitted to the open-file
+/// limit (with a warning when that lowers it).
+fn connection_limits(http: &crate::config::HttpConfig) -> ConnectionLimits {
+    let descriptors = open_file_limit();
+    let max_connections = fit_to_descriptors(http.max_connections, descriptors);
+    if max_connections < http.max_connections {
+        println!(
+            "WARNING: brickyard.http.max_connections {} lowered to {max_connections} to fit the open-file limit {} (raise it with ulimit -n)",
+            http.max_connections,
+            descriptors.unwrap_or_default()
+        );
+    }
+    ConnectionLimits {
+        timeouts: Timeouts {
+            header_read: http.header_read_timeout,
+            idle: http.idle_timeout,
+        },
+        max_connections,
+    }
+}
+
+/// `30 s`, `0.5 s`.
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
 }
 
 /// Runs the server until SIGTERM or SIGINT (when `handle_signals`), then shuts down
