@@ -73,6 +73,7 @@ mod tests {
                 id: "b1".into(),
                 description: "Add brick".into(),
             }],
+            progress: None,
         };
         assert_eq!(
             operation_details(&d),

@@ -98,6 +98,10 @@ impl Engine {
         };
         let mut report = CleanupReport::default();
         for op in ops {
+            // A device removal cleans its child brick replacement itself.
+            if !self.lock().state.pending.contains_key(&op.id) {
+                continue;
+            }
             let _guard = self.track(&op.id);
             let outcome = match self.clean_one(&op).await {
                 Ok(o) => o,
@@ -174,6 +178,8 @@ impl Engine {
                 self.exec_delete(&op.id, &volume, &bricks, false).await?;
                 Ok(CleanupOutcome::RolledForward)
             }
+            Some(OperationKind::EvictBrick) => self.clean_replacement(op).await,
+            Some(OperationKind::RemoveDevice) => self.clean_removal(op).await,
             other => {
                 let what = other.map(OperationKind::type_name).unwrap_or("unknown");
                 let msg = format!("cleanup of {what} operations is not supported by this version");

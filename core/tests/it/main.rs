@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod day2;
 mod hooks;
 mod import_export;
 mod model;

@@ -86,13 +86,13 @@ impl Volume {
 }
 
 /// A gluster failure: message (for plain output) and errno (for `--xml`).
-struct GErr {
-    text: String,
-    xml_errstr: String,
-    errno: i32,
+pub(super) struct GErr {
+    pub(super) text: String,
+    pub(super) xml_errstr: String,
+    pub(super) errno: i32,
 }
 
-fn gerr(text: impl Into<String>) -> GErr {
+pub(super) fn gerr(text: impl Into<String>) -> GErr {
     let text = text.into();
     GErr {
         xml_errstr: text.clone(),
@@ -101,10 +101,10 @@ fn gerr(text: impl Into<String>) -> GErr {
     }
 }
 
-const XML_HEAD: &str =
+pub(super) const XML_HEAD: &str =
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<cliOutput>\n";
 
-fn split_brick(b: &str) -> Option<(&str, &str)> {
+pub(super) fn split_brick(b: &str) -> Option<(&str, &str)> {
     let i = b.find(":/")?;
     Some((&b[..i], &b[i + 1..]))
 }
@@ -154,6 +154,10 @@ impl World {
             ["volume", "rebalance", name, "start"] => self.rebalance(host, name),
             ["volume", "info"] if xml => return self.volume_info_xml(host, None),
             ["volume", "info", name] if xml => return self.volume_info_xml(host, Some(name)),
+            ["volume", "replace-brick", name, old, new, "commit", "force"] => {
+                self.replace_brick(host, name, old, new)
+            }
+            ["volume", "heal", name, "info"] if xml => return self.heal_info_xml(host, name),
             _ => return Reply::unsupported(&format!("gluster {}", rest.join(" "))),
         };
         match (result, xml) {
@@ -171,7 +175,7 @@ impl World {
     }
 
     /// Manage name of the node in `pool` whose storage name is `storage`.
-    fn peer_in_pool(&self, pool: u64, storage: &str) -> Option<String> {
+    pub(super) fn peer_in_pool(&self, pool: u64, storage: &str) -> Option<String> {
         self.nodes
             .values()
             .find(|n| n.pool == pool && n.storage == storage)
@@ -243,7 +247,7 @@ impl World {
     }
 
     /// Check bricks for create/add-brick; returns the (manage host, path) of each.
-    fn check_bricks(
+    pub(super) fn check_bricks(
         &self,
         pool: u64,
         op: &str,
@@ -307,7 +311,7 @@ impl World {
         Ok(out)
     }
 
-    fn mark_bricks(&mut self, located: &[(String, String)], id: &str) {
+    pub(super) fn mark_bricks(&mut self, located: &[(String, String)], id: &str) {
         for (manage, path) in located {
             if let Some(m) = self
                 .nodes

@@ -9,6 +9,7 @@
 
 mod fs;
 mod gluster;
+mod heal;
 mod lvm;
 mod node;
 mod shell;
@@ -72,6 +73,8 @@ pub(super) struct World {
     volumes: BTreeMap<u64, BTreeMap<String, Volume>>,
     commands: Vec<(String, String)>,
     counter: u64,
+    /// Entries each brick (`host:path`) has to heal, as `volume heal … info` reports.
+    heal_entries: BTreeMap<String, u64>,
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -425,6 +428,7 @@ impl MockTransport {
                 volumes: BTreeMap::new(),
                 commands: Vec::new(),
                 counter: 0,
+                heal_entries: BTreeMap::new(),
             })),
         }
     }
@@ -461,6 +465,17 @@ impl MockTransport {
     /// Start or stop glusterd on `manage`.
     pub fn set_glusterd_running(&self, manage: &str, running: bool) {
         self.lock().node_mut(manage).glusterd = running;
+    }
+
+    /// Make `volume heal … info` report `entries` entries to heal on brick `brick`
+    /// (`host:path`); 0 clears it.
+    pub fn set_heal_entries(&self, brick: &str, entries: u64) {
+        let mut w = self.lock();
+        if entries == 0 {
+            w.heal_entries.remove(brick);
+        } else {
+            w.heal_entries.insert(brick.to_string(), entries);
+        }
     }
 
     /// Install or remove `udevadm` on `manage` (absent: exit 127, as in containers).
