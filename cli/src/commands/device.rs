@@ -127,9 +127,7 @@ impl DeviceCmd {
             } => {
                 let id = first_arg(&ids, "Device id missing")?;
                 let healcheck = if disable_heal_check {
-                    ctx.eprint(
-                        "Warning: the heal check is disabled: removing bricks of volumes that are not healed can lose data.\nContinuing in 10 seconds...\n",
-                    )?;
+                    ctx.print(super::brick::HEAL_CHECK_WARNING)?;
                     std::thread::sleep(Duration::from_secs(10));
                     "disable"
                 } else {
