@@ -759,3 +759,72 @@ fn day2_commands_print_what_heketi_cli_prints() {
         "Operation Counts:\n  Total: 0\n  In-Flight: 0\n  New: 0\n  Failed: 0\n  Stale: 0\n"
     );
 }
+
+#[test]
+fn device_and_node_replace_are_brickyard_commands() {
+    let dir = Scratch::new("replace");
+    let server = auth_server(&dir);
+    let load = load_seed(&server);
+    let created = cli(&server, &["volume", "create", "--size=1"]);
+    let volume = field(&created, "Volume Id:").to_string();
+    let info = json_cli(&server, &["volume", "info", &volume]);
+    let dev = info["bricks"][0]["device"]
+        .as_str()
+        .expect("device")
+        .to_string();
+    let node = info["bricks"][1]["node"]
+        .as_str()
+        .expect("node")
+        .to_string();
+
+    let out = cli(&server, &["device", "replace", &dev, "--with=/dev/sdc"]);
+    let new_dev = ids(&out)[1].clone();
+    assert_eq!(
+        out,
+        format!("Device {dev} replaced by {new_dev} (/dev/sdc)\n")
+    );
+    let d = json_cli(&server, &["device", "info", &new_dev]);
+    assert_eq!(d["bricks"].as_array().map(Vec::len), Some(1));
+
+    let out = cli(
+        &server,
+        &[
+            "node",
+            "replace",
+            &node,
+            "--with=127.0.0.19",
+            "--device=/dev/sdb",
+        ],
+    );
+    let new_node = ids(&out)[1].clone();
+    assert_eq!(out, format!("Node {node} replaced by {new_node}\n"));
+    let n = json_cli(&server, &["node", "info", &new_node]);
+    assert_eq!(n["hostnames"]["manage"][0], "127.0.0.19");
+    assert_eq!(n["devices"][0]["bricks"].as_array().map(Vec::len), Some(1));
+    let info = json_cli(&server, &["volume", "info", &volume]);
+    assert_eq!(info["bricks"].as_array().map(Vec::len), Some(3));
+    assert!(!load.is_empty());
+
+    // Under the heketi-cli name the extras do not exist.
+    let link = dir.path("heketi-cli");
+    std::os::unix::fs::symlink(bin(), &link).expect("symlink heketi-cli");
+    let env = [
+        ("HEKETI_CLI_SERVER", server.url.as_str()),
+        ("HEKETI_CLI_USER", "admin"),
+        ("HEKETI_CLI_KEY", SECRET),
+    ];
+    let r = run_prog(
+        &link,
+        &["device", "replace", &new_dev, "--with=/dev/sdd"],
+        &env,
+    );
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            255,
+            "Error: unknown command \"replace\" for \"heketi-cli device\"\n"
+        )
+    );
+    let r = run_prog(&link, &["node", "--help"], &env);
+    assert!(!r.stdout.contains("replace"), "{r:?}");
+}
