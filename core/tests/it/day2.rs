@@ -658,3 +658,56 @@ async fn node_replace_adds_the_new_node_in_the_old_zone_and_retires_the_old() {
     assert_agree(&b.engine, &b.mock.nodes());
     assert_sets_distinct(&b.engine);
 }
+
+#[tokio::test]
+async fn a_dead_node_is_removed_and_its_bricks_rebuilt_elsewhere() {
+    let b = bed(4, 1).await;
+    let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
+    let st = b.engine.state();
+    let old_brick = st.volumes[&v.info.id].bricks[0].clone();
+    let node = st.bricks[&old_brick].info.node.clone();
+    let host = manage_of(&st, &node);
+    b.mock.faults().set_unreachable(&host, true);
+    b.engine.set_node_state(&node, "offline").await.unwrap();
+    b.engine.set_node_state(&node, "failed").await.unwrap();
+    let st = b.engine.state();
+    assert!(b.engine.check().is_ok());
+    assert_sets_distinct(&b.engine);
+    assert!(!st.bricks.contains_key(&old_brick));
+    for d in &st.nodes[&node].devices {
+        assert!(st.devices[d].bricks.is_empty());
+    }
+    // gluster has the records' bricks; only the dead node keeps its old LV.
+    let view = nodes_view(&b.mock.nodes());
+    let want: Vec<String> = st.volumes[&v.info.id]
+        .bricks
+        .iter()
+        .map(|b| gluster_name(&st, b))
+        .collect();
+    assert_eq!(view.volumes[&v.info.request.name], want);
+    let leftovers: Vec<_> = view.lvs.iter().filter(|(h, _, _)| *h == host).collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[tokio::test]
+async fn device_remove_refuses_bricks_of_distribute_volumes() {
+    let b = bed(3, 2).await;
+    let mut dist = replica(2, 1);
+    dist.durability.kind = "none".into();
+    let v = b.engine.create_volume(dist).await.unwrap();
+    let st = b.engine.state();
+    let dev = st.bricks[&st.volumes[&v.info.id].bricks[0]]
+        .info
+        .device
+        .clone();
+    b.engine.set_device_state(&dev, "offline").await.unwrap();
+    let records = b.engine.state();
+    let err = b.engine.set_device_state(&dev, "failed").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Unable to remove device [{dev}]: replace brick is not supported for volume durability type none"
+        )
+    );
+    assert_eq!(b.engine.state(), records);
+}
