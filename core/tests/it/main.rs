@@ -5,6 +5,7 @@ mod harness;
 mod answers;
 mod client_inputs;
 mod clone;
+mod day2;
 mod hooks;
 mod import_export;
 mod model;
