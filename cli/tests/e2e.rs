@@ -759,6 +759,29 @@ fn volume_clone_prints_the_clone_as_volume_info_does() {
         (r.code, r.stderr.as_str()),
         (255, "Error: Id not found\n"),
         "{r:?}"
+    );
+}
+
+#[test]
+fn start_up_banner_says_what_is_simulated_and_what_is_bounded() {
+    let dir = Scratch::new("banner");
+    let server = auth_server(&dir);
+    let log = server.log();
+    assert!(
+        log.contains("Executor: mock (simulated storage nodes:")
+            && log.contains("no real machine or disk is touched"),
+        "{log}"
+    );
+    assert!(
+        log.contains("Volumes: file volumes only (block volumes are not supported)"),
+        "{log}"
+    );
+    assert!(log.contains("Connections: at most "), "{log}");
+    assert!(
+        log.contains("request heads within 30 s; idle keep-alive closed after 120 s"),
+        "{log}"
+    );
+}
 
 /// `brickyard … args` expected to fail: its stderr.
 fn cli_err(server: &Server, args: &[&str]) -> String {
@@ -912,25 +935,6 @@ fn day2_commands_print_what_heketi_cli_prints() {
 }
 
 #[test]
-fn start_up_banner_says_what_is_simulated_and_what_is_bounded() {
-    let dir = Scratch::new("banner");
-    let server = auth_server(&dir);
-    let log = server.log();
-    assert!(
-        log.contains("Executor: mock (simulated storage nodes:")
-            && log.contains("no real machine or disk is touched"),
-        "{log}"
-    );
-    assert!(
-        log.contains("Volumes: file volumes only (block volumes are not supported)"),
-        "{log}"
-    );
-    assert!(log.contains("Connections: at most "), "{log}");
-    assert!(
-        log.contains("request heads within 30 s; idle keep-alive closed after 120 s"),
-        "{log}"
-    );
-
 fn device_and_node_replace_are_brickyard_commands() {
     let dir = Scratch::new("replace");
     let server = auth_server(&dir);

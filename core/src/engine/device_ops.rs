@@ -10,8 +10,7 @@ use crate::state::Txn;
 
 use super::Engine;
 use super::hosts::host_of;
-use super::state_change::Record;
-use super::validate::{Fields, is_valid_device_name, tags_problem, validate_tags};
+use super::validate::{Fields, is_valid_device_name, tags_problem};
 
 fn reservation_key(node: &str, name: &str) -> String {
     format!("device:{node}:{name}")

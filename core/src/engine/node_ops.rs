@@ -10,8 +10,7 @@ use crate::state::State;
 
 use super::Engine;
 use super::hosts::host_of;
-use super::state_change::Record;
-use super::validate::{Fields, is_valid_host, tags_problem, validate_tags};
+use super::validate::{Fields, is_valid_host, tags_problem};
 use super::volume_create::mount_info;
 
 /// Heketi's `NodeAddRequest.Validate()`: ozzo texts, every field at once, sorted.

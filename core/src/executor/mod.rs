@@ -34,8 +34,7 @@ pub use heal::{BrickHeal, HealInfo};
 #[cfg(feature = "mock")]
 pub use mock::{
     CloneBrickState, DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, MockConfig, MockExecutor,
-    MockMount, MockNodeState, MockPv, MockThinLv, MockThinPool, MockTransport, MockVg,
-    MockVolume,
+    MockMount, MockNodeState, MockPv, MockThinLv, MockThinPool, MockTransport, MockVg, MockVolume,
 };
 #[cfg(feature = "ssh")]
 pub use ssh::{SshConfig, SshExecutor, SshSetupError, SshTransport};

@@ -182,7 +182,11 @@ async fn clone_refusals() {
     );
 
     // gluster would read it as an option: refused before anything is reserved.
-    let e = b.engine.clone_volume(&src.info.id, "-rf").await.unwrap_err();
+    let e = b
+        .engine
+        .clone_volume(&src.info.id, "-rf")
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert_eq!(
         e.to_string(),

@@ -12,6 +12,6 @@ mod model;
 mod operations;
 mod properties;
 mod recovery;
-mod storage_network;
 mod self_contained;
+mod storage_network;
 mod topology;
