@@ -3,6 +3,7 @@
 mod harness;
 
 mod day2;
+mod heal_launch;
 mod hooks;
 mod import_export;
 mod model;

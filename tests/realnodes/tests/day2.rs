@@ -360,7 +360,7 @@ async fn day2_on_real_nodes() {
     engine.delete_node(&node).await.expect("node delete");
     let pool = bed
         .ssh(
-            &d.asking_host(&[node_host.clone()]),
+            &d.asking_host(std::slice::from_ref(&node_host)),
             "gluster --mode=script pool list",
         )
         .expect("pool list");
