@@ -22,7 +22,7 @@ impl Engine {
         id: &str,
         healcheck: HealCheck,
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
-        let (r, ticket) = self.stage_replacement(id, None, healcheck)?;
+        let (r, ticket) = self.stage_replacement(id, None, healcheck, &[])?;
         let guard = self.track(&r.op_id);
         let durable = self.durable(ticket);
         let engine = self.clone();

@@ -153,6 +153,7 @@ fn place(
     view: &placement::ClusterView,
     brick_id: &str,
     peers_on: &dyn Fn(&str) -> Option<String>,
+    prefer: &[String],
     opts: &super::EngineOptions,
 ) -> Result<placement::PlannedBrick> {
     let brick = st.bricks.get(brick_id).ok_or_else(Error::id_not_found)?;
@@ -162,7 +163,7 @@ fn place(
         .ok_or_else(Error::id_not_found)?;
     let pos = set_position(st, brick_id)?;
     let settings = placement_settings(&vol.gluster_volume_options, opts)?;
-    let volume = placement_request(
+    let mut volume = placement_request(
         pos.durability,
         vol.info.request.snapshot,
         &settings,
@@ -170,6 +171,16 @@ fn place(
         vol.bricks.len(),
         opts,
     );
+    if !prefer.is_empty() {
+        // Preferred devices (a replacement device or node) score higher; every rule
+        // still applies, and other devices take what they cannot.
+        volume.scores = Some(
+            view.devices()
+                .iter()
+                .map(|d| if prefer.contains(&d.id) { 1.0 } else { 0.0 })
+                .collect(),
+        );
+    }
     let members = pos
         .peers
         .iter()
@@ -197,6 +208,7 @@ pub(crate) fn dry_run(
     st: &State,
     views: &std::collections::BTreeMap<String, placement::ClusterView>,
     bricks: &[String],
+    prefer: &[String],
     opts: &super::EngineOptions,
 ) -> std::result::Result<(), (String, Error)> {
     let mut scratch: std::collections::BTreeMap<String, placement::ClusterView> =
@@ -224,7 +236,7 @@ pub(crate) fn dry_run(
                     .cloned()
                     .or_else(|| st.bricks.get(p).map(|x| x.info.device.clone()))
             };
-            let planned = place(st, view, b, &peers_on, opts)?;
+            let planned = place(st, view, b, &peers_on, prefer, opts)?;
             let dev = view.devices()[planned.device].id.clone();
             view.debit(planned.device, planned.total());
             moved.insert(b.clone(), dev);
@@ -243,6 +255,7 @@ impl Engine {
         brick_id: &str,
         parent: Option<&str>,
         healcheck: HealCheck,
+        prefer: &[String],
     ) -> Result<(Replacement, Option<Ticket>)> {
         let opts = &self.shared.options;
         let inner = self.lock();
@@ -256,7 +269,7 @@ impl Engine {
             .ok_or_else(Error::id_not_found)?;
         let view = inner.views.get(&cluster).ok_or_else(Error::id_not_found)?;
         let peers_on = |p: &str| st.bricks.get(p).map(|x| x.info.device.clone());
-        let planned = place(st, view, brick_id, &peers_on, opts)?;
+        let planned = place(st, view, brick_id, &peers_on, prefer, opts)?;
         let sets = resolve(
             view,
             &Plan {

@@ -79,14 +79,17 @@ impl Engine {
         id: &str,
         healcheck: HealCheck,
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
-        self.device_removal(id, healcheck, true)
+        self.device_removal(id, healcheck, true, Vec::new())
     }
 
-    fn device_removal(
+    /// A device removal; `prefer` lists devices that take the bricks first (a device
+    /// or node replacement), `require_offline` is false inside a node removal.
+    pub(crate) fn device_removal(
         &self,
         id: &str,
         healcheck: HealCheck,
         require_offline: bool,
+        prefer: Vec<String>,
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
         let opts = &self.shared.options;
         let removal = {
@@ -121,7 +124,7 @@ impl Engine {
                     if busy {
                         return Err(Error::conflict(CONFLICT));
                     }
-                    dry_run(st, &inner.views, &dev.bricks, opts)
+                    dry_run(st, &inner.views, &dev.bricks, &prefer, opts)
                         .map_err(|(_, e)| no_replacement_device(id, e))?;
                     let op_id = new_id();
                     let (_, ticket) = self.stage(inner, |txn| {
@@ -159,7 +162,9 @@ impl Engine {
                 Removal::Move { op_id, ticket } => {
                     async {
                         engine.durable(ticket).await?;
-                        engine.move_device_bricks(&id, &op_id, healcheck).await
+                        engine
+                            .move_device_bricks(&id, &op_id, healcheck, &prefer)
+                            .await
                     }
                     .await
                 }
@@ -175,7 +180,13 @@ impl Engine {
 
     /// Exec of a device removal: moves the bricks one at a time, then marks the device
     /// failed. On a failure the removal stops (bricks moved so far stay moved).
-    async fn move_device_bricks(&self, id: &str, op_id: &str, healcheck: HealCheck) -> Result<()> {
+    async fn move_device_bricks(
+        &self,
+        id: &str,
+        op_id: &str,
+        healcheck: HealCheck,
+        prefer: &[String],
+    ) -> Result<()> {
         let mut tried: HashSet<String> = HashSet::new();
         loop {
             let next = {
@@ -196,7 +207,7 @@ impl Engine {
             };
             tried.insert(brick.clone());
             let moved = async {
-                let (r, ticket) = self.stage_replacement(&brick, Some(op_id), healcheck)?;
+                let (r, ticket) = self.stage_replacement(&brick, Some(op_id), healcheck, prefer)?;
                 let _child = self.track(&r.op_id);
                 self.durable(ticket).await?;
                 self.exec_replacement(&r).await
@@ -292,6 +303,16 @@ impl Engine {
         id: &str,
         healcheck: HealCheck,
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        self.node_removal(id, healcheck, Vec::new())
+    }
+
+    /// A node removal whose bricks go to the devices `prefer` first.
+    pub(crate) fn node_removal(
+        &self,
+        id: &str,
+        healcheck: HealCheck,
+        prefer: Vec<String>,
+    ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
         let devices = {
             let inner = self.lock();
             let st = &inner.state;
@@ -306,7 +327,7 @@ impl Engine {
                 EntryState::Offline | EntryState::Unset => {
                     let per_device = node_bricks(st, id);
                     let all: Vec<String> = per_device.iter().flat_map(|(_, b)| b.clone()).collect();
-                    dry_run(st, &inner.views, &all, &self.shared.options).map_err(|(b, e)| {
+                    dry_run(st, &inner.views, &all, &prefer, &self.shared.options).map_err(|(b, e)| {
                         let dev = st
                             .bricks
                             .get(&b)
@@ -325,7 +346,9 @@ impl Engine {
         Ok(async move {
             let out = async {
                 for d in &devices {
-                    engine.device_removal(d, healcheck, false)?.await?;
+                    engine
+                        .device_removal(d, healcheck, false, prefer.clone())?
+                        .await?;
                 }
                 engine
                     .write_async(|txn| {

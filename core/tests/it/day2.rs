@@ -534,3 +534,180 @@ async fn resync_counts_stray_space_once() {
     assert_eq!(b.engine.state().devices[dev_id].info.storage, after);
     assert!(b.engine.check().is_ok());
 }
+
+#[tokio::test]
+async fn device_replace_moves_bricks_to_the_new_device_and_retires_the_old() {
+    let b = bed(4, 1).await;
+    for size in [3, 5] {
+        b.engine.create_volume(replica(size, 3)).await.unwrap();
+    }
+    let st = b.engine.state();
+    let (old, dev) = st
+        .devices
+        .iter()
+        .find(|(_, d)| d.bricks.len() == 2)
+        .map(|(id, d)| (id.clone(), d.clone()))
+        .unwrap();
+    let new = b
+        .engine
+        .replace_device(&old, "/dev/sdc", HealCheck::Enable)
+        .await
+        .unwrap();
+    assert_eq!(new.info.name, "/dev/sdc");
+    let st = b.engine.state();
+    assert!(!st.devices.contains_key(&old), "old device deleted");
+    assert_eq!(st.devices[&new.info.id].node_id, dev.node_id);
+    // The empty fourth node had as much room: the new device was preferred.
+    assert_eq!(st.devices[&new.info.id].bricks.len(), 2);
+    assert_agree(&b.engine, &b.mock.nodes());
+    assert_sets_distinct(&b.engine);
+    // Same name again: refused before anything runs.
+    let err = b
+        .engine
+        .replace_device(&new.info.id, "/dev/sdc", HealCheck::Enable)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn an_interrupted_device_replace_resumes_when_run_again() {
+    let dir = temp_dir("replace-crash");
+    let path = dir.join("db.redb");
+    let b = bed_with(EngineOptions::with_file(&path), 3, 1).await;
+    for size in [3, 5, 8] {
+        b.engine.create_volume(replica(size, 3)).await.unwrap();
+    }
+    let old = b.engine.state().devices.keys().next().unwrap().clone();
+    let mock = b.mock.clone();
+    let seen = std::sync::atomic::AtomicU32::new(0);
+    mock.faults().fail_matching(
+        move |_, c| {
+            c.contains("replace-brick")
+                && seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1
+        },
+        Fault::Hang,
+        true,
+    );
+    let fut = b
+        .engine
+        .begin_device_replace(&old, "/dev/sdc", HealCheck::Enable)
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), fut)
+            .await
+            .is_err()
+    );
+    drop(b.engine);
+    mock.faults().clear();
+    let engine = reopen(&path, &mock).await;
+    assert_agree(&engine, &mock.nodes());
+    assert_eq!(engine.state().devices[&old].bricks.len(), 2);
+    let new = engine
+        .replace_device(&old, "/dev/sdc", HealCheck::Enable)
+        .await
+        .unwrap();
+    let st = engine.state();
+    assert!(!st.devices.contains_key(&old));
+    assert_eq!(st.devices[&new.info.id].bricks.len(), 3);
+    assert_eq!(
+        st.devices
+            .values()
+            .filter(|d| d.info.name == "/dev/sdc")
+            .count(),
+        1,
+        "the new device was reused, not added twice"
+    );
+    assert_agree(&engine, &mock.nodes());
+    assert_sets_distinct(&engine);
+    drop(engine);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn node_replace_adds_the_new_node_in_the_old_zone_and_retires_the_old() {
+    let b = bed(3, 1).await;
+    for size in [3, 5] {
+        b.engine.create_volume(replica(size, 3)).await.unwrap();
+    }
+    let st = b.engine.state();
+    let old = st.nodes.keys().next().unwrap().clone();
+    let zone = st.nodes[&old].info.zone;
+    let req = brickyard::engine::NodeReplaceRequest {
+        hostnames: brickyard::api::HostAddresses {
+            manage: vec!["10.0.0.9".into()],
+            storage: vec!["10.0.0.9".into()],
+        },
+        devices: vec!["/dev/sdb".into(), "/dev/sdc".into()],
+    };
+    let new = b
+        .engine
+        .replace_node(&old, req, HealCheck::Enable)
+        .await
+        .unwrap();
+    let st = b.engine.state();
+    assert!(!st.nodes.contains_key(&old));
+    assert_eq!(new.info.zone, zone);
+    assert_eq!(st.nodes[&new.info.id].devices.len(), 2);
+    let on_new: usize = st.nodes[&new.info.id]
+        .devices
+        .iter()
+        .map(|d| st.devices[d].bricks.len())
+        .sum();
+    assert_eq!(on_new, 2, "both volumes have a brick on the new node");
+    assert_agree(&b.engine, &b.mock.nodes());
+    assert_sets_distinct(&b.engine);
+}
+
+#[tokio::test]
+async fn a_dead_node_is_removed_and_its_bricks_rebuilt_elsewhere() {
+    let b = bed(4, 1).await;
+    let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
+    let st = b.engine.state();
+    let old_brick = st.volumes[&v.info.id].bricks[0].clone();
+    let node = st.bricks[&old_brick].info.node.clone();
+    let host = manage_of(&st, &node);
+    b.mock.faults().set_unreachable(&host, true);
+    b.engine.set_node_state(&node, "offline").await.unwrap();
+    b.engine.set_node_state(&node, "failed").await.unwrap();
+    let st = b.engine.state();
+    assert!(b.engine.check().is_ok());
+    assert_sets_distinct(&b.engine);
+    assert!(!st.bricks.contains_key(&old_brick));
+    for d in &st.nodes[&node].devices {
+        assert!(st.devices[d].bricks.is_empty());
+    }
+    // gluster has the records' bricks; only the dead node keeps its old LV.
+    let view = nodes_view(&b.mock.nodes());
+    let want: Vec<String> = st.volumes[&v.info.id]
+        .bricks
+        .iter()
+        .map(|b| gluster_name(&st, b))
+        .collect();
+    assert_eq!(view.volumes[&v.info.request.name], want);
+    let leftovers: Vec<_> = view.lvs.iter().filter(|(h, _, _)| *h == host).collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[tokio::test]
+async fn device_remove_refuses_bricks_of_distribute_volumes() {
+    let b = bed(3, 2).await;
+    let mut dist = replica(2, 1);
+    dist.durability.kind = "none".into();
+    let v = b.engine.create_volume(dist).await.unwrap();
+    let st = b.engine.state();
+    let dev = st.bricks[&st.volumes[&v.info.id].bricks[0]]
+        .info
+        .device
+        .clone();
+    b.engine.set_device_state(&dev, "offline").await.unwrap();
+    let records = b.engine.state();
+    let err = b.engine.set_device_state(&dev, "failed").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Unable to remove device [{dev}]: replace brick is not supported for volume durability type none"
+        )
+    );
+    assert_eq!(b.engine.state(), records);
+}

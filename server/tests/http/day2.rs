@@ -130,3 +130,72 @@ async fn device_remove_and_node_remove_move_the_bricks() {
     let a = f.send(Req::new("GET", "/db/check").admin()).await;
     assert_eq!(json_of(&a)["totalinconsistencies"], json!(0), "{}", a.body);
 }
+
+#[tokio::test]
+async fn device_and_node_replace_redirect_to_the_new_record() {
+    let f = fixture(8).await;
+    let (_, nodes, devices) = f.three_nodes().await;
+    f.volume(2, "v1").await;
+    let a = f
+        .send(
+            Req::new("POST", &format!("/devices/{}/replace", devices[0]))
+                .admin()
+                .body(r#"{"name":"","healcheck":""}"#),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::BAD_REQUEST, "name: cannot be blank.\n")
+    );
+    let a = f
+        .send(
+            Req::new("POST", &format!("/devices/{}/replace", devices[0]))
+                .admin()
+                .body(r#"{"name":"/dev/sdc","healcheck":"maybe"}"#),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    let a = f
+        .send(
+            Req::new("POST", "/devices/0123456789abcdef0123456789abcdef/replace")
+                .admin()
+                .body(r#"{"name":"/dev/sdc"}"#),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::NOT_FOUND, "Id not found\n")
+    );
+    let a = f
+        .run(
+            Req::new("POST", &format!("/devices/{}/replace", devices[0]))
+                .body(r#"{"name":"/dev/sdc"}"#),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let location = a.header("location").expect("location").to_string();
+    let d = json_of(&f.send(Req::new("GET", &location).admin()).await);
+    assert_eq!(d["name"], json!("/dev/sdc"));
+    assert_eq!(d["bricks"].as_array().map(Vec::len), Some(1));
+    let a = f
+        .send(Req::new("GET", &format!("/devices/{}", devices[0])).admin())
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+
+    let body =
+        json!({"hostnames": {"manage": ["node9"], "storage": ["node9"]}, "devices": ["/dev/sdb"]});
+    let a = f
+        .run(Req::new("POST", &format!("/nodes/{}/replace", nodes[1])).body(&body.to_string()))
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let location = a.header("location").expect("location").to_string();
+    let n = json_of(&f.send(Req::new("GET", &location).admin()).await);
+    assert_eq!(n["zone"], json!(2));
+    assert_eq!(n["devices"][0]["bricks"].as_array().map(Vec::len), Some(1));
+    let a = f
+        .send(Req::new("GET", &format!("/nodes/{}", nodes[1])).admin())
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = f.send(Req::new("GET", "/db/check").admin()).await;
+    assert_eq!(json_of(&a)["totalinconsistencies"], json!(0), "{}", a.body);
+}
