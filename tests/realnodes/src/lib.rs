@@ -12,6 +12,8 @@
 //! - [`FuseMount`]: a volume mounted on the host, random files written with checksums.
 //! - [`NodeShell::heal_info`], [`NodeShell::wait_healed`], [`NodeShell::pvs`],
 //!   [`NodeShell::lvs`]: a node read as an operator would, independent of the executor.
+//! - [`TimedTransport`]: records every command's duration ([`replacement_phases`] sums
+//!   a brick replacement's by phase).
 
 pub mod bed;
 mod fuse;
@@ -20,6 +22,7 @@ mod hook;
 mod scratch;
 mod shell;
 mod sshd;
+mod timed;
 mod workload;
 
 pub use bed::{Bed, NodeShell};
@@ -29,4 +32,5 @@ pub use hook::{HookHandle, HookTransport};
 pub use scratch::Scratch;
 pub use shell::{HarnessError, sh};
 pub use sshd::Sshd;
+pub use timed::{TimedCommand, TimedTransport, TimingHandle, replacement_phases};
 pub use workload::{BED_DEVICES, bed_topology, replica3};

@@ -20,10 +20,11 @@ use brickyard::engine::HealCheck;
 use brickyard::executor::{CommandConfig, CommandExecutor, SshTransport};
 use brickyard::{Engine, EngineOptions};
 use brickyard_realnodes::{
-    Bed, BrickOnNode, Checksums, FuseMount, bed_topology, heal_complete, replica3,
+    Bed, BrickOnNode, Checksums, FuseMount, TimedTransport, TimingHandle, bed_topology,
+    heal_complete, replacement_phases, replica3,
 };
 
-type Exec = CommandExecutor<SshTransport>;
+type Exec = CommandExecutor<TimedTransport<SshTransport>>;
 
 const NODES: usize = 4;
 /// Data written before the first move: 12 files of 2 MiB.
@@ -58,6 +59,8 @@ struct Day2<'a> {
     timings: Vec<String>,
     /// Brick ids of the volume before the current move.
     known: Vec<String>,
+    /// The engine's commands and their durations.
+    timing: TimingHandle,
 }
 
 impl Day2<'_> {
@@ -106,6 +109,7 @@ impl Day2<'_> {
     /// The checks after `old` was moved by an operation that took `took`: see the module
     /// documentation. `gone` are nodes no longer in the pool (not asked).
     fn after_move(&mut self, case: &str, old: &BrickInfo, took: Duration, gone: &[String]) {
+        let commands = self.timing.take();
         let t0 = Instant::now();
         assert_checked(self.engine, case);
         let bricks = self.bricks();
@@ -150,7 +154,7 @@ impl Day2<'_> {
             .wait_healed(&ask, &self.name, &into, &self.files, HEAL_TIMEOUT)
             .unwrap_or_else(|e| panic!("{case}: {e}"));
         self.timings.push(format!(
-            "TIMING {case}: {:.1} s for 1 brick ({} KiB brick, {} files, {} MiB of data) from {}:{} to {}:{}; heal complete {:.1} s after it returned",
+            "TIMING {case}: {:.1} s for 1 brick ({} KiB brick, {} files, {} MiB of data) from {}:{} to {}:{}; heal complete {:.1} s after it returned; engine commands: {} in all, by phase: {}",
             took.as_secs_f64(),
             old.size,
             self.files.len(),
@@ -159,7 +163,9 @@ impl Day2<'_> {
             old.path,
             into.host,
             new.path,
-            healed.as_secs_f64()
+            healed.as_secs_f64(),
+            commands.len(),
+            replacement_phases(&commands, &old.id, &new.id)
         ));
         eprintln!("{}", self.timings.last().expect("just pushed"));
 
@@ -227,7 +233,8 @@ async fn day2_on_real_nodes() {
     let hosts = bed.hosts().to_vec();
     let before = bed.node_states(&hosts).unwrap_or_else(|e| panic!("{e}"));
 
-    let ssh = SshTransport::new(bed.ssh_config()).expect("ssh transport");
+    let ssh = TimedTransport::new(SshTransport::new(bed.ssh_config()).expect("ssh transport"));
+    let timing = ssh.handle();
     let exec: Arc<Exec> = Arc::new(CommandExecutor::from_transport(
         ssh,
         CommandConfig::default(),
@@ -267,6 +274,7 @@ async fn day2_on_real_nodes() {
         files,
         timings: Vec::new(),
         known: Vec::new(),
+        timing,
     };
     d.remember();
     let ask = hosts[0].clone();
@@ -279,6 +287,7 @@ async fn day2_on_real_nodes() {
     let device = old.device.clone();
     let dev_host = d.host_of_node(&old.node);
     let dev_name = engine.device_info(&device).expect("device").info.name;
+    d.timing.take();
     let t = Instant::now();
     engine
         .set_device_state(&device, "offline")
@@ -320,6 +329,7 @@ async fn day2_on_real_nodes() {
 
     // 2. Brick evict: another brick of the volume moves.
     let old = d.bricks()[1].clone();
+    d.timing.take();
     let t = Instant::now();
     engine
         .evict_brick(&old.id, HealCheck::Enable)
@@ -334,6 +344,7 @@ async fn day2_on_real_nodes() {
     let old = d.bricks()[2].clone();
     let node = old.node.clone();
     let node_host = d.host_of_node(&node);
+    d.timing.take();
     let t = Instant::now();
     engine
         .set_node_state(&node, "offline")
