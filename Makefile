@@ -128,6 +128,7 @@ test-ssh: deps-ssh
 ## The engine with the ssh executor on User-Mode-Linux storage nodes (bed.sh): the
 ## provisioning cycle and the fault cases on three nodes, then day-2 operations (device
 ## remove, brick evict, node remove under a FUSE client) on four; one bed at a time.
+## About 4-6 minutes each after the build on a 2-core machine (more when it is busy).
 ## Needs root, /dev/net/tun and /dev/fuse. A bed that cannot start fails the test.
 test-real-nodes: deps-real-nodes
 	$(CARGO) test -p brickyard-realnodes --features realnodes --test nodes --test day2 -- --nocapture
