@@ -8,7 +8,8 @@
 //!   `Add brick <new>` (and its parent, for a device removal).
 //! - **Exec**: heal check (unless disabled), create the new brick, `gluster volume
 //!   replace-brick … commit force`, wait until gluster reports the new brick connected,
-//!   destroy the old brick (LV, fstab line, mount).
+//!   launch a full heal into it (`gluster volume heal … full`), destroy the old brick (LV, fstab line,
+//!   mount).
 //! - **Finalize** (one transaction): the new brick takes the old one's place in the
 //!   volume's list, the old brick is forgotten and its space credited.
 //!
@@ -62,6 +63,10 @@ impl HealCheck {
 /// How long the replacement waits for gluster to report the new brick connected.
 const HEAL_START_POLLS: u32 = 10;
 const HEAL_START_INTERVAL: Duration = Duration::from_secs(2);
+/// How often the replacement asks gluster to launch the heal: it refuses while the
+/// self-heal daemons, restarted by replace-brick, are not all back.
+const HEAL_LAUNCH_TRIES: u32 = 10;
+const HEAL_LAUNCH_INTERVAL: Duration = Duration::from_secs(3);
 
 /// One brick replacement whose Build step is recorded.
 #[derive(Clone, Debug)]
@@ -373,6 +378,7 @@ impl Engine {
         }
         if r.healcheck == HealCheck::Enable {
             self.wait_heal_start(&work, &job).await;
+            self.launch_heal(&work, &job).await;
         }
         self.destroy_old_brick(&job).await;
         self.write_async(|txn| {
@@ -455,6 +461,39 @@ impl Engine {
         }
         tracing::warn!(volume = %job.volume_name, brick = %new_name,
             "the new brick is not reported connected yet; gluster heals it once it is");
+    }
+
+    /// Asks gluster to heal the new brick now, with a full crawl (bounded retries; only
+    /// logged when it refuses). Without it the files often reach the new brick only at
+    /// the self-heal daemon's next periodic crawl, up to `cluster.heal-timeout` (600 s)
+    /// later: on real nodes the crawl the daemons make when replace-brick restarts them
+    /// can end before the directory's entries are healed and its files marked for heal;
+    /// an index heal launched then has the same race. A full crawl walks the sources'
+    /// trees, directory then files, which is what an empty brick needs anyway.
+    async fn launch_heal(&self, work: &Host, job: &ReplaceJob) {
+        let mut last = None;
+        for attempt in 0..HEAL_LAUNCH_TRIES {
+            match self
+                .shared
+                .executor
+                .volume_heal_full(work, &job.volume_name)
+                .await
+            {
+                Ok(()) => return,
+                Err(e) if matches!(e.kind, ExecErrorKind::Unreachable | ExecErrorKind::Timeout) => {
+                    last = Some(e);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+            if attempt + 1 < HEAL_LAUNCH_TRIES {
+                tokio::time::sleep(HEAL_LAUNCH_INTERVAL).await;
+            }
+        }
+        if let Some(e) = last {
+            tracing::warn!(volume = %job.volume_name, error = %e,
+                "gluster did not launch the heal; the self-heal daemon heals the new brick at its next crawl");
+        }
     }
 
     /// Destroys the old brick; gluster no longer uses it, so a failure (a dead disk or

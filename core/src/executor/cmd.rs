@@ -498,6 +498,13 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         self.gluster_batch(h, &[cmd]).await
     }
 
+    async fn volume_heal_full(&self, host: &Host, volume: &str) -> Result<(), ExecError> {
+        let h = host.manage.as_str();
+        validate::name(h, "volume name", volume)?;
+        let cmd = commands::volume_heal_full(&self.config, volume);
+        self.gluster_batch(h, &[cmd]).await
+    }
+
     async fn volume_heal_info(&self, host: &Host, volume: &str) -> Result<HealInfo, ExecError> {
         let h = host.manage.as_str();
         validate::name(h, "volume name", volume)?;

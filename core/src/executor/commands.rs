@@ -402,6 +402,12 @@ pub fn volume_replace_brick(
     )
 }
 
+/// `volume heal <name> full`: launches a full self-heal crawl now instead of waiting for
+/// the self-heal daemon's next periodic index crawl (`cluster.heal-timeout`, 600 s).
+pub fn volume_heal_full(cfg: &CommandConfig, name: &str) -> String {
+    format!("{} volume heal {name} full", gluster(cfg))
+}
+
 /// `volume heal <name> info --xml`.
 pub fn volume_heal_info(cfg: &CommandConfig, name: &str) -> String {
     format!("{} volume heal {name} info --xml", gluster(cfg))

@@ -330,6 +330,10 @@ pub trait Executor: Send + Sync {
         old: &BrickLocation,
         new: &BrickLocation,
     ) -> Result<(), ExecError>;
+    /// `volume heal <volume> full`: launches a full self-heal crawl at once (what a new,
+    /// empty brick needs). Fails while a self-heal daemon of the volume is (re)starting,
+    /// as it is right after a replace-brick.
+    async fn volume_heal_full(&self, host: &Host, volume: &str) -> Result<(), ExecError>;
     /// `volume heal <volume> info --xml`: per brick, whether it is connected and how many
     /// entries it has to heal.
     async fn volume_heal_info(&self, host: &Host, volume: &str) -> Result<HealInfo, ExecError>;

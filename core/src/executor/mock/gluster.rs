@@ -159,6 +159,7 @@ impl World {
                 self.replace_brick(host, name, old, new)
             }
             ["volume", "heal", name, "info"] if xml => return self.heal_info_xml(host, name),
+            ["volume", "heal", name, "full"] => self.heal_launch(host, name),
             _ => return Reply::unsupported(&format!("gluster {}", rest.join(" "))),
         };
         match (result, xml) {

@@ -66,6 +66,26 @@ impl World {
             .is_some_and(|n| n.glusterd && n.dir_exists(path))
     }
 
+    /// `volume heal <name> full`: gluster's texts; the mock heals instantly, so nothing
+    /// else.
+    pub(super) fn heal_launch(&mut self, host: &str, name: &str) -> Result<String, GErr> {
+        let pool = self.node_mut(host).pool;
+        let Some(vol) = self.volumes.get(&pool).and_then(|v| v.get(name)) else {
+            return Err(gerr(format!("Volume {name} does not exist")));
+        };
+        if vol.layout == Layout::Distribute {
+            return Err(gerr(format!(
+                "Volume {name} is not of type replicate/disperse\nVolume heal failed."
+            )));
+        }
+        if vol.status != "Started" {
+            return Err(gerr(format!("Volume {name} is not started.")));
+        }
+        Ok(format!(
+            "Launching heal operation to perform full self heal on volume {name} has been successful \nUse heal info commands to check status.\n"
+        ))
+    }
+
     pub(super) fn heal_info_xml(&mut self, host: &str, name: &str) -> Reply {
         let pool = self.node_mut(host).pool;
         let fail = |errstr: String| {
