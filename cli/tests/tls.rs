@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 
 #[path = "support/run.rs"]
+#[allow(dead_code)] // the fixtures are for the other test binaries
 mod run;
 use run::{bin, run_prog};
 

@@ -221,7 +221,7 @@ async fn a_client_without_the_ca_is_refused_and_the_server_goes_on() {
         "{}",
         logs(&logs_buf)
     );
-    let mut tls = tls_connect(&server, &[pki.ca.clone()])
+    let mut tls = tls_connect(&server, std::slice::from_ref(&pki.ca))
         .await
         .expect("handshake");
     assert!(hello(&mut tls).await.starts_with("HTTP/1.1 200"));
@@ -255,7 +255,7 @@ async fn plain_http_to_the_https_port_gets_no_answer_and_is_closed() {
         "{}",
         logs(&logs_buf)
     );
-    let mut tls = tls_connect(&server, &[pki.ca.clone()])
+    let mut tls = tls_connect(&server, std::slice::from_ref(&pki.ca))
         .await
         .expect("handshake");
     assert!(hello(&mut tls).await.starts_with("HTTP/1.1 200"));
@@ -298,7 +298,7 @@ async fn a_client_that_never_says_hello_is_closed_after_the_header_timeout() {
         .expect("connect");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let name = ServerName::try_from("127.0.0.1").expect("name");
-    let mut tls = connector(&[pki.ca.clone()])
+    let mut tls = connector(std::slice::from_ref(&pki.ca))
         .connect(name, tcp)
         .await
         .expect("handshake");
