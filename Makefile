@@ -6,7 +6,7 @@ CARGO ?= cargo
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES ?= python3-venv ca-certificates lua5.4
-PY_TEST_PACKAGES := pytest requests PyJWT "maturin>=1.9.4,<2" mypy "ansible-core>=2.15,<2.20"
+PY_TEST_PACKAGES := pytest requests PyJWT cryptography "maturin>=1.9.4,<2" mypy "ansible-core>=2.15,<2.20"
 PYTHON_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
 # The binary the demo and the Python suites run (cargo's target dir may be moved).
 BRICKYARD_BIN ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/brickyard
@@ -36,7 +36,7 @@ deps:
 ## A virtualenv with the Python test tools.
 deps-python: deps
 	@if [ ! -x $(PY) ]; then python3 -m venv $(VENV) || { echo "python3 -m venv failed: install python3-venv"; exit 1; }; fi
-	@$(PY) -c 'import pytest, requests, jwt, mypy, ansible' 2>/dev/null && [ -x $(VENV)/bin/maturin ] || $(PY) -m pip install -q $(PY_TEST_PACKAGES)
+	@$(PY) -c 'import pytest, requests, jwt, cryptography, mypy, ansible' 2>/dev/null && [ -x $(VENV)/bin/maturin ] || $(PY) -m pip install -q $(PY_TEST_PACKAGES)
 
 build: deps
 	$(BUILD_ALL)

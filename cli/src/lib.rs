@@ -22,7 +22,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use error::CliError;
 
-use client::{Client, ClientConfig};
+use client::{Client, ClientConfig, TlsOptions};
 use commands::{Cli, Command, Context, Mode};
 
 /// Exit status of heketi-cli on any error (`os.Exit(-1)`).
@@ -39,8 +39,16 @@ pub fn mode_from_argv0(argv0: &str) -> Mode {
     }
 }
 
-/// The global flags that only a client uses: `serve` takes none of them.
-const CLIENT_FLAGS: [&str; 4] = ["server", "user", "secret", "json"];
+/// The global flags that only a client uses (argument id, long name): `serve` takes
+/// none of them.
+const CLIENT_FLAGS: [(&str, &str); 6] = [
+    ("server", "server"),
+    ("user", "user"),
+    ("secret", "secret"),
+    ("json", "json"),
+    ("insecure_tls", "insecure-tls"),
+    ("tls_cert", "tls-cert"),
+];
 
 /// Brickyard's own words for the top-level commands (heketi-cli's say "Heketi …
 /// Management"; they stay when invoked as `heketi-cli`).
@@ -65,9 +73,9 @@ fn command_for(mode: Mode) -> clap::Command {
     // `serve` shadows the global client flags with hidden ones (clap then does not
     // propagate them into it), so they neither show in its help nor reach it silently.
     let cmd = Cli::command().mut_subcommand("serve", |serve| {
-        CLIENT_FLAGS.iter().fold(serve, |s, &flag| {
+        CLIENT_FLAGS.iter().fold(serve, |s, &(id, flag)| {
             s.arg(
-                clap::Arg::new(flag)
+                clap::Arg::new(id)
                     .long(flag)
                     .hide(true)
                     .num_args(0..=1)
@@ -117,8 +125,8 @@ fn client_flag_given_to_serve(matches: &clap::ArgMatches) -> Option<String> {
         .iter()
         // Values of the root's globals are copied into `serve` too (from their default
         // or the environment): only the command line counts.
-        .find(|flag| serve.value_source(flag) == Some(clap::parser::ValueSource::CommandLine))
-        .map(|flag| {
+        .find(|(id, _)| serve.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+        .map(|(_, flag)| {
             format!("unknown flag: --{flag} (a client flag: brickyard serve does not take it)")
         })
 }
@@ -211,7 +219,8 @@ fn run_cli(
         }
     }
     let g = cli.global;
-    let client = Client::new(ClientConfig::new(g.server, g.user, g.secret));
+    let tls = TlsOptions::load(g.insecure_tls, &g.tls_cert)?;
+    let client = Client::new(ClientConfig::new(g.server, g.user, g.secret).with_tls(tls));
     let mut ctx = Context {
         client,
         json: g.json,

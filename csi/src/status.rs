@@ -18,7 +18,13 @@ pub fn from_client(what: &str, err: &ClientError) -> Status {
 /// The gRPC code of a back-end failure.
 pub fn code_of(err: &ClientError) -> Code {
     match err {
-        ClientError::Connect { .. } | ClientError::Transport { .. } => Code::Unavailable,
+        // A TLS mismatch with the back end is reported like an unreachable one (its
+        // message says what to change).
+        ClientError::Connect { .. }
+        | ClientError::Transport { .. }
+        | ClientError::UntrustedCertificate { .. }
+        | ClientError::NotTls { .. }
+        | ClientError::NotHttp { .. } => Code::Unavailable,
         ClientError::Server { status, message } => {
             // Heketi: "No space" or "Failed to allocate new volume: No space…".
             if message.starts_with("No space") || message.contains(": No space") {
@@ -37,9 +43,10 @@ pub fn code_of(err: &ClientError) -> Code {
                 _ => Code::Internal,
             }
         }
-        ClientError::MissingLocation { .. } | ClientError::Decode(_) | ClientError::Token(_) => {
-            Code::Internal
-        }
+        ClientError::MissingLocation { .. }
+        | ClientError::Decode(_)
+        | ClientError::Token(_)
+        | ClientError::TlsCert { .. } => Code::Internal,
     }
 }
 

@@ -67,21 +67,26 @@ class Server:
             self.process.stdout.close()
 
 
-def start_server(tmp: Path, *, db_name: str = "server.redb", extra: dict[str, Any] | None = None) -> Server:
-    """Starts `brickyard serve` on a free port with the mock executor and JWT auth;
-    fails the test with the server's output if it does not come up."""
+def start_server(
+    tmp: Path,
+    *,
+    db_name: str = "server.redb",
+    extra: dict[str, Any] | None = None,
+    top: dict[str, Any] | None = None,
+) -> Server:
+    """Starts `brickyard serve` on a free port with the mock executor and JWT auth
+    (``extra``: more ``glusterfs`` settings, ``top``: more top-level ones, such as
+    ``enable_tls``); fails the test with the server's output if it does not come up."""
     config = tmp / "heketi.json"
     glusterfs: dict[str, Any] = {"executor": "mock", "db": str(tmp / db_name)}
     glusterfs.update(extra or {})
-    config.write_text(
-        json.dumps(
-            {
-                "use_auth": True,
-                "jwt": {"admin": {"key": ADMIN_KEY}, "user": {"key": USER_KEY}},
-                "glusterfs": glusterfs,
-            }
-        )
-    )
+    settings: dict[str, Any] = {
+        "use_auth": True,
+        "jwt": {"admin": {"key": ADMIN_KEY}, "user": {"key": USER_KEY}},
+        "glusterfs": glusterfs,
+    }
+    settings.update(top or {})
+    config.write_text(json.dumps(settings))
     db = tmp / db_name
     cmd = [str(brickyard_bin()), "serve", "--listen", "127.0.0.1:0", "--db", str(db), "--config", str(config)]
     proc = subprocess.Popen(
@@ -95,9 +100,9 @@ def start_server(tmp: Path, *, db_name: str = "server.redb", extra: dict[str, An
         assert proc.stdout is not None
         for line in proc.stdout:
             output.append(line)
-            m = re.search(r"Listening on (?:http://)?(\S+)", line)
+            m = re.search(r"Listening on (https?://)?(\S+)", line)
             if m and not found:
-                found.append(m.group(1))
+                found.append((m.group(1) or "http://") + m.group(2))
                 ready.set()
         ready.set()
 
@@ -112,7 +117,7 @@ def start_server(tmp: Path, *, db_name: str = "server.redb", extra: dict[str, An
             f"`{' '.join(cmd)}` did not start (exit {proc.returncode}):\n{''.join(output)}",
             pytrace=False,
         )
-    return Server(url=f"http://{found[0]}", db=db, config=config, process=proc, output=output)
+    return Server(url=found[0], db=db, config=config, process=proc, output=output)
 
 
 @pytest.fixture

@@ -99,10 +99,10 @@ impl Entries {
             if !too_old && self.finished.len() <= retention.max_results {
                 break;
             }
-            if let Some((_, id)) = self.finished.pop_front() {
-                if matches!(self.map.get(&id), Some(Entry::Finished(_))) {
-                    self.map.remove(&id);
-                }
+            if let Some((_, id)) = self.finished.pop_front()
+                && matches!(self.map.get(&id), Some(Entry::Finished(_)))
+            {
+                self.map.remove(&id);
             }
         }
     }

@@ -24,6 +24,45 @@ pub enum ClientError {
         /// The transport's reason.
         reason: String,
     },
+    /// The server's TLS certificate is not trusted (unknown CA, wrong name, expired).
+    #[error(
+        "the TLS certificate of the server at {url} is not trusted ({reason}): pass the CA certificate that signed it with --tls-cert FILE, or skip the check with --insecure-tls"
+    )]
+    UntrustedCertificate {
+        /// The server URL the client was configured with.
+        url: String,
+        /// Why rustls refused the certificate.
+        reason: String,
+    },
+    /// An `https://` URL whose server does not speak TLS.
+    #[error(
+        "the server at {url} did not answer with TLS ({reason}): does it serve plain HTTP? then use an http:// URL"
+    )]
+    NotTls {
+        /// The server URL the client was configured with.
+        url: String,
+        /// The transport's reason.
+        reason: String,
+    },
+    /// An `http://` URL whose server does not answer HTTP (a TLS server answers with
+    /// an alert).
+    #[error(
+        "the server at {url} did not answer with HTTP ({reason}): does it serve HTTPS? then use an https:// URL"
+    )]
+    NotHttp {
+        /// The server URL the client was configured with.
+        url: String,
+        /// The transport's reason.
+        reason: String,
+    },
+    /// A `--tls-cert` file cannot be used.
+    #[error("--tls-cert {}: {reason}", .path.display())]
+    TlsCert {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Any other transport failure (timeouts, broken bodies, bad URLs).
     #[error("request to {url} failed: {reason}")]
     Transport {

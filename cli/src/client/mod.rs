@@ -15,4 +15,4 @@ mod transport;
 pub use error::ClientError;
 pub use plan::{PlannedBrick, VolumePlan};
 pub use token::{Claims, TOKEN_LIFETIME_SECS, qsh, sign};
-pub use transport::{Client, ClientConfig, RetryPolicy};
+pub use transport::{Client, ClientConfig, RetryPolicy, TlsOptions};

@@ -1,4 +1,5 @@
 use std::io::Read;
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -45,6 +46,57 @@ pub struct ClientConfig {
     pub poll_delay: Duration,
     /// Retries on 429.
     pub retry: RetryPolicy,
+    /// How an `https://` server's certificate is checked.
+    pub tls: TlsOptions,
+}
+
+/// How the client checks the certificate of an `https://` server (heketi-cli's
+/// `-I/--insecure-tls` and `-C/--tls-cert`).
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// Accept any certificate (`--insecure-tls`).
+    pub insecure: bool,
+    /// Trust these CA certificates instead of the built-in roots (`--tls-cert`);
+    /// empty: the built-in (Mozilla) roots.
+    pub trusted: Vec<ureq::tls::Certificate<'static>>,
+}
+
+impl TlsOptions {
+    /// `insecure`, and the CA certificates of the PEM `files` (each must hold at
+    /// least one).
+    pub fn load(insecure: bool, files: &[PathBuf]) -> Result<TlsOptions, ClientError> {
+        let mut trusted = Vec::new();
+        for path in files {
+            let fail = |reason: String| ClientError::TlsCert {
+                path: path.clone(),
+                reason,
+            };
+            let pem = std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+            let before = trusted.len();
+            for item in ureq::tls::parse_pem(&pem) {
+                match item {
+                    Ok(ureq::tls::PemItem::Certificate(cert)) => trusted.push(cert),
+                    Ok(_) => {}
+                    Err(e) => return Err(fail(format!("not valid PEM: {e}"))),
+                }
+            }
+            if trusted.len() == before {
+                return Err(fail(
+                    "no certificate in it (expected a PEM block -----BEGIN CERTIFICATE-----)"
+                        .into(),
+                ));
+            }
+        }
+        Ok(TlsOptions { insecure, trusted })
+    }
+
+    fn config(&self) -> ureq::tls::TlsConfig {
+        let mut builder = ureq::tls::TlsConfig::builder().disable_verification(self.insecure);
+        if !self.trusted.is_empty() {
+            builder = builder.root_certs(ureq::tls::RootCerts::new_with_certs(&self.trusted));
+        }
+        builder.build()
+    }
 }
 
 impl ClientConfig {
@@ -60,7 +112,13 @@ impl ClientConfig {
             secret: secret.into(),
             poll_delay: Duration::from_millis(400),
             retry: RetryPolicy::default(),
+            tls: TlsOptions::default(),
         }
+    }
+
+    /// The same with `tls`.
+    pub fn with_tls(self, tls: TlsOptions) -> Self {
+        ClientConfig { tls, ..self }
     }
 }
 
@@ -86,6 +144,7 @@ impl Client {
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(Duration::from_secs(600)))
+            .tls_config(config.tls.config())
             .build()
             .into();
         Client {
@@ -168,6 +227,37 @@ impl Client {
     }
 
     fn transport_error(&self, url: &str, e: ureq::Error) -> ClientError {
+        // ureq hands rustls' errors back as they are, or wrapped in an I/O error.
+        let tls = match &e {
+            ureq::Error::Rustls(tls) => Some(tls),
+            ureq::Error::Io(io) => io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+            _ => None,
+        };
+        if let Some(tls) = tls {
+            return match tls {
+                rustls::Error::InvalidCertificate(reason) => ClientError::UntrustedCertificate {
+                    url: self.config.server.clone(),
+                    reason: format!("{reason:?}"),
+                },
+                rustls::Error::InvalidMessage(_) => ClientError::NotTls {
+                    url: self.config.server.clone(),
+                    reason: tls.to_string(),
+                },
+                _ => ClientError::Transport {
+                    url: url.to_string(),
+                    reason: format!("TLS: {tls}"),
+                },
+            };
+        }
+        // A TLS server answers a plain request with a TLS alert, which is no HTTP.
+        if matches!(e, ureq::Error::Protocol(_)) && url.starts_with("http://") {
+            return ClientError::NotHttp {
+                url: self.config.server.clone(),
+                reason: e.to_string(),
+            };
+        }
         let connect = match &e {
             ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
             ureq::Error::Io(io) => matches!(

@@ -61,6 +61,18 @@ pub struct GlobalArgs {
     /// Print response as JSON
     #[arg(long = "json", global = true)]
     pub json: bool,
+    /// Allow connections to a TLS (https) server whose certificate is not trusted: the certificate is not checked
+    #[arg(short = 'I', long = "insecure-tls", global = true)]
+    pub insecure_tls: bool,
+    /// Trust this CA certificate (PEM file) when connecting to a TLS (https) server; may be given more than once
+    #[arg(
+        short = 'C',
+        long = "tls-cert",
+        value_name = "FILE",
+        global = true,
+        action = clap::ArgAction::Append
+    )]
+    pub tls_cert: Vec<std::path::PathBuf>,
 }
 
 /// The `heketi-cli` compatible command line.

@@ -47,7 +47,10 @@ pub fn rewrite_topology_load_args(args: Vec<String>) -> Vec<String> {
     let mut i = 1;
     while i < args.len() && words.len() < 2 {
         let a = &args[i];
-        if matches!(a.as_str(), "-s" | "--server" | "--user" | "--secret") {
+        if matches!(
+            a.as_str(),
+            "-s" | "--server" | "--user" | "--secret" | "-C" | "--tls-cert"
+        ) {
             i += 2;
             continue;
         }
@@ -106,6 +109,18 @@ mod tests {
         assert_eq!(
             rewrite_topology_load_args(v("b --user admin volume list --json")),
             v("b --user admin volume list --json")
+        );
+    }
+
+    #[test]
+    fn the_value_of_tls_cert_is_no_command_word() {
+        assert_eq!(
+            rewrite_topology_load_args(v("b -C ca.pem topology load --json t.json")),
+            v("b -C ca.pem topology load --json-file t.json")
+        );
+        assert_eq!(
+            rewrite_topology_load_args(v("b -I --tls-cert ca.pem topology load -j t.json")),
+            v("b -I --tls-cert ca.pem topology load --json-file t.json")
         );
     }
 }

@@ -30,6 +30,21 @@ _TOKEN_LIFETIME_S = 300
 _MAX_BACKOFF_S = 10.0
 
 
+def _tls_problem(server: str, e: requests.exceptions.SSLError) -> str:
+    """What a failed TLS handshake means for the caller, and the way out."""
+    if "CERTIFICATE_VERIFY_FAILED" in str(e):
+        return (
+            f"the TLS certificate of the server at {server} is not trusted ({e}): pass "
+            "verify='ca.pem' (the CA certificate that signed it), or verify=False to skip the check"
+        )
+    if "WRONG_VERSION_NUMBER" in str(e) or "record layer failure" in str(e):
+        return (
+            f"the server at {server} did not answer with TLS ({e}): "
+            "does it serve plain HTTP? then use an http:// URL"
+        )
+    return f"TLS with {server} failed: {e}"
+
+
 class _Rest:
     """The raw backend over HTTP: wire-format bodies in, wire-format results out."""
 
@@ -49,8 +64,10 @@ class _Rest:
         self.poll_delay = poll_delay
         self.retries = retries
         self.timeout = timeout
+        # Passed with every request, not set on the session: requests lets
+        # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify.
+        self.verify = verify
         self.session = requests.Session()
-        self.session.verify = verify
 
     # Transport ----------------------------------------------------------------------
 
@@ -83,7 +100,10 @@ class _Rest:
                     headers=headers,
                     allow_redirects=False,
                     timeout=self.timeout,
+                    verify=self.verify,
                 )
+            except requests.exceptions.SSLError as e:
+                raise BrickyardError(_tls_problem(self.server, e)) from e
             except requests.RequestException as e:
                 raise BrickyardError(f"cannot reach {self.server}: {e}") from e
             if resp.status_code != 429 or attempt >= self.retries:
@@ -317,6 +337,12 @@ class Client(Backend):
     and ``key`` sign requests (no token when ``user`` is None). Queued operations are
     polled every ``poll_delay`` seconds; ``429 Server busy`` is retried ``retries`` times
     with exponential backoff, then raises :class:`Busy`.
+
+    ``verify`` is for ``https://`` servers (``enable_tls`` in heketi.json), as requests
+    takes it: ``True`` checks the certificate against the system's CA bundle, a path
+    to a PEM file or directory of CA certificates trusts those instead (heketi-cli's
+    ``--tls-cert``), and ``False`` does not check it (``--insecure-tls``). An untrusted
+    certificate raises :class:`BrickyardError` saying so.
     """
 
     def __init__(

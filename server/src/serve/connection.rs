@@ -26,7 +26,6 @@ use hyper::Request;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -54,6 +53,9 @@ pub enum Closed {
     MadeRoom,
     /// The server is stopping.
     Shutdown,
+    /// The TLS handshake failed, did not finish within the header-read timeout, or
+    /// the server stopped during it.
+    Handshake,
 }
 
 /// Where the connection is in its request cycle.
@@ -200,13 +202,13 @@ impl hyper::body::Body for Guarded {
     }
 }
 
-/// The socket, noting every byte that moves.
-struct Tracked {
-    io: TcpStream,
+/// The socket (or the TLS stream over it), noting every byte that moves.
+struct Tracked<S> {
+    io: S,
     activity: Arc<Activity>,
 }
 
-impl AsyncRead for Tracked {
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -222,7 +224,7 @@ impl AsyncRead for Tracked {
     }
 }
 
-impl AsyncWrite for Tracked {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -271,16 +273,22 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 /// Serves `stream` until the client closes it, a timeout closes it, the listener
 /// needs room while it is idle (`make_room` changes) or the server stops (`stop`
-/// turns true).
-pub async fn serve_connection(
-    stream: TcpStream,
+/// turns true). The first request head is due `timeouts.header_read` after
+/// `accepted_at` (a TLS handshake before it counts too).
+#[allow(clippy::too_many_arguments)]
+pub async fn serve_connection<S>(
+    stream: S,
     peer: SocketAddr,
     app: Router,
     timeouts: Timeouts,
+    accepted_at: Instant,
     mut stop: watch::Receiver<bool>,
     mut make_room: watch::Receiver<u64>,
-) -> Closed {
-    let activity = Arc::new(Activity::new(Instant::now()));
+) -> Closed
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let activity = Arc::new(Activity::new(accepted_at));
     let io = TokioIo::new(Tracked {
         io: stream,
         activity: activity.clone(),

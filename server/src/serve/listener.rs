@@ -20,7 +20,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
-use super::connection::{Timeouts, serve_connection};
+use tokio_rustls::TlsAcceptor;
+
+use super::connection::{Closed, Timeouts, serve_connection};
+use super::tls;
 
 /// How long the loop waits after an accept error before accepting again.
 pub const ACCEPT_RETRY: Duration = Duration::from_millis(100);
@@ -117,12 +120,13 @@ fn is_connection_error(e: &io::Error) -> bool {
     )
 }
 
-/// Serves `app` on the connections of `acceptor` until `stop` turns true (or its
-/// sender is gone), then waits for the open connections to finish.
+/// Serves `app` on the connections of `acceptor` (over TLS with `tls`) until `stop`
+/// turns true (or its sender is gone), then waits for the open connections to finish.
 pub async fn accept_loop<A: Acceptor>(
     mut acceptor: A,
     app: Router,
     limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
@@ -160,12 +164,37 @@ pub async fn accept_loop<A: Acceptor>(
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
                 }
+                let accepted_at = Instant::now();
                 let app = app.clone();
-                let stop = stop.clone();
+                let mut stop = stop.clone();
                 let room = make_room.subscribe();
                 let timeouts = limits.timeouts;
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let closed = serve_connection(stream, peer, app, timeouts, stop, room).await;
+                    let closed = match tls {
+                        None => {
+                            serve_connection(stream, peer, app, timeouts, accepted_at, stop, room)
+                                .await
+                        }
+                        Some(tls) => {
+                            let deadline = accepted_at + timeouts.header_read;
+                            match tls::handshake(&tls, stream, peer, deadline, &mut stop).await {
+                                Some(stream) => {
+                                    serve_connection(
+                                        stream,
+                                        peer,
+                                        app,
+                                        timeouts,
+                                        accepted_at,
+                                        stop,
+                                        room,
+                                    )
+                                    .await
+                                }
+                                None => Closed::Handshake,
+                            }
+                        }
+                    };
                     tracing::trace!(%peer, ?closed, "connection closed");
                     drop(permit);
                 });

@@ -10,6 +10,7 @@ mod executor;
 mod listener;
 mod logging;
 mod signals;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ pub use connection::Timeouts;
 pub use dbfile::{absolute, bolt_advice, is_bolt_file};
 pub use executor::{executor_banner, executor_name, make_executor};
 pub use listener::{ConnectionLimits, fit_to_descriptors, open_file_limit};
+pub use tls::TlsSetupError;
 
 use crate::auth::AuthSettings;
 use crate::cleaner::{self, CleanerSchedule};
@@ -106,7 +108,7 @@ pub enum ServeError {
     /// The configuration is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// A setting this build cannot honour (executor, TLS, read-only database).
+    /// A setting this build cannot honour (executor, hooks, read-only database).
     #[error("{0}")]
     Unsupported(String),
     /// The database file is Heketi's BoltDB.
@@ -124,6 +126,9 @@ pub enum ServeError {
         #[source]
         source: brickyard::Error,
     },
+    /// `cert_file` or `key_file` is missing, unreadable or invalid.
+    #[error(transparent)]
+    Tls(#[from] TlsSetupError),
     /// The listen address is malformed or cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -179,11 +184,6 @@ pub fn engine_options(config: &ServerConfig, db: PathBuf) -> EngineOptions {
 
 /// Refuses settings this build cannot honour.
 fn check_supported(config: &ServerConfig) -> Result<(), ServeError> {
-    if config.enable_tls {
-        return Err(ServeError::Unsupported(
-            "enable_tls: TLS is not built into Brickyard; serve plain HTTP behind a TLS-terminating proxy".into(),
-        ));
-    }
     if config.glusterfs.db_read_only {
         return Err(ServeError::Unsupported(
             "glusterfs.db_read_only: a read-only database is not supported; use the admin mode read-only instead (default_state)".into(),
@@ -240,6 +240,7 @@ pub struct ShutdownReport {
 /// A started server.
 pub struct RunningServer {
     addr: SocketAddr,
+    tls: bool,
     state: AppState,
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
@@ -259,6 +260,12 @@ impl RunningServer {
     /// The address the listener is bound to (the real port for `:0`).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The server's URL: `http://` or, with `enable_tls`, `https://` and the address.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The state the routes share (engine, queue, admin mode, …).
@@ -301,6 +308,15 @@ impl RunningServer {
 pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     let config = load_config(opts.config.as_deref())?;
     check_supported(&config)?;
+    // Before anything is opened: a bad certificate or key stops the start-up.
+    let tls_config = if config.enable_tls {
+        Some(tls::load(
+            std::path::Path::new(&config.cert_file),
+            std::path::Path::new(&config.key_file),
+        )?)
+    } else {
+        None
+    };
     let auth = AuthSettings::from_config(&config, opts.disable_auth)?;
     let db = absolute(
         &opts
@@ -379,10 +395,12 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     }
     let limits = connection_limits(&state.config.http);
     let app = crate::routes::router(state.clone());
+    let tls_on = tls_config.is_some();
     let server = tokio::spawn(listener::accept_loop(
         listener,
         app,
         limits,
+        tls_config.map(tls::acceptor),
         stopped.clone(),
     ));
 
@@ -406,10 +424,21 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
         seconds(limits.timeouts.header_read),
         seconds(limits.timeouts.idle),
     );
+    if tls_on {
+        println!(
+            "TLS: on (certificate {}, key {})",
+            state.config.cert_file, state.config.key_file
+        );
+    }
     // Last: scripts and tests wait for this line, then read the banner.
-    println!("Listening on {addr}");
+    if tls_on {
+        println!("Listening on https://{addr}");
+    } else {
+        println!("Listening on {addr}");
+    }
     Ok(RunningServer {
         addr,
+        tls: tls_on,
         state,
         stop,
         server,
