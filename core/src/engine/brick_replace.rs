@@ -171,13 +171,38 @@ fn place(
         vol.bricks.len(),
         opts,
     );
+    if opts.hooks.is_some() {
+        // Site policy (`placement.filter` / `placement.score`) chooses among the devices
+        // for a replacement as it does for a create or an expand.
+        let ctx = serde_json::json!({
+            "operation": "replace",
+            "cluster": vol.info.cluster,
+            "size": vol.info.request.size,
+            "name": vol.info.request.name,
+            "brick": brick_id,
+            "device": brick.info.device,
+            "node": brick.info.node,
+        });
+        super::placement_hooks::apply(opts.hooks.as_deref(), st, view, &ctx, &mut volume)?;
+    }
     if !prefer.is_empty() {
-        // Preferred devices (a replacement device or node) score higher; every rule
-        // still applies, and other devices take what they cannot.
+        // Preferred devices (a replacement device or node) come first whatever the hooks
+        // scored; every rule and every hook filter still applies, and other devices take
+        // what they cannot.
+        const PREFERRED: f64 = 1e15;
+        let base = volume.scores.take();
         volume.scores = Some(
             view.devices()
                 .iter()
-                .map(|d| if prefer.contains(&d.id) { 1.0 } else { 0.0 })
+                .enumerate()
+                .map(|(i, d)| {
+                    let score = base.as_ref().map_or(0.0, |s| s[i]);
+                    if prefer.contains(&d.id) {
+                        score + PREFERRED
+                    } else {
+                        score
+                    }
+                })
                 .collect(),
         );
     }

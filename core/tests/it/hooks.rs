@@ -90,3 +90,84 @@ async fn hooks_veto_shape_and_hear_about_operations() {
         ]
     );
 }
+
+/// A site policy that keeps replacements off one host.
+struct KeepOff {
+    host: Mutex<String>,
+    contexts: Mutex<Vec<serde_json::Value>>,
+}
+
+impl Hooks for KeepOff {
+    fn has_placement_hooks(&self) -> bool {
+        true
+    }
+
+    fn place(
+        &self,
+        request: &serde_json::Value,
+        candidates: &[brickyard::hooks::DeviceCandidate],
+    ) -> Result<Vec<brickyard::hooks::Verdict>, HookError> {
+        self.contexts.lock().unwrap().push(request.clone());
+        let replacing = request["operation"] == "replace";
+        let host = self.host.lock().unwrap().clone();
+        Ok(candidates
+            .iter()
+            .map(|c| {
+                if replacing && c.manage_host == host {
+                    brickyard::hooks::Verdict::Drop
+                } else {
+                    brickyard::hooks::Verdict::Keep(0.0)
+                }
+            })
+            .collect())
+    }
+}
+
+#[tokio::test]
+async fn placement_hooks_choose_the_device_of_a_replacement_brick() {
+    // Five nodes, a replica-3 volume: two free nodes could take an evicted brick, and
+    // the policy forbids one of them for replacements (each of them in turn).
+    for turn in 0..2 {
+        let policy = Arc::new(KeepOff {
+            host: Mutex::new(String::new()),
+            contexts: Mutex::new(Vec::new()),
+        });
+        let mut opts = EngineOptions::in_memory();
+        opts.hooks = Some(policy.clone());
+        let b = bed_with(opts, 5, 1).await;
+        let v = b.engine.create_volume(replica(2, 3)).await.unwrap();
+        let st = b.engine.state();
+        let host_of = |node: &str| st.nodes[node].info.hostnames.manage[0].clone();
+        let used: Vec<String> = v.bricks.iter().map(|b| host_of(&b.node)).collect();
+        let free: Vec<String> = (1..=5)
+            .map(|n| format!("10.0.0.{n}"))
+            .filter(|h| !used.contains(h))
+            .collect();
+        assert_eq!(free.len(), 2);
+        let forbidden = free[turn].clone();
+        *policy.host.lock().unwrap() = forbidden.clone();
+        let victim = v.bricks[0].id.clone();
+        b.engine
+            .evict_brick(&victim, brickyard::engine::HealCheck::Enable)
+            .await
+            .unwrap();
+        let st = b.engine.state();
+        let hosts: Vec<String> = st.volumes[&v.info.id]
+            .bricks
+            .iter()
+            .map(|id| st.nodes[&st.bricks[id].info.node].info.hostnames.manage[0].clone())
+            .collect();
+        assert!(
+            !hosts.contains(&forbidden),
+            "the policy kept replacements off {forbidden}: {hosts:?}"
+        );
+        assert!(hosts.contains(&free[1 - turn]), "{hosts:?}");
+        let contexts = policy.contexts.lock().unwrap();
+        let replace = contexts
+            .iter()
+            .find(|c| c["operation"] == "replace")
+            .expect("the hook was asked about the replacement");
+        assert_eq!(replace["brick"], victim.as_str());
+        assert_agree(&b.engine, &b.mock.nodes());
+    }
+}
