@@ -24,7 +24,21 @@ struct Queue {
     /// Highest durable ticket.
     committed: u64,
     poisoned: Option<String>,
+    /// Ticket of the batch whose commit failed: it and every later ticket were not saved.
+    failed: u64,
     shutdown: bool,
+}
+
+impl Queue {
+    /// The error for a waiter on `t`, once the engine is poisoned.
+    fn refused(&self, t: Ticket) -> Option<StoreError> {
+        let why = self.poisoned.clone()?;
+        Some(if t.0 >= self.failed {
+            StoreError::CommitFailed(why)
+        } else {
+            StoreError::Poisoned(why)
+        })
+    }
 }
 
 struct Shared {
@@ -53,6 +67,7 @@ impl Committer {
                 open: 1,
                 committed: 0,
                 poisoned: None,
+                failed: u64::MAX,
                 shutdown: false,
             }),
             cv: Condvar::new(),
@@ -91,6 +106,16 @@ impl Committer {
         }
     }
 
+    /// True once a commit has failed.
+    pub(crate) fn is_poisoned(&self) -> bool {
+        lock(&self.shared).poisoned.is_some()
+    }
+
+    /// The highest ticket known durable.
+    pub(crate) fn durable_ticket(&self) -> Ticket {
+        Ticket(lock(&self.shared).committed)
+    }
+
     /// Waits, blocking the thread, until `t` is durable.
     pub(crate) fn wait_blocking(&self, t: Ticket) -> Result<()> {
         let mut q = lock(&self.shared);
@@ -98,8 +123,8 @@ impl Committer {
             if q.committed >= t.0 {
                 return Ok(());
             }
-            if let Some(why) = &q.poisoned {
-                return Err(StoreError::Poisoned(why.clone()).into());
+            if let Some(e) = q.refused(t) {
+                return Err(e.into());
             }
             q = self.shared.cv.wait(q).unwrap_or_else(|p| p.into_inner());
         }
@@ -119,8 +144,8 @@ impl Committer {
                     if q.committed >= t.0 {
                         return Ok(());
                     }
-                    if let Some(why) = &q.poisoned {
-                        return Err(StoreError::Poisoned(why.clone()).into());
+                    if let Some(e) = q.refused(t) {
+                        return Err(e.into());
                     }
                 }
                 if rx.changed().await.is_err() {
@@ -154,6 +179,14 @@ fn run(shared: &Shared) {
             let batch = std::mem::take(&mut q.batch);
             let ticket = q.open;
             q.open += 1;
+            if q.poisoned.is_some() {
+                // Staged before the failure was known: never committed after a failed
+                // batch (it could depend on it); its waiters get the failure.
+                drop(q);
+                shared.durable.send_replace(ticket);
+                shared.cv.notify_all();
+                continue;
+            }
             (batch, ticket)
         };
         let result = shared.store.commit_all(&batch);
@@ -163,6 +196,7 @@ fn run(shared: &Shared) {
             Err(e) => {
                 tracing::error!(error = %e, "store commit failed; refusing writes until restart");
                 q.poisoned = Some(e.to_string());
+                q.failed = ticket;
             }
         }
         drop(q);

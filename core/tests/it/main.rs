@@ -11,6 +11,7 @@ mod model;
 mod operations;
 mod properties;
 mod recovery;
-mod storage_network;
 mod self_contained;
+mod storage_faults;
+mod storage_network;
 mod topology;
