@@ -204,3 +204,56 @@ fn run(shared: &Shared) {
         shared.cv.notify_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ChangeSet, Table};
+
+    fn one_write(key: &str) -> ChangeSet {
+        ChangeSet {
+            writes: vec![(Table::Attributes, key.into(), Some(b"{}".to_vec()))],
+        }
+    }
+
+    #[test]
+    fn nothing_is_committed_after_a_failed_batch() {
+        let store = Store::in_memory().unwrap();
+        let c = Committer::start(store).unwrap();
+        let t = c.stage(one_write("saved")).unwrap();
+        c.wait_blocking(t).unwrap();
+        // A batch staged while the failing commit ran: it is still queued when the
+        // failure is known.
+        let t = {
+            let mut q = lock(&c.shared);
+            q.poisoned = Some("disk full".into());
+            q.failed = q.open;
+            q.batch.push(one_write("after-failure"));
+            Ticket(q.open)
+        };
+        c.shared.cv.notify_all();
+        let err = c.wait_blocking(t).unwrap_err();
+        assert!(
+            err.to_string().contains("this change was not saved")
+                && err.to_string().contains("disk full"),
+            "{err}"
+        );
+        let err = c.stage(one_write("later")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("an earlier write to the database failed (disk full)"),
+            "{err}"
+        );
+        // Stopping the committer lets it finish with the queued batch first.
+        let shared = c.shared.clone();
+        drop(c);
+        let raw = shared.store.load().unwrap();
+        let attrs = &raw.iter().find(|(t, _)| *t == Table::Attributes).unwrap().1;
+        let keys: Vec<_> = attrs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["saved"],
+            "the batch after the failure reached the store"
+        );
+    }
+}
