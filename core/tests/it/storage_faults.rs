@@ -216,6 +216,7 @@ async fn check_poisoned(engine: &Engine, errno: i32, acked: &Model, failed: &Op)
 
 /// One run of the script with a fault armed; returns whether the fault fired.
 async fn run_with_fault(
+    script: &[Op],
     kind: StorageOp,
     k: u64,
     errno: i32,
@@ -237,7 +238,7 @@ async fn run_with_fault(
     } else {
         faults.fail_nth(kind, k, errno);
     }
-    for op in SCRIPT {
+    for op in script {
         let before_state = engine.state();
         let before_nodes = nodes_view(&mock.nodes());
         let before_cmds = mock.commands().len();
@@ -343,9 +344,13 @@ struct Stats {
 /// Fails the k-th call of `kind` for k = 1, 2, … until the script runs through without
 /// reaching the k-th call.
 async fn sweep(kind: StorageOp, errno: i32, torn: bool) -> Stats {
+    sweep_script(SCRIPT, kind, errno, torn).await
+}
+
+async fn sweep_script(script: &[Op], kind: StorageOp, errno: i32, torn: bool) -> Stats {
     let mut stats = Stats::default();
     let mut k = 1;
-    while run_with_fault(kind, k, errno, torn, &mut stats).await {
+    while run_with_fault(script, kind, k, errno, torn, &mut stats).await {
         k += 1;
         assert!(k < 2000, "the script never ends");
     }
@@ -371,9 +376,21 @@ async fn every_failed_sync_is_survived() {
     assert!(s.build_failed > 0 && s.finalize_failed > 0, "{s:?}");
 }
 
+/// Volume names of the long script.
+const MANY: [&str; 24] = [
+    "m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11", "m12", "m13", "m14",
+    "m15", "m16", "m17", "m18", "m19", "m20", "m21", "m22", "m23",
+];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_failed_allocation_is_survived() {
-    sweep(StorageOp::SetLen, ENOSPC, false).await;
+    // The file grows seldom: the short script and a long one that grows it more often.
+    let short = sweep(StorageOp::SetLen, ENOSPC, false).await;
+    let mut long: Vec<Op> = MANY.iter().map(|n| Op::Create(n, 1, 3)).collect();
+    long.extend(MANY.iter().step_by(2).map(|n| Op::Expand(n, 1)));
+    long.extend(MANY.iter().map(|n| Op::Delete(n)));
+    let long = sweep_script(&long, StorageOp::SetLen, ENOSPC, false).await;
+    assert!(short.points + long.points >= 2, "{short:?} {long:?}");
 }
 
 /// Every device's free space as the read model answers it.
