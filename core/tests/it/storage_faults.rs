@@ -579,8 +579,25 @@ async fn a_full_file_system_is_survived_and_recovered_from() {
     )
     .await;
 
-    // Space is freed; Brickyard is restarted.
+    // Restarted while the file system is still full: it opens with everything
+    // acknowledged (nothing to clean, or the cleanup fails cleanly), or refuses with the
+    // storage error; never anything else.
     drop(engine);
+    match Engine::open(options(), mock.clone() as Arc<dyn Executor>).await {
+        Ok(engine) => {
+            for name in acked.keys() {
+                assert!(engine.volume_by_name(name).is_some(), "{name} lost");
+            }
+            eprintln!("full file system: reopened while full");
+            drop(engine);
+        }
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Store, "{e}");
+            assert!(e.to_string().contains("No space left on device"), "{e}");
+            eprintln!("full file system: reopening while full: {e}");
+        }
+    }
+    // Space is freed; Brickyard is restarted.
     std::fs::remove_file(&filler).unwrap();
     let engine = Engine::open(options(), mock.clone() as Arc<dyn Executor>)
         .await
