@@ -10,6 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use brickyard::api::{DeviceAddRequest, HostAddresses, NodeAddRequest};
+use brickyard::engine::CleanupOutcome;
 use brickyard::executor::{Executor, FaultyMockExecutor};
 use brickyard::store::{EIO, ENOSPC, FaultyBackend, StorageFaults, StorageOp, Store};
 use brickyard::{Engine, EngineOptions, ErrorKind};
@@ -289,6 +290,13 @@ async fn run_with_fault(
         let engine = open_faulty(&path, &mock, &faults).await;
         let st = engine.state();
         assert!(st.pending.is_empty(), "pending left: {:?}", st.pending);
+        for cleaned in engine.recovery_report().operations {
+            match cleaned.outcome {
+                CleanupOutcome::RolledBack => stats.rolled_back += 1,
+                CleanupOutcome::RolledForward => stats.rolled_forward += 1,
+                CleanupOutcome::Failed(why) => panic!("cleanup at open failed: {why}"),
+            }
+        }
         let got = Model::of(&engine);
         let with_op = op.apply(acked_before);
         assert!(
@@ -339,6 +347,9 @@ struct Stats {
     finalize_failed: usize,
     single_failed: usize,
     failed_but_durable: usize,
+    /// Pending operations the reopen rolled back / forward.
+    rolled_back: usize,
+    rolled_forward: usize,
 }
 
 /// Fails the k-th call of `kind` for k = 1, 2, … until the script runs through without
