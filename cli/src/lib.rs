@@ -101,7 +101,10 @@ fn command_for(mode: Mode) -> clap::Command {
             .mut_subcommand("csi", |s| s.hide(true))
             .mut_subcommand("volume", |v| {
                 v.mut_subcommand("create", |c| c.mut_arg("dry_run", |a| a.hide(true)))
-            }),
+            })
+            // Brickyard extras heketi-cli does not have.
+            .mut_subcommand("device", |d| d.mut_subcommand("replace", |c| c.hide(true)))
+            .mut_subcommand("node", |n| n.mut_subcommand("replace", |c| c.hide(true))),
     }
 }
 
@@ -193,6 +196,16 @@ fn run_cli(
             }
             Command::Volume(v) if v.uses_dry_run() => {
                 return Err(CliError::Usage("unknown flag: --dry-run".into()));
+            }
+            Command::Device(d) if d.is_replace() => {
+                return Err(CliError::Usage(
+                    "unknown command \"replace\" for \"heketi-cli device\"".into(),
+                ));
+            }
+            Command::Node(n) if n.is_replace() => {
+                return Err(CliError::Usage(
+                    "unknown command \"replace\" for \"heketi-cli node\"".into(),
+                ));
             }
             _ => {}
         }

@@ -782,3 +782,223 @@ fn start_up_banner_says_what_is_simulated_and_what_is_bounded() {
         "{log}"
     );
 }
+
+/// `brickyard … args` expected to fail: its stderr.
+fn cli_err(server: &Server, args: &[&str]) -> String {
+    let mut all = vec!["-s", &server.url, "--user", "admin", "--secret", SECRET];
+    all.extend_from_slice(args);
+    let r = run_prog(&bin(), &all, &[]);
+    assert_ne!(r.code, 0, "brickyard {args:?} succeeded: {r:?}");
+    r.stderr
+}
+
+/// Adds node `host` (zone) with `/dev/sdb` to `cluster`; its id.
+fn add_node(server: &Server, cluster: &str, host: &str, zone: &str) -> String {
+    let out = cli(
+        server,
+        &[
+            "node",
+            "add",
+            &format!("--zone={zone}"),
+            &format!("--cluster={cluster}"),
+            &format!("--management-host-name={host}"),
+            &format!("--storage-host-name={host}"),
+        ],
+    );
+    let node = field(&out, "Node Id:").to_string();
+    assert_eq!(
+        cli(
+            server,
+            &[
+                "device",
+                "add",
+                "--name=/dev/sdb",
+                &format!("--node={node}")
+            ]
+        ),
+        "Device added successfully\n"
+    );
+    node
+}
+
+fn json_cli(server: &Server, args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = cli(server, &all);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn day2_commands_print_what_heketi_cli_prints() {
+    let dir = Scratch::new("day2");
+    let server = auth_server(&dir);
+    let load = load_seed(&server);
+    let cluster = ids(&load)[0].clone();
+    add_node(&server, &cluster, "127.0.0.14", "1");
+    let created = cli(&server, &["volume", "create", "--size=1"]);
+    let volume = field(&created, "Volume Id:").to_string();
+    let info = json_cli(&server, &["volume", "info", &volume]);
+    let brick = info["bricks"][0]["id"]
+        .as_str()
+        .expect("brick id")
+        .to_string();
+    let device_of = |b: &str, info: &serde_json::Value| -> String {
+        info["bricks"]
+            .as_array()
+            .and_then(|bs| bs.iter().find(|x| x["id"] == b))
+            .and_then(|x| x["device"].as_str())
+            .expect("device")
+            .to_string()
+    };
+    let first_device = device_of(&brick, &info);
+
+    // brick evict
+    assert_eq!(
+        cli(&server, &["brick", "evict", &brick]),
+        format!("Brick {brick} evicted\n")
+    );
+    let info = json_cli(&server, &["volume", "info", &volume]);
+    let bricks: Vec<&str> = info["bricks"]
+        .as_array()
+        .expect("bricks")
+        .iter()
+        .filter_map(|b| b["id"].as_str())
+        .collect();
+    assert_eq!(bricks.len(), 3);
+    assert!(!bricks.contains(&brick.as_str()));
+
+    // device disable / remove / enable / delete / resync
+    let moved = bricks[0].to_string();
+    let dev = device_of(&moved, &info);
+    assert_eq!(
+        cli_err(&server, &["device", "remove", &dev]),
+        format!(
+            "Error: Device must be offline before remove operation is performed, device:{dev}\n"
+        )
+    );
+    assert_eq!(
+        cli(&server, &["device", "disable", &dev]),
+        format!("Device {dev} is now offline\n")
+    );
+    // The evicted brick's device is free: it takes the brick back.
+    assert_eq!(
+        cli(&server, &["device", "remove", &dev]),
+        format!("Device {dev} is now removed\n")
+    );
+    assert_eq!(
+        cli(&server, &["device", "delete", &dev]),
+        format!("Device {dev} deleted\n")
+    );
+    assert_eq!(
+        cli(&server, &["device", "resync", &first_device]),
+        format!("Device {first_device} updated\n")
+    );
+    assert_eq!(
+        cli(&server, &["device", "enable", &first_device]),
+        format!("Device {first_device} is now online\n")
+    );
+
+    // node disable / remove / delete
+    let info = json_cli(&server, &["volume", "info", &volume]);
+    let node = info["bricks"][0]["node"]
+        .as_str()
+        .expect("node")
+        .to_string();
+    add_node(&server, &cluster, "127.0.0.15", "2");
+    assert_eq!(
+        cli(&server, &["node", "disable", &node]),
+        format!("Node {node} is now offline\n")
+    );
+    assert_eq!(
+        cli(&server, &["node", "remove", &node]),
+        format!("Node {node} is now removed\n")
+    );
+    let n = json_cli(&server, &["node", "info", &node]);
+    assert_eq!(n["state"], "failed");
+    for d in n["devices"].as_array().expect("devices") {
+        let d = d["id"].as_str().expect("device id");
+        assert_eq!(
+            cli(&server, &["device", "delete", d]),
+            format!("Device {d} deleted\n")
+        );
+    }
+    assert_eq!(
+        cli(&server, &["node", "delete", &node]),
+        format!("Node {node} deleted\n")
+    );
+    let info = json_cli(&server, &["volume", "info", &volume]);
+    assert_eq!(info["bricks"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        cli(&server, &["server", "operations", "info"]),
+        "Operation Counts:\n  Total: 0\n  In-Flight: 0\n  New: 0\n  Failed: 0\n  Stale: 0\n"
+    );
+}
+
+#[test]
+fn device_and_node_replace_are_brickyard_commands() {
+    let dir = Scratch::new("replace");
+    let server = auth_server(&dir);
+    let load = load_seed(&server);
+    let created = cli(&server, &["volume", "create", "--size=1"]);
+    let volume = field(&created, "Volume Id:").to_string();
+    let info = json_cli(&server, &["volume", "info", &volume]);
+    let dev = info["bricks"][0]["device"]
+        .as_str()
+        .expect("device")
+        .to_string();
+    let node = info["bricks"][1]["node"]
+        .as_str()
+        .expect("node")
+        .to_string();
+
+    let out = cli(&server, &["device", "replace", &dev, "--with=/dev/sdc"]);
+    let new_dev = ids(&out)[1].clone();
+    assert_eq!(
+        out,
+        format!("Device {dev} replaced by {new_dev} (/dev/sdc)\n")
+    );
+    let d = json_cli(&server, &["device", "info", &new_dev]);
+    assert_eq!(d["bricks"].as_array().map(Vec::len), Some(1));
+
+    let out = cli(
+        &server,
+        &[
+            "node",
+            "replace",
+            &node,
+            "--with=127.0.0.19",
+            "--device=/dev/sdb",
+        ],
+    );
+    let new_node = ids(&out)[1].clone();
+    assert_eq!(out, format!("Node {node} replaced by {new_node}\n"));
+    let n = json_cli(&server, &["node", "info", &new_node]);
+    assert_eq!(n["hostnames"]["manage"][0], "127.0.0.19");
+    assert_eq!(n["devices"][0]["bricks"].as_array().map(Vec::len), Some(1));
+    let info = json_cli(&server, &["volume", "info", &volume]);
+    assert_eq!(info["bricks"].as_array().map(Vec::len), Some(3));
+    assert!(!load.is_empty());
+
+    // Under the heketi-cli name the extras do not exist.
+    let link = dir.path("heketi-cli");
+    std::os::unix::fs::symlink(bin(), &link).expect("symlink heketi-cli");
+    let env = [
+        ("HEKETI_CLI_SERVER", server.url.as_str()),
+        ("HEKETI_CLI_USER", "admin"),
+        ("HEKETI_CLI_KEY", SECRET),
+    ];
+    let r = run_prog(
+        &link,
+        &["device", "replace", &new_dev, "--with=/dev/sdd"],
+        &env,
+    );
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            255,
+            "Error: unknown command \"replace\" for \"heketi-cli device\"\n"
+        )
+    );
+    let r = run_prog(&link, &["node", "--help"], &env);
+    assert!(!r.stdout.contains("replace"), "{r:?}");
+}

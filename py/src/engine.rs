@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use brickyard::api::{
     ClusterFlags, DeviceAddRequest, NodeAddRequest, TagsChangeRequest, VolumeCreateRequest,
 };
+use brickyard::engine::{HealCheck, NodeReplaceRequest};
 use brickyard::executor::{Executor, MockConfig, MockExecutor, MockTransport};
 use brickyard::model::DbExport;
 use brickyard::placement::{Limits, ZoneChecking};
@@ -407,6 +408,62 @@ impl PyEngine {
     ) -> PyResult<Obj<'py>> {
         self.call_body(py, body, |e, req: TagsChangeRequest| async move {
             e.set_device_tags(&id, &req)
+        })
+    }
+
+    /// Replaces brick `id` by a new brick placed like it (`healcheck`: `""`, `enable`
+    /// or `disable`).
+    #[pyo3(signature = (id, healcheck = String::new()))]
+    fn brick_evict(&self, py: Python<'_>, id: String, healcheck: String) -> PyResult<()> {
+        self.call(py, |e| async move {
+            e.evict_brick(&id, HealCheck::parse(&healcheck)?).await
+        })
+    }
+
+    /// Removes (fails) an offline device, moving its bricks first.
+    #[pyo3(signature = (id, healcheck = String::new()))]
+    fn device_remove(&self, py: Python<'_>, id: String, healcheck: String) -> PyResult<()> {
+        self.call(py, |e| async move {
+            e.remove_device(&id, HealCheck::parse(&healcheck)?).await
+        })
+    }
+
+    /// Removes (fails) an offline node, moving the bricks of all its devices first.
+    #[pyo3(signature = (id, healcheck = String::new()))]
+    fn node_remove(&self, py: Python<'_>, id: String, healcheck: String) -> PyResult<()> {
+        self.call(py, |e| async move {
+            e.remove_node(&id, HealCheck::parse(&healcheck)?).await
+        })
+    }
+
+    /// Replaces device `id` by device `name` on the same node; returns the new device.
+    #[pyo3(signature = (id, name, healcheck = String::new()))]
+    fn device_replace<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        name: String,
+        healcheck: String,
+    ) -> PyResult<Obj<'py>> {
+        self.call_py(py, |e| async move {
+            e.replace_device(&id, &name, HealCheck::parse(&healcheck)?)
+                .await
+        })
+    }
+
+    /// Replaces node `id` by the node of a `{"hostnames": …, "devices": […]}` body;
+    /// returns the new node.
+    #[pyo3(signature = (id, body, healcheck = String::new()))]
+    fn node_replace<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        body: &Obj<'py>,
+        healcheck: String,
+    ) -> PyResult<Obj<'py>> {
+        self.call_body(py, body, |e, req: NodeReplaceRequest| async move {
+            e.replace_node(&id, req, HealCheck::parse(&healcheck)?)
+                .await
         })
     }
 

@@ -171,3 +171,43 @@ def test_results_are_frozen_and_convert_to_dicts(loaded: Backend) -> None:
     assert d["name"] == "frozen"
     assert isinstance(d["bricks"], list) and d["bricks"][0]["volume"] == vol.id
     json.dumps(d)
+
+
+def test_day2_evict_remove_and_replace(loaded: Backend) -> None:
+    vol = loaded.volume_create(size=1, name="day2")
+    brick = vol.bricks[0]
+    # Three nodes, three bricks: no other device may take the brick.
+    with pytest.raises(brickyard.NoSpace, match="No Replacement was found"):
+        loaded.brick_evict(brick.id)
+    extra = loaded.device_add(node=brick.node, name="/dev/sdc")
+    loaded.brick_evict(brick.id, heal_check=False)
+    assert [b.id for b in loaded.device_info(extra.id).bricks] != []
+    after = loaded.volume_info(vol.id)
+    assert len(after.bricks) == 3 and brick.id not in [b.id for b in after.bricks]
+
+    # The old device is empty now: replace the new one by /dev/sdd.
+    new = loaded.device_replace(extra.id, "/dev/sdd")
+    assert (new.name, len(new.bricks)) == ("/dev/sdd", 1)
+    with pytest.raises(brickyard.NotFound):
+        loaded.device_info(extra.id)
+
+    # Node removal moves every brick to a fourth node.
+    old = after.bricks[1].node
+    cluster = loaded.node_info(old).cluster
+    node4 = loaded.node_add(cluster=cluster, manage="127.0.0.14", zone=1)
+    dev4 = loaded.device_add(node=node4.id, name="/dev/sdb")
+    with pytest.raises(brickyard.Conflict, match="must be offline"):
+        loaded.node_remove(old)
+    loaded.node_set_state(old, "offline")
+    loaded.node_remove(old)
+    assert loaded.node_info(old).state == "failed"
+    assert len(loaded.device_info(dev4.id).bricks) == 1
+
+    # Node replacement in one call.
+    target = loaded.volume_info(vol.id).bricks[2].node
+    replaced = loaded.node_replace(target, manage="127.0.0.15", devices=["/dev/sdb"])
+    assert replaced.manage == ("127.0.0.15",)
+    assert sum(len(d.bricks) for d in replaced.devices) == 1
+    with pytest.raises(brickyard.NotFound):
+        loaded.node_info(target)
+    assert len(loaded.volume_info(vol.id).bricks) == 3

@@ -118,12 +118,14 @@ def test_executor_error_names_node_command_status_and_stderr(loaded: Backend) ->
     assert err.stderr == "No device found for /nodisk/x."
 
 
-def test_unsupported(loaded: Backend) -> None:
+def test_device_remove_without_room(loaded: Backend) -> None:
     vol = loaded.volume_create(size=1)
     device = vol.bricks[0].device
     loaded.device_set_state(device, "offline")
-    with pytest.raises(brickyard.Unsupported, match="not available"):
+    # Three nodes, each holding a brick of the set: the brick has nowhere to go.
+    with pytest.raises(brickyard.NoSpace, match=rf"^Unable to delete device \[{device}\] as no device was found"):
         loaded.device_set_state(device, "failed")
+    assert loaded.device_info(device).state == "offline"
 
 
 def test_store_error_for_an_unusable_path(tmp_path: Path) -> None:

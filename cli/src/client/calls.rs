@@ -270,6 +270,43 @@ impl Client {
         .map(drop)
     }
 
+    // ----- replacements (Brickyard extras) -----
+
+    /// `POST /devices/{id}/replace` → 202 … 303 → the new device.
+    pub fn device_replace(
+        &self,
+        id: &str,
+        name: &str,
+        healcheck: &str,
+    ) -> Result<DeviceInfoResponse, ClientError> {
+        let body = serde_json::json!({"name": name, "healcheck": healcheck}).to_string();
+        self.call_json(
+            "POST",
+            &format!("/devices/{id}/replace"),
+            Some(body.as_bytes()),
+            OK,
+        )
+    }
+
+    /// `POST /nodes/{id}/replace` → 202 … 303 → the new node.
+    pub fn node_replace(
+        &self,
+        id: &str,
+        hostnames: &brickyard::api::HostAddresses,
+        devices: &[String],
+        healcheck: &str,
+    ) -> Result<NodeInfoResponse, ClientError> {
+        let body =
+            serde_json::json!({"hostnames": hostnames, "devices": devices, "healcheck": healcheck})
+                .to_string();
+        self.call_json(
+            "POST",
+            &format!("/nodes/{id}/replace"),
+            Some(body.as_bytes()),
+            OK,
+        )
+    }
+
     // ----- db, logging, operations, admin -----
 
     /// `GET /db/dump`: the raw (indented JSON) body.

@@ -4,6 +4,10 @@ use clap::{Args, Subcommand};
 use super::{Context, first_arg};
 use crate::CliError;
 
+/// What heketi-cli prints (Go's `fmt.Println` of two strings: a space between them)
+/// before skipping the heal check; it then waits 10 seconds.
+pub(crate) const HEAL_CHECK_WARNING: &str = "Skipping the heal check may be dangerous and increase the risk of data loss.\n Press CTRL-C within 10 seconds to cancel this action.\n";
+
 /// `brick …`
 #[derive(Debug, Args)]
 pub struct BrickCmd {
@@ -30,6 +34,13 @@ impl BrickCmd {
                 ids,
             } => {
                 let id = first_arg(&ids, "Brick id missing")?;
+                if ids.len() > 1 {
+                    return Err(CliError::Usage("Too many arguments provided".into()));
+                }
+                if disable_heal_check {
+                    ctx.print(HEAL_CHECK_WARNING)?;
+                    std::thread::sleep(std::time::Duration::from_secs(10));
+                }
                 let opts = BrickEvictOptions {
                     healcheck: "disable".into(),
                 };

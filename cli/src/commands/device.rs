@@ -55,6 +55,17 @@ enum DeviceSub {
         cluster: String,
         ids: Vec<String>,
     },
+    /// Replace a device by a new one on the same node: add it, move every brick,
+    /// retire the old device (Brickyard; run again to resume)
+    Replace {
+        /// The new device, e.g. /dev/sdc
+        #[arg(long = "with", default_value = "")]
+        with: String,
+        /// Skip the heal check before moving bricks (dangerous)
+        #[arg(long = "expert-option-disable-heal-check")]
+        disable_heal_check: bool,
+        ids: Vec<String>,
+    },
     /// Sets tags on a device
     Settags {
         /// Set the object to this exact set of tags. Overwrites existing tags.
@@ -90,6 +101,11 @@ fn set_state(
 }
 
 impl DeviceCmd {
+    /// `replace`, a Brickyard extra that heketi-cli does not know.
+    pub(crate) fn is_replace(&self) -> bool {
+        matches!(self.cmd, DeviceSub::Replace { .. })
+    }
+
     pub(crate) fn run(self, ctx: &mut Context<'_>) -> Result<(), CliError> {
         match self.cmd {
             DeviceSub::Add {
@@ -127,9 +143,7 @@ impl DeviceCmd {
             } => {
                 let id = first_arg(&ids, "Device id missing")?;
                 let healcheck = if disable_heal_check {
-                    ctx.eprint(
-                        "Warning: the heal check is disabled: removing bricks of volumes that are not healed can lose data.\nContinuing in 10 seconds...\n",
-                    )?;
+                    ctx.print(super::brick::HEAL_CHECK_WARNING)?;
                     std::thread::sleep(Duration::from_secs(10));
                     "disable"
                 } else {
@@ -165,6 +179,28 @@ impl DeviceCmd {
                 let id = first_arg(&ids, "Device id missing")?;
                 ctx.client.device_resync(id)?;
                 ctx.print(&format!("Device {id} updated\n"))
+            }
+            DeviceSub::Replace {
+                with,
+                disable_heal_check,
+                ids,
+            } => {
+                let id = first_arg(&ids, "Device id missing")?;
+                if with.is_empty() {
+                    return Err(CliError::Usage("Missing new device name (--with)".into()));
+                }
+                let healcheck = if disable_heal_check {
+                    ctx.print(super::brick::HEAL_CHECK_WARNING)?;
+                    std::thread::sleep(Duration::from_secs(10));
+                    "disable"
+                } else {
+                    ""
+                };
+                let d = ctx.client.device_replace(id, &with, healcheck)?;
+                ctx.print(&format!(
+                    "Device {id} replaced by {} ({})\n",
+                    d.info.id, d.info.name
+                ))
             }
             DeviceSub::Settags { exact, args } => {
                 let (id, req) = set_tags_request(&args, exact)?;

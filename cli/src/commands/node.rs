@@ -41,6 +41,23 @@ enum NodeSub {
     List,
     /// Removes a node and all its associated devices from Heketi
     Remove { ids: Vec<String> },
+    /// Replace a node by a new one: add it (same cluster and zone) with its devices,
+    /// move every brick, retire the old node (Brickyard; run again to resume)
+    Replace {
+        /// Management host name of the new node
+        #[arg(long = "with", default_value = "")]
+        with: String,
+        /// Storage host name of the new node (default: the management host name)
+        #[arg(long = "storage-host-name", default_value = "")]
+        storage_host_name: String,
+        /// A device of the new node (repeat for several)
+        #[arg(long = "device")]
+        devices: Vec<String>,
+        /// Skip the heal check before moving bricks (dangerous)
+        #[arg(long = "expert-option-disable-heal-check")]
+        disable_heal_check: bool,
+        ids: Vec<String>,
+    },
     /// Sets tags on a node
     Settags {
         /// Set the object to this exact set of tags. Overwrites existing tags.
@@ -76,6 +93,11 @@ fn set_state(
 }
 
 impl NodeCmd {
+    /// `replace`, a Brickyard extra that heketi-cli does not know.
+    pub(crate) fn is_replace(&self) -> bool {
+        matches!(self.cmd, NodeSub::Replace { .. })
+    }
+
     pub(crate) fn run(self, ctx: &mut Context<'_>) -> Result<(), CliError> {
         match self.cmd {
             NodeSub::Add {
@@ -132,6 +154,45 @@ impl NodeCmd {
                     }
                 }
                 Ok(())
+            }
+            NodeSub::Replace {
+                with,
+                storage_host_name,
+                devices,
+                disable_heal_check,
+                ids,
+            } => {
+                let id = first_arg(&ids, "Node id missing")?;
+                if with.is_empty() {
+                    return Err(CliError::Usage(
+                        "Missing new node host name (--with)".into(),
+                    ));
+                }
+                if devices.is_empty() {
+                    return Err(CliError::Usage(
+                        "Missing devices of the new node (--device)".into(),
+                    ));
+                }
+                let storage = if storage_host_name.is_empty() {
+                    with.clone()
+                } else {
+                    storage_host_name
+                };
+                let healcheck = if disable_heal_check {
+                    ctx.print(super::brick::HEAL_CHECK_WARNING)?;
+                    std::thread::sleep(std::time::Duration::from_secs(10));
+                    "disable"
+                } else {
+                    ""
+                };
+                let hostnames = HostAddresses {
+                    manage: vec![with],
+                    storage: vec![storage],
+                };
+                let n = ctx
+                    .client
+                    .node_replace(id, &hostnames, &devices, healcheck)?;
+                ctx.print(&format!("Node {id} replaced by {}\n", n.info.id))
             }
             NodeSub::Settags { exact, args } => {
                 let (id, req) = set_tags_request(&args, exact)?;

@@ -78,7 +78,15 @@ impl ServerCmd {
                     }
                     Some(id) => {
                         let d = ctx.client.pending_operation_details(id)?;
-                        ctx.print(&output::operation_details(&d))
+                        let mut text = output::operation_details(&d);
+                        // Brickyard extra (a device removal's progress); heketi-cli's
+                        // output stays as it is.
+                        if ctx.mode == super::Mode::Brickyard
+                            && let Some(p) = d.progress
+                        {
+                            text.push_str(&output::operation_progress(&p));
+                        }
+                        ctx.print(&text)
                     }
                 },
                 OperationsSub::List => {

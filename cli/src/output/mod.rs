@@ -16,7 +16,7 @@ pub use block::{block_volume_info, block_volume_list_line};
 pub use cluster::{cluster_info, cluster_list_line};
 pub use device::device_info;
 pub use node::{node_info, node_info_header, node_list_line};
-pub use operations::{operation_details, operations_info, operations_list};
+pub use operations::{operation_details, operation_progress, operations_info, operations_list};
 pub use plan::volume_plan;
 pub use topology::topology_info;
 pub use volume::{volume_info, volume_list_line};

@@ -1,4 +1,6 @@
-use brickyard::api::{OperationsInfo, PendingOperationDetails, PendingOperationListResponse};
+use brickyard::api::{
+    OperationProgress, OperationsInfo, PendingOperationDetails, PendingOperationListResponse,
+};
 
 /// `server operations info` (summary template).
 pub fn operations_info(o: &OperationsInfo) -> String {
@@ -44,6 +46,14 @@ pub fn operation_details(d: &PendingOperationDetails) -> String {
     s
 }
 
+/// The progress line `brickyard server operations info <id>` adds for a device removal.
+pub fn operation_progress(p: &OperationProgress) -> String {
+    format!(
+        "Progress: {} of {} bricks moved\n",
+        p.bricks_done, p.bricks_total
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,10 +83,18 @@ mod tests {
                 id: "b1".into(),
                 description: "Add brick".into(),
             }],
+            progress: None,
         };
         assert_eq!(
             operation_details(&d),
             "\nId: o1\nType: create-volume\nStatus: failed \nChanges:\n    Add brick: b1\n"
+        );
+        assert_eq!(
+            operation_progress(&OperationProgress {
+                bricks_done: 1,
+                bricks_total: 3
+            }),
+            "Progress: 1 of 3 bricks moved\n"
         );
         let o = OperationsInfo {
             total: 3,

@@ -33,6 +33,19 @@ pub struct PendingOperationDetails {
     pub info: PendingOperationInfo,
     #[serde(default, deserialize_with = "null_as_default")]
     pub changes: Vec<PendingChangeInfo>,
+    /// Brickyard extra, `remove-device` operations only: bricks moved so far and in
+    /// all. Absent otherwise; Heketi clients ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<OperationProgress>,
+}
+
+/// How far a device removal is (Brickyard extra of `GET /operations/pending/{id}`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationProgress {
+    /// Bricks moved off the device.
+    pub bricks_done: u64,
+    /// Bricks to move in all (moved + still on the device).
+    pub bricks_total: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

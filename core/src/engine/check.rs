@@ -142,10 +142,12 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
                 b.info.device
             ));
         }
-        if !st
-            .volumes
-            .get(&b.info.volume)
-            .is_some_and(|v| v.bricks.contains(bid))
+        // A replacement brick joins its volume's list when its operation finishes.
+        if !b.pending.is_pending()
+            && !st
+                .volumes
+                .get(&b.info.volume)
+                .is_some_and(|v| v.bricks.contains(bid))
         {
             bad.push(format!(
                 "brick {bid} is not listed by its volume {}",

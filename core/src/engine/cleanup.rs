@@ -98,6 +98,10 @@ impl Engine {
         };
         let mut report = CleanupReport::default();
         for op in ops {
+            // A device removal cleans its child brick replacement itself.
+            if !self.lock().state.pending.contains_key(&op.id) {
+                continue;
+            }
             let _guard = self.track(&op.id);
             let outcome = match self.clean_one(&op).await {
                 Ok(o) => o,
@@ -175,6 +179,8 @@ impl Engine {
                 Ok(CleanupOutcome::RolledForward)
             }
             Some(OperationKind::CloneVolume) => self.clean_clone(op).await,
+            Some(OperationKind::EvictBrick) => self.clean_replacement(op).await,
+            Some(OperationKind::RemoveDevice) => self.clean_removal(op).await,
             other => {
                 let what = other.map(OperationKind::type_name).unwrap_or("unknown");
                 let msg = format!("cleanup of {what} operations is not supported by this version");

@@ -10,7 +10,6 @@ use crate::state::Txn;
 
 use super::Engine;
 use super::hosts::host_of;
-use super::state_change::Record;
 use super::validate::{Fields, is_valid_device_name, tags_problem};
 
 fn reservation_key(node: &str, name: &str) -> String {
@@ -217,7 +216,7 @@ impl Engine {
         id: &str,
         state: &str,
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
-        self.begin_state_change(Record::Device, id, state, device_transition)
+        self.begin_device_state_with(id, state, super::HealCheck::Enable)
     }
 
     /// Re-reads a device's size from LVM on its node.
@@ -287,7 +286,7 @@ impl Engine {
 }
 
 /// Heketi's device state machine; removing (`failed`) needs a device without bricks.
-fn device_transition(txn: &mut Txn<'_>, id: &str, target: EntryState) -> Result<()> {
+pub(super) fn device_transition(txn: &mut Txn<'_>, id: &str, target: EntryState) -> Result<()> {
     let dev = txn.devices.get(id).ok_or_else(Error::id_not_found)?.clone();
     use EntryState::*;
     match (dev.state, target) {
@@ -300,9 +299,10 @@ fn device_transition(txn: &mut Txn<'_>, id: &str, target: EntryState) -> Result<
         }
         (Offline, Failed) => {
             if !dev.bricks.is_empty() {
-                return Err(Error::Unsupported(format!(
-                    "Unable to remove device [{id}]: it holds {} bricks, and moving bricks to other devices \
-                     (brick eviction) is not available in this version; delete or move the volumes first",
+                // A removal moves the bricks first (`begin_device_remove`); this is
+                // reached only when bricks arrived meanwhile.
+                return Err(Error::conflict(format!(
+                    "Unable to remove device [{id}]: it holds {} bricks; run the removal again",
                     dev.bricks.len()
                 )));
             }

@@ -11,11 +11,14 @@
 //! Build and Finalize leaves the pending operation in the store; [`Engine::open`] cleans
 //! it up (undoing on the nodes what was done) and reports it.
 
+mod brick_evict;
+mod brick_replace;
 mod check;
 mod cleanup;
 mod cluster_ops;
 mod commit;
 mod device_ops;
+mod device_remove;
 mod export;
 mod hosts;
 #[cfg(feature = "mock")]
@@ -25,6 +28,7 @@ mod node_ops;
 mod options;
 mod placement_hooks;
 mod read;
+mod replace;
 mod rollback;
 mod state_change;
 mod tags;
@@ -41,10 +45,13 @@ mod volume_spec;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use brick_replace::HealCheck;
 pub use check::CheckReport;
 pub use cleanup::{CleanedOperation, CleanupOutcome, CleanupReport};
+pub use device_remove::RemovalProgress;
 pub use export::to_heketi_json;
 pub use options::{DbLocation, EngineOptions};
+pub use replace::NodeReplaceRequest;
 pub use topology_apply::{ItemOutcome, TopologyItem, TopologyReport};
 pub use validate::tags_problem;
 pub use volume_clone::CLONE_BLOCK_REFUSED;

@@ -10,7 +10,6 @@ use crate::state::State;
 
 use super::Engine;
 use super::hosts::host_of;
-use super::state_change::Record;
 use super::validate::{Fields, is_valid_host, tags_problem};
 use super::volume_create::mount_info;
 
@@ -299,11 +298,15 @@ impl Engine {
         id: &str,
         state: &str,
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
-        self.begin_state_change(Record::Node, id, state, node_transition)
+        self.begin_node_state_with(id, state, super::HealCheck::Enable)
     }
 }
 
-fn node_transition(txn: &mut crate::state::Txn<'_>, id: &str, target: EntryState) -> Result<()> {
+pub(super) fn node_transition(
+    txn: &mut crate::state::Txn<'_>,
+    id: &str,
+    target: EntryState,
+) -> Result<()> {
     let node = txn.nodes.get(id).ok_or_else(Error::id_not_found)?.clone();
     use EntryState::*;
     match (node.state, target) {
@@ -324,9 +327,10 @@ fn node_transition(txn: &mut crate::state::Txn<'_>, id: &str, target: EntryState
                 .filter(|d| txn.devices.get(d).is_some_and(|d| !d.bricks.is_empty()))
                 .collect();
             if let Some(d) = busy.first() {
-                return Err(Error::Unsupported(format!(
-                    "Unable to remove node [{id}]: device [{d}] holds bricks, and moving bricks to other devices \
-                     (brick eviction) is not available in this version; delete or move the volumes first"
+                // A removal moves the bricks first (`begin_node_remove`); this is
+                // reached only when bricks arrived meanwhile.
+                return Err(Error::conflict(format!(
+                    "Unable to remove node [{id}] as no device was found to replace device [{d}]"
                 )));
             }
             for d in &node.devices {

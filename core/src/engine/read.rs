@@ -214,6 +214,7 @@ impl Engine {
                         .to_string(),
                 })
                 .collect(),
+            progress: super::device_remove::removal_progress(&inner.state, id),
         })
     }
 }

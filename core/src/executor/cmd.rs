@@ -9,9 +9,9 @@ use async_trait::async_trait;
 
 use super::gluster_xml::{self, CliOutput};
 use super::{
-    BrickRequest, CloneRequest, ClonedVolume, CommandConfig, CommandOutput, DeviceInfo, ExecError,
-    ExecErrorKind, Executor, GlusterVolume, Host, Transport, VolumeRequest, commands, parse,
-    validate,
+    BrickLocation, BrickRequest, CloneRequest, ClonedVolume, CommandConfig, CommandOutput,
+    DeviceInfo, ExecError, ExecErrorKind, Executor, GlusterVolume, HealInfo, Host, Transport,
+    VolumeRequest, commands, parse, validate,
 };
 
 /// Runs Heketi's command sequences on nodes through a transport.
@@ -479,6 +479,43 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         validate::name(&host.manage, "device id", vg_id)?;
         validate::name(&host.manage, "thin pool name", pool)?;
         self.pool_usage(&host.manage, vg_id, pool).await
+    }
+
+    async fn volume_replace_brick(
+        &self,
+        host: &Host,
+        volume: &str,
+        old: &BrickLocation,
+        new: &BrickLocation,
+    ) -> Result<(), ExecError> {
+        let h = host.manage.as_str();
+        validate::name(h, "volume name", volume)?;
+        for b in [old, new] {
+            validate::host_name(h, &b.storage_host)?;
+            validate::path(h, "brick path", &b.path)?;
+        }
+        let cmd = commands::volume_replace_brick(&self.config, volume, old, new);
+        self.gluster_batch(h, &[cmd]).await
+    }
+
+    async fn volume_heal_full(&self, host: &Host, volume: &str) -> Result<(), ExecError> {
+        let h = host.manage.as_str();
+        validate::name(h, "volume name", volume)?;
+        let cmd = commands::volume_heal_full(&self.config, volume);
+        self.gluster_batch(h, &[cmd]).await
+    }
+
+    async fn volume_heal_info(&self, host: &Host, volume: &str) -> Result<HealInfo, ExecError> {
+        let h = host.manage.as_str();
+        validate::name(h, "volume name", volume)?;
+        let cmd = commands::volume_heal_info(&self.config, volume);
+        let out = self
+            .run(h, &cmd, self.config.gluster_exec_timeout())
+            .await?;
+        let (envelope, info) =
+            super::heal::parse_heal_info(&out.stdout).map_err(|e| bad_output(h, &cmd, e))?;
+        ok_or_failed(envelope, h, &cmd)?;
+        Ok(info)
     }
 }
 

@@ -384,3 +384,31 @@ pub fn thin_pool_usage(cfg: &CommandConfig, vg_pool: &str) -> String {
 pub fn volume_start_xml(cfg: &CommandConfig, name: &str) -> String {
     format!("{} --xml volume start {name}", gluster(cfg))
 }
+
+// ---- brick replacement (brick evict, device and node removal) ----
+
+/// `volume replace-brick <name> <old host:path> <new host:path> commit force`.
+pub fn volume_replace_brick(
+    cfg: &CommandConfig,
+    name: &str,
+    old: &super::BrickLocation,
+    new: &super::BrickLocation,
+) -> String {
+    format!(
+        "{} volume replace-brick {name} {} {} commit force",
+        gluster(cfg),
+        old.gluster_name(),
+        new.gluster_name()
+    )
+}
+
+/// `volume heal <name> full`: launches a full self-heal crawl now instead of waiting for
+/// the self-heal daemon's next periodic index crawl (`cluster.heal-timeout`, 600 s).
+pub fn volume_heal_full(cfg: &CommandConfig, name: &str) -> String {
+    format!("{} volume heal {name} full", gluster(cfg))
+}
+
+/// `volume heal <name> info --xml`.
+pub fn volume_heal_info(cfg: &CommandConfig, name: &str) -> String {
+    format!("{} volume heal {name} info --xml", gluster(cfg))
+}

@@ -25,6 +25,9 @@ pub enum Fault {
     Timeout,
     /// The host could not be reached ([`ExecErrorKind::Unreachable`]).
     Unreachable,
+    /// The command never returns: with a test dropping the operation meanwhile, the
+    /// process "dies" between the commands before and this one (crash tests).
+    Hang,
 }
 
 impl Fault {
@@ -52,6 +55,7 @@ impl Fault {
                 format!("no answer after {} s", timeout.as_secs()),
             )),
             Fault::Unreachable => Err(unreachable(host, command)),
+            Fault::Hang => unreachable!("a hanging command never answers"),
         }
     }
 }
@@ -220,6 +224,9 @@ impl<T: Transport> Transport for FaultTransport<T> {
     ) -> Result<CommandOutput, ExecError> {
         if let Some(f) = self.handle.check(host, command) {
             tracing::debug!(host, command, ?f, "injected fault");
+            if f == Fault::Hang {
+                return std::future::pending().await;
+            }
             return f.apply(host, command, timeout);
         }
         self.inner.run(host, command, timeout).await

@@ -11,31 +11,31 @@ use super::parse::ParseError;
 
 /// A minimal element tree: enough to read gluster's small, regular documents.
 #[derive(Debug, Default)]
-struct Element {
-    name: String,
-    text: String,
-    children: Vec<Element>,
+pub(super) struct Element {
+    pub(super) name: String,
+    pub(super) text: String,
+    pub(super) children: Vec<Element>,
 }
 
 impl Element {
-    fn child(&self, name: &str) -> Option<&Element> {
+    pub(super) fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
     }
-    fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub(super) fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.name == name)
     }
-    fn text_of(&self, name: &str) -> String {
+    pub(super) fn text_of(&self, name: &str) -> String {
         self.child(name)
             .map(|c| c.text.trim().to_string())
             .unwrap_or_default()
     }
 }
 
-fn err(e: impl std::fmt::Display) -> ParseError {
+pub(super) fn err(e: impl std::fmt::Display) -> ParseError {
     ParseError(format!("gluster xml: {e}"))
 }
 
-fn parse_tree(xml: &str) -> Result<Element, ParseError> {
+pub(super) fn parse_tree(xml: &str) -> Result<Element, ParseError> {
     let mut reader = Reader::from_str(xml);
     let mut stack: Vec<Element> = vec![Element::default()];
     loop {

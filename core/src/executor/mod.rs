@@ -13,6 +13,7 @@ mod config;
 mod error;
 mod fault;
 pub mod gluster_xml;
+pub mod heal;
 #[cfg(feature = "mock")]
 mod mock;
 pub mod parse;
@@ -29,11 +30,11 @@ pub use cmd::CommandExecutor;
 pub use config::CommandConfig;
 pub use error::{ExecError, ExecErrorKind};
 pub use fault::{Fault, FaultHandle, FaultTransport};
+pub use heal::{BrickHeal, HealInfo};
 #[cfg(feature = "mock")]
 pub use mock::{
     CloneBrickState, DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, MockConfig, MockExecutor,
-    MockMount, MockNodeState, MockPv, MockThinLv, MockThinPool, MockTransport, MockVg,
-    MockVolume,
+    MockMount, MockNodeState, MockPv, MockThinLv, MockThinPool, MockTransport, MockVg, MockVolume,
 };
 #[cfg(feature = "ssh")]
 pub use ssh::{SshConfig, SshExecutor, SshSetupError, SshTransport};
@@ -317,6 +318,25 @@ pub trait Executor: Send + Sync {
     ) -> Result<Option<GlusterVolume>, ExecError>;
     /// All volumes of the pool `host` belongs to.
     async fn volumes(&self, host: &Host) -> Result<Vec<GlusterVolume>, ExecError>;
+
+    // ---- brick replacement (brick evict, device and node removal) ----
+
+    /// `volume replace-brick <volume> <old> <new> commit force`: gluster swaps the brick
+    /// in place (same set, same position) and heals the new one from its peers.
+    async fn volume_replace_brick(
+        &self,
+        host: &Host,
+        volume: &str,
+        old: &BrickLocation,
+        new: &BrickLocation,
+    ) -> Result<(), ExecError>;
+    /// `volume heal <volume> full`: launches a full self-heal crawl at once (what a new,
+    /// empty brick needs). Fails while a self-heal daemon of the volume is (re)starting,
+    /// as it is right after a replace-brick.
+    async fn volume_heal_full(&self, host: &Host, volume: &str) -> Result<(), ExecError>;
+    /// `volume heal <volume> info --xml`: per brick, whether it is connected and how many
+    /// entries it has to heal.
+    async fn volume_heal_info(&self, host: &Host, volume: &str) -> Result<HealInfo, ExecError>;
 
     // ---- volume clone (gluster snapshots) ----
 

@@ -20,6 +20,8 @@ pub enum Rejection {
     TagMismatch { rule: String },
     /// Arbiter tags forbid this kind of brick here.
     ArbiterTag { tag: String },
+    /// The device holds the brick being replaced (brick eviction, device removal).
+    HoldsReplacedBrick,
 }
 
 impl fmt::Display for Rejection {
@@ -39,6 +41,7 @@ impl fmt::Display for Rejection {
             }
             Rejection::TagMismatch { rule } => write!(f, "tags do not match rule {rule}"),
             Rejection::ArbiterTag { tag } => write!(f, "arbiter tag '{tag}' forbids this brick"),
+            Rejection::HoldsReplacedBrick => f.write_str("holds the brick being replaced"),
         }
     }
 }

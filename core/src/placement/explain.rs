@@ -26,7 +26,11 @@ pub(super) fn details(
     }
 }
 
-fn reasons(view: &ClusterView, req: &PlacementRequest, failure: &Failure) -> Vec<DeviceReason> {
+pub(super) fn reasons(
+    view: &ClusterView,
+    req: &PlacementRequest,
+    failure: &Failure,
+) -> Vec<DeviceReason> {
     let rule = req
         .tag_rule
         .as_ref()

@@ -104,6 +104,45 @@ impl<'a> Attempt<'a> {
         Some(plan)
     }
 
+    /// The device for one brick that replaces another in an existing set whose other
+    /// bricks are on devices `members`: the same rules as for a new set (distinct nodes,
+    /// strict zones, tag rule, arbiter classes, most free space first), never on a device
+    /// for which `exclude` holds.
+    pub(super) fn pick_replacement(
+        &self,
+        arbiter: bool,
+        size: u64,
+        members: &[usize],
+        exclude: &dyn Fn(usize) -> bool,
+    ) -> Option<PlannedBrick> {
+        let role = Role { arbiter, size };
+        let members: Vec<PlannedBrick> = members.iter().map(|&d| member(d)).collect();
+        if arbiter {
+            self.pick(ArbiterTag::Required, role, &members, exclude)
+                .or_else(|| self.pick(ArbiterTag::Supported, role, &members, exclude))
+        } else {
+            self.pick_data(role, &members, exclude)
+        }
+    }
+
+    /// Per-device verdicts for a replacement that found no device.
+    pub(super) fn replacement_failure(
+        &self,
+        arbiter: bool,
+        size: u64,
+        members: &[usize],
+    ) -> Failure {
+        let role = Role { arbiter, size };
+        let members: Vec<PlannedBrick> = members.iter().map(|&d| member(d)).collect();
+        Failure {
+            sets_placed: 0,
+            role,
+            verdicts: (0..self.view.devices().len())
+                .map(|d| self.verdict(d, role, &members))
+                .collect(),
+        }
+    }
+
     /// The failure recorded by the last explained attempt.
     pub fn take_failure(&mut self) -> Option<Failure> {
         self.failure.take()
@@ -422,6 +461,17 @@ impl<'a> Attempt<'a> {
             return Verdict::TooSmall { free, needed };
         }
         Verdict::Fits
+    }
+}
+
+/// A brick already in a set, as far as conflicts go: only its device matters.
+fn member(device: usize) -> PlannedBrick {
+    PlannedBrick {
+        device,
+        size: 0,
+        tp_size: 0,
+        metadata_size: 0,
+        arbiter: false,
     }
 }
 

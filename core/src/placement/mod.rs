@@ -13,6 +13,7 @@ mod error;
 mod explain;
 mod fill;
 mod place;
+mod replace;
 mod request;
 mod space;
 mod tag_rule;
@@ -28,6 +29,7 @@ pub use arbiter::ArbiterTag;
 pub use durability::{Durability, Limits};
 pub use error::{DeviceReason, NoSpaceDetails, PlacementError, Rejection};
 pub use place::{place, validate};
+pub use replace::{ReplacementRequest, place_replacement};
 pub use request::{PlacementRequest, Plan, PlannedBrick};
 pub use space::{
     DEFAULT_AVERAGE_FILE_SIZE_KIB, DEFAULT_EXTENT_KIB, GIB, MIB, arbiter_brick_size, space_needed,

@@ -182,7 +182,11 @@ async fn clone_refusals() {
     );
 
     // gluster would read it as an option: refused before anything is reserved.
-    let e = b.engine.clone_volume(&src.info.id, "-rf").await.unwrap_err();
+    let e = b
+        .engine
+        .clone_volume(&src.info.id, "-rf")
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert_eq!(
         e.to_string(),
@@ -514,4 +518,43 @@ async fn a_clone_of_a_clone_that_does_not_start_is_rolled_back() {
     assert_eq!(b.engine.state(), records);
     assert_eq!(nodes_view(&b.mock.nodes()), nodes);
     assert_agree(&b.engine, &b.mock.nodes());
+}
+
+/// Day-2 meets clone: a clone's brick and its source's brick can each be evicted (the
+/// new brick is a full brick of its own; the shared pool stays while either LV is in
+/// it), and afterwards deleting both gives every device its space back.
+#[tokio::test]
+async fn evicting_a_clones_brick_and_its_sources_brick_keeps_both() {
+    let b = bed(4, 1).await;
+    let empty = free(&b.engine);
+    let src = b.engine.create_volume(snap_replica(2)).await.unwrap();
+    let clone = b.engine.clone_volume(&src.info.id, "c1").await.unwrap();
+
+    let clone_brick = clone.bricks[0].id.clone();
+    b.engine
+        .evict_brick(&clone_brick, brickyard::engine::HealCheck::Enable)
+        .await
+        .unwrap();
+    assert_agree(&b.engine, &b.mock.nodes());
+    let st = b.engine.state();
+    assert!(!st.bricks.contains_key(&clone_brick));
+    assert_eq!(st.volumes[&clone.info.id].bricks.len(), 3);
+
+    let src_brick = src.bricks[1].id.clone();
+    b.engine
+        .evict_brick(&src_brick, brickyard::engine::HealCheck::Enable)
+        .await
+        .unwrap();
+    assert_agree(&b.engine, &b.mock.nodes());
+    let st = b.engine.state();
+    assert_eq!(st.volumes[&src.info.id].bricks.len(), 3);
+    assert_eq!(st.volumes[&clone.info.id].bricks.len(), 3);
+    assert!(st.pending.is_empty());
+
+    b.engine.delete_volume(&src.info.id).await.unwrap();
+    assert_agree(&b.engine, &b.mock.nodes());
+    assert!(b.engine.volume_info(&clone.info.id).is_ok());
+    b.engine.delete_volume(&clone.info.id).await.unwrap();
+    assert_agree(&b.engine, &b.mock.nodes());
+    assert_eq!(free(&b.engine), empty, "every pool and brick given back");
 }

@@ -5,6 +5,8 @@ mod harness;
 mod answers;
 mod client_inputs;
 mod clone;
+mod day2;
+mod heal_launch;
 mod hooks;
 mod import_export;
 mod model;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use brickyard::api::{DeviceAddRequest, VolumeCreateRequest};
+use brickyard::engine::HealCheck;
 use brickyard::executor::MockExecutor;
 use brickyard::topology::TopologyFile;
 use brickyard::{DbLocation, Engine, EngineOptions};
@@ -20,6 +21,8 @@ pub(super) const METHODS: &[&str] = &[
     "device_add",
     "device_info",
     "device_state",
+    "brick_evict",
+    "device_replace",
     "volume_create",
     "volume_plan",
     "volume_info",
@@ -191,6 +194,30 @@ impl UserData for LuaEngine {
                     .map(|()| Value::Boolean(true))
                     .map_err(Failure::from);
                 answer(lua, r)
+            },
+        );
+        m.add_method(
+            "brick_evict",
+            |lua, this, (id, healcheck): (String, Option<String>)| {
+                let r = (|| {
+                    let heal = HealCheck::parse(healcheck.as_deref().unwrap_or(""))?;
+                    this.runtime.block_on(this.engine.evict_brick(&id, heal))
+                })()
+                .map(|()| Value::Boolean(true))
+                .map_err(Failure::from);
+                answer(lua, r)
+            },
+        );
+        m.add_method(
+            "device_replace",
+            |lua, this, (id, name, healcheck): (String, String, Option<String>)| {
+                let r = (|| {
+                    let heal = HealCheck::parse(healcheck.as_deref().unwrap_or(""))?;
+                    this.runtime
+                        .block_on(this.engine.replace_device(&id, &name, heal))
+                })()
+                .map_err(Failure::from);
+                answer(lua, r.and_then(|v| to_lua(lua, &v)))
             },
         );
         m.add_method("volume_create", |lua, this, req: Value| {

@@ -8,9 +8,10 @@
 //! ```
 //!
 //! Methods: `topology_apply`, `topology_info`, `cluster_list`, `node_info`, `device_add`,
-//! `device_info`, `device_state`, `volume_create`, `volume_plan`, `volume_info`,
-//! `volume_list`, `volume_expand`, `volume_clone(id [, name])`, `volume_delete`.
-//! Results are plain tables with
+//! `device_info`, `device_state` (`"failed"` on an offline device moves its bricks
+//! first), `brick_evict(id [, healcheck])`, `device_replace(id, name [, healcheck])`,
+//! `volume_create`, `volume_plan`, `volume_info`, `volume_list`, `volume_expand`,
+//! `volume_clone(id [, name])`, `volume_delete`. Results are plain tables with
 //! Heketi's JSON field names. Errors are raised as tables `{ kind = ..., message = ... }`
 //! (`kind` is [`brickyard::ErrorKind::as_str`], e.g. `"not_found"`, `"no_space"`).
 //!

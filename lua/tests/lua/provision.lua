@@ -48,6 +48,20 @@ local node_id = topo.clusters[1].nodes[1].id
 local dev = eng:device_add { name = "/dev/sdd", node = node_id }
 assert(eng:device_state(dev.id, "offline") == true)
 
+-- Day-2: a brick moves to the other device of its node; a device is replaced.
+local brick = vol.bricks[1]
+assert(eng:brick_evict(brick.id) == true)
+local info = eng:volume_info(vol.id)
+for _, b in ipairs(info.bricks) do
+  assert(b.id ~= brick.id, "evicted brick still listed")
+end
+local moved = info.bricks[1]
+local new_dev = eng:device_replace(moved.device, "/dev/sde")
+assert(new_dev.name == "/dev/sde", new_dev.name)
+assert(#new_dev.bricks >= 1)
+local ok_r, err_r = pcall(eng.brick_evict, eng, moved.id, "maybe")
+assert(not ok_r and err_r.kind == "invalid_input", tostring(err_r))
+
 -- Errors are tables with kind and message.
 local ok, err = pcall(eng.volume_info, eng, "0123456789abcdef0123456789abcdef")
 assert(not ok)

@@ -52,6 +52,11 @@ class Raw(Protocol):
     def device_set_state(self, id: str, state: str) -> None: ...
     def device_resync(self, id: str) -> None: ...
     def device_set_tags(self, id: str, body: Any) -> Any: ...
+    def brick_evict(self, id: str, healcheck: str = "") -> None: ...
+    def device_remove(self, id: str, healcheck: str = "") -> None: ...
+    def node_remove(self, id: str, healcheck: str = "") -> None: ...
+    def device_replace(self, id: str, name: str, healcheck: str = "") -> Any: ...
+    def node_replace(self, id: str, body: Any, healcheck: str = "") -> Any: ...
     def volume_plan(self, body: Any) -> Any: ...
     def volume_create(self, body: Any) -> Any: ...
     def volume_info(self, id: str) -> Any: ...
@@ -194,6 +199,52 @@ class Backend:
         """Sets, updates or deletes a device's tags; returns the resulting tags."""
         body = _bodies.tags_change(tags, change)
         return dict(self._raw.device_set_tags(_bodies.check_id("id", id), body))
+
+    # Day-2 operations -----------------------------------------------------------------
+
+    def brick_evict(self, id: str, *, heal_check: bool = True) -> None:
+        """Replaces a brick by a new one placed by the rules that made its set (on another
+        device); ``heal_check=False`` skips gluster's heal and quorum check."""
+        self._raw.brick_evict(_bodies.check_id("id", id), _bodies.healcheck(heal_check))
+
+    def device_remove(self, id: str, *, heal_check: bool = True) -> None:
+        """Removes (fails) an offline device, moving every brick to another device first."""
+        self._raw.device_remove(_bodies.check_id("id", id), _bodies.healcheck(heal_check))
+
+    def node_remove(self, id: str, *, heal_check: bool = True) -> None:
+        """Removes (fails) an offline node, moving the bricks of all its devices first."""
+        self._raw.node_remove(_bodies.check_id("id", id), _bodies.healcheck(heal_check))
+
+    def device_replace(self, id: str, name: str, *, heal_check: bool = True) -> Device:
+        """Adds device ``name`` on the same node, moves every brick of device ``id`` (to the
+        new device first) and retires the old device. Calling it again resumes it."""
+        raw = self._raw.device_replace(
+            _bodies.check_id("id", id), _bodies.check_id("name", name), _bodies.healcheck(heal_check)
+        )
+        return Device.from_dict(raw)
+
+    def node_replace(
+        self,
+        id: str,
+        *,
+        manage: str | Iterable[str],
+        devices: str | Iterable[str],
+        storage: str | Iterable[str] | None = None,
+        heal_check: bool = True,
+    ) -> Node:
+        """Adds a node (same cluster, zone and tags) with ``devices``, moves every brick of
+        node ``id`` (to the new node first) and retires the old node. Calling it again
+        resumes it."""
+        manage_list = _bodies.str_list("manage", manage)
+        body = {
+            "hostnames": {
+                "manage": manage_list,
+                "storage": _bodies.str_list("storage", storage) if storage is not None else manage_list,
+            },
+            "devices": _bodies.str_list("devices", devices),
+        }
+        raw = self._raw.node_replace(_bodies.check_id("id", id), body, _bodies.healcheck(heal_check))
+        return Node.from_dict(raw)
 
     # Volumes ------------------------------------------------------------------------
 

@@ -119,6 +119,13 @@ def tags_change(new_tags: Mapping[str, str], change: str) -> dict[str, Any]:
     return {"tags": tags("tags", new_tags), "change_type": change}
 
 
+def healcheck(enabled: bool) -> str:
+    """Heketi's ``healcheck`` value."""
+    if not isinstance(enabled, bool):
+        raise TypeError(f"heal_check must be a bool, not {type(enabled).__name__}")
+    return "" if enabled else "disable"
+
+
 def state(value: str) -> str:
     """A node or device state."""
     return check_str("state", value)

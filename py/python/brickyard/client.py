@@ -194,6 +194,21 @@ class _Rest:
     def device_set_tags(self, id: str, body: Any) -> Any:
         return self._call("POST", f"/devices/{id}/tags", body) or {}
 
+    def brick_evict(self, id: str, healcheck: str = "") -> None:
+        self._call("POST", f"/bricks/to-evict/{id}", {"healcheck": healcheck} if healcheck else None)
+
+    def device_remove(self, id: str, healcheck: str = "") -> None:
+        self._call("POST", f"/devices/{id}/state", {"state": "failed", "healcheck": healcheck})
+
+    def node_remove(self, id: str, healcheck: str = "") -> None:
+        self._call("POST", f"/nodes/{id}/state", {"state": "failed", "healcheck": healcheck})
+
+    def device_replace(self, id: str, name: str, healcheck: str = "") -> Any:
+        return self._call("POST", f"/devices/{id}/replace", {"name": name, "healcheck": healcheck})
+
+    def node_replace(self, id: str, body: Any, healcheck: str = "") -> Any:
+        return self._call("POST", f"/nodes/{id}/replace", {**body, "healcheck": healcheck})
+
     def volume_plan(self, body: Any) -> Any:
         return self._call("POST", "/volumes/plan", body)
 

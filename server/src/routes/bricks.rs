@@ -1,15 +1,20 @@
-//! `POST /bricks/to-evict/{id}` (`heketi/heketi:apps/glusterfs/app_bricks.go`).
+//! `POST /bricks/to-evict/{id}` (`heketi/heketi:apps/glusterfs/app_bricks.go`): the
+//! brick is replaced by a new one on another device, placed by the rules that made its
+//! set, after a heal check unless `{"healcheck":"disable"}` (`Engine::begin_brick_evict`).
 //!
-//! Brick eviction (replacing a brick by a new one on another device, with a heal
-//! check) is not provided by the engine: the route validates like Heketi, answers
-//! `404` for unknown bricks and then `500 Failed to set up brick eviction: …`.
+//! `400` validation, `404 Id not found`, `500 Failed to set up brick eviction: …` when
+//! the Build step refuses (pending volume, distribute-only volume, no room), else
+//! `202` → `204` (heal check and gluster failures at the queue).
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
+use brickyard::ErrorKind;
 use brickyard::api::BrickEvictOptions;
+use brickyard::engine::HealCheck;
 
 use super::HexId;
+use super::op;
 use crate::body::JsonOrDefault;
 use crate::error::AppError;
 use crate::queue::Accepted;
@@ -25,16 +30,19 @@ async fn evict(
     HexId(id): HexId,
     JsonOrDefault(opts): JsonOrDefault<BrickEvictOptions>,
 ) -> Result<Accepted, AppError> {
-    if !matches!(opts.healcheck.as_str(), "" | "enable" | "disable") {
-        return Err(AppError::validation([(
-            "healcheck",
-            format!("{} is not valid heal info check", opts.healcheck),
-        )]));
-    }
-    if !state.engine.state().bricks.contains_key(&id) {
-        return Err(AppError::not_found(brickyard::error::ID_NOT_FOUND));
-    }
-    Err(AppError::internal(
-        "Failed to set up brick eviction: brick eviction (moving a brick to another device) is not supported by this version of Brickyard",
-    ))
+    let healcheck = match opts.healcheck.as_str() {
+        "" | "enable" => HealCheck::Enable,
+        "disable" => HealCheck::Disable,
+        other => {
+            return Err(AppError::validation([(
+                "healcheck",
+                format!("{other} is not valid heal info check"),
+            )]));
+        }
+    };
+    op::start_done(&state, &format!("brick evict {id}"), || {
+        state.engine.begin_brick_evict(&id, healcheck).map_err(|e| {
+            op::build_failure("Failed to set up brick eviction", e, &[ErrorKind::NotFound])
+        })
+    })
 }

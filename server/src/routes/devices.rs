@@ -61,7 +61,11 @@ async fn set_state(
 ) -> Result<Accepted, AppError> {
     body.validate()?;
     op::start_done(&state, &body.label("device", &id), || {
-        state.engine.begin_device_state(&id, &body.state)
+        state.engine.begin_device_state_with(
+            &id,
+            &body.state,
+            brickyard::engine::HealCheck::parse(&body.healcheck)?,
+        )
     })
 }
 

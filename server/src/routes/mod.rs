@@ -27,6 +27,7 @@ mod nodes;
 pub mod op;
 mod operations;
 mod queue;
+mod replace;
 mod requests;
 mod slash;
 mod volumes;
@@ -66,6 +67,7 @@ pub fn table(state: AppState) -> Router {
         .merge(volumes::routes())
         .merge(blockvolumes::routes())
         .merge(bricks::routes())
+        .merge(replace::routes())
         .merge(operations::routes())
         .merge(db::routes())
         .merge(examine::routes())

@@ -68,7 +68,11 @@ async fn set_state(
 ) -> Result<Accepted, AppError> {
     body.validate()?;
     op::start_done(&state, &body.label("node", &id), || {
-        state.engine.begin_node_state(&id, &body.state)
+        state.engine.begin_node_state_with(
+            &id,
+            &body.state,
+            brickyard::engine::HealCheck::parse(&body.healcheck)?,
+        )
     })
 }
 

@@ -270,7 +270,7 @@ async fn missing_features_answer_clearly() {
     assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(
         a.body
-            .starts_with("Failed to set up brick eviction: brick eviction"),
+            .starts_with("Failed to set up brick eviction: No Replacement was found for resource requested to be removed: brick "),
         "{}",
         a.body
     );

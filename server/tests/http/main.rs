@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod clusters;
+mod day2;
 mod devices;
 mod extras;
 mod fixture;

@@ -176,6 +176,28 @@ impl NodeShell {
     }
 }
 
+impl NodeShell {
+    /// [`node_state`](Self::node_state) of every host, read from all nodes at once
+    /// (each ssh into a UML node costs a second or two).
+    pub fn node_states(&self, hosts: &[String]) -> Result<Vec<String>, HarnessError> {
+        std::thread::scope(|s| {
+            let reads: Vec<_> = hosts
+                .iter()
+                .map(|h| s.spawn(move || self.node_state(h)))
+                .collect();
+            reads
+                .into_iter()
+                .zip(hosts)
+                .map(|(r, h)| match r.join() {
+                    Ok(Ok(state)) => Ok(state),
+                    Ok(Err(e)) => Err(HarnessError(format!("node state of {h}: {e}"))),
+                    Err(p) => std::panic::resume_unwind(p),
+                })
+                .collect()
+        })
+    }
+}
+
 impl std::ops::Deref for Bed {
     type Target = NodeShell;
 

@@ -42,24 +42,9 @@ fn gluster_bricks(bed: &Bed, host: &str, name: &str) -> usize {
         .count()
 }
 
-/// Every node's [`Bed::node_state`], read from all nodes at once (each ssh into a UML
-/// node costs a second or two).
+/// Every node's [`Bed::node_state`], read from all nodes at once.
 fn states(bed: &Bed, hosts: &[String]) -> Vec<String> {
-    std::thread::scope(|s| {
-        let reads: Vec<_> = hosts
-            .iter()
-            .map(|h| s.spawn(move || bed.node_state(h)))
-            .collect();
-        reads
-            .into_iter()
-            .zip(hosts)
-            .map(|(r, h)| match r.join() {
-                Ok(Ok(state)) => state,
-                Ok(Err(e)) => panic!("node state of {h}: {e}"),
-                Err(p) => std::panic::resume_unwind(p),
-            })
-            .collect()
-    })
+    bed.node_states(hosts).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn assert_nodes_as_before(bed: &Bed, hosts: &[String], before: &[String], case: &str) {

@@ -87,9 +87,9 @@ impl Volume {
 
 /// A gluster failure: message (for plain output) and errno (for `--xml`).
 pub(super) struct GErr {
-    pub text: String,
-    pub xml_errstr: String,
-    pub errno: i32,
+    pub(super) text: String,
+    pub(super) xml_errstr: String,
+    pub(super) errno: i32,
 }
 
 pub(super) fn gerr(text: impl Into<String>) -> GErr {
@@ -101,7 +101,7 @@ pub(super) fn gerr(text: impl Into<String>) -> GErr {
     }
 }
 
-const XML_HEAD: &str =
+pub(super) const XML_HEAD: &str =
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<cliOutput>\n";
 
 pub(super) fn split_brick(b: &str) -> Option<(&str, &str)> {
@@ -155,6 +155,11 @@ impl World {
             ["volume", "rebalance", name, "start"] => self.rebalance(host, name),
             ["volume", "info"] if xml => return self.volume_info_xml(host, None),
             ["volume", "info", name] if xml => return self.volume_info_xml(host, Some(name)),
+            ["volume", "replace-brick", name, old, new, "commit", "force"] => {
+                self.replace_brick(host, name, old, new)
+            }
+            ["volume", "heal", name, "info"] if xml => return self.heal_info_xml(host, name),
+            ["volume", "heal", name, "full"] => self.heal_launch(host, name),
             _ => return Reply::unsupported(&format!("gluster {}", rest.join(" "))),
         };
         match (result, xml) {
@@ -246,7 +251,7 @@ impl World {
     }
 
     /// Check bricks for create/add-brick; returns the (manage host, path) of each.
-    fn check_bricks(
+    pub(super) fn check_bricks(
         &self,
         pool: u64,
         op: &str,
@@ -310,7 +315,7 @@ impl World {
         Ok(out)
     }
 
-    fn mark_bricks(&mut self, located: &[(String, String)], id: &str) {
+    pub(super) fn mark_bricks(&mut self, located: &[(String, String)], id: &str) {
         for (manage, path) in located {
             if let Some(m) = self
                 .nodes

@@ -10,6 +10,7 @@
 
 mod fs;
 mod gluster;
+mod heal;
 mod lvm;
 mod node;
 mod shell;
@@ -88,6 +89,8 @@ pub(super) struct World {
     /// gluster snapshots and thin pool fill levels (see `snapshot.rs`).
     snaps: snapshot::Snapshots,
     counter: u64,
+    /// Entries each brick (`host:path`) has to heal, as `volume heal … info` reports.
+    heal_entries: BTreeMap<String, u64>,
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -491,6 +494,7 @@ impl MockTransport {
                 commands: VecDeque::new(),
                 snaps: Default::default(),
                 counter: 0,
+                heal_entries: BTreeMap::new(),
             })),
         }
     }
@@ -527,6 +531,17 @@ impl MockTransport {
     /// Start or stop glusterd on `manage`.
     pub fn set_glusterd_running(&self, manage: &str, running: bool) {
         self.lock().node_mut(manage).glusterd = running;
+    }
+
+    /// Make `volume heal … info` report `entries` entries to heal on brick `brick`
+    /// (`host:path`); 0 clears it.
+    pub fn set_heal_entries(&self, brick: &str, entries: u64) {
+        let mut w = self.lock();
+        if entries == 0 {
+            w.heal_entries.remove(brick);
+        } else {
+            w.heal_entries.insert(brick.to_string(), entries);
+        }
     }
 
     /// Install or remove `udevadm` on `manage` (absent: exit 127, as in containers).
