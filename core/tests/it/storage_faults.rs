@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use brickyard::api::{DeviceAddRequest, HostAddresses, NodeAddRequest};
-use brickyard::engine::CleanupOutcome;
+use brickyard::engine::{CleanupOutcome, HealCheck};
 use brickyard::executor::{Executor, FaultyMockExecutor};
 use brickyard::store::{EIO, ENOSPC, FaultyBackend, StorageFaults, StorageOp, Store};
 use brickyard::{Engine, EngineOptions, ErrorKind};
@@ -56,6 +56,8 @@ enum Op {
     Delete(&'static str),
     AddNode(&'static str),
     AddDevice(&'static str, &'static str),
+    /// Evicts the volume's first brick (a day-2 brick replacement).
+    EvictBrick(&'static str),
 }
 
 /// The scripted sequence every fault point is injected into.
@@ -73,7 +75,10 @@ const SCRIPT: &[Op] = &[
 impl Op {
     /// Has a Build step whose commit comes before any node command.
     fn has_build(&self) -> bool {
-        matches!(self, Op::Create(..) | Op::Expand(..) | Op::Delete(..))
+        matches!(
+            self,
+            Op::Create(..) | Op::Expand(..) | Op::Delete(..) | Op::EvictBrick(..)
+        )
     }
 
     /// The model after this operation succeeded.
@@ -93,6 +98,7 @@ impl Op {
             Op::AddDevice(host, dev) => {
                 m.devices.insert((host.to_string(), dev.to_string()));
             }
+            Op::EvictBrick(_) => {}
         }
         m
     }
@@ -100,7 +106,10 @@ impl Op {
     /// The volume the operation changes, if any.
     fn volume(&self) -> Option<&'static str> {
         match self {
-            Op::Create(name, ..) | Op::Expand(name, _) | Op::Delete(name) => Some(name),
+            Op::Create(name, ..)
+            | Op::Expand(name, _)
+            | Op::Delete(name)
+            | Op::EvictBrick(name) => Some(name),
             _ => None,
         }
     }
@@ -126,6 +135,11 @@ impl Op {
                 .await
                 .map(|_| ()),
             Op::Delete(name) => engine.delete_volume(&volume_id(name)).await,
+            Op::EvictBrick(name) => {
+                let id = volume_id(name);
+                let brick = st.volumes[&id].bricks[0].clone();
+                engine.evict_brick(&brick, HealCheck::Enable).await
+            }
             Op::AddNode(host) => engine
                 .add_node(NodeAddRequest {
                     zone: 2,
@@ -385,6 +399,19 @@ async fn every_torn_write_is_survived() {
 async fn every_failed_sync_is_survived() {
     let s = sweep(StorageOp::Sync, EIO, false).await;
     assert!(s.build_failed > 0 && s.finalize_failed > 0, "{s:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_failed_write_and_sync_during_a_brick_eviction_is_survived() {
+    let script = [
+        Op::Create("d", 1, 3),
+        Op::EvictBrick("d"),
+        Op::EvictBrick("d"),
+        Op::Delete("d"),
+    ];
+    let s = sweep_script(&script, StorageOp::Write, ENOSPC, false).await;
+    assert!(s.build_failed > 0 && s.finalize_failed > 0, "{s:?}");
+    sweep_script(&script, StorageOp::Sync, EIO, false).await;
 }
 
 /// Volume names of the long script.
