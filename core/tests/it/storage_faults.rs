@@ -58,6 +58,9 @@ enum Op {
     AddDevice(&'static str, &'static str),
     /// Evicts the volume's first brick (a day-2 brick replacement).
     EvictBrick(&'static str),
+    /// Sets the state of the device of the volume's first brick (`failed` removes it:
+    /// its bricks move away).
+    DeviceState(&'static str, &'static str),
 }
 
 /// The scripted sequence every fault point is injected into.
@@ -77,7 +80,11 @@ impl Op {
     fn has_build(&self) -> bool {
         matches!(
             self,
-            Op::Create(..) | Op::Expand(..) | Op::Delete(..) | Op::EvictBrick(..)
+            Op::Create(..)
+                | Op::Expand(..)
+                | Op::Delete(..)
+                | Op::EvictBrick(..)
+                | Op::DeviceState(..)
         )
     }
 
@@ -98,7 +105,7 @@ impl Op {
             Op::AddDevice(host, dev) => {
                 m.devices.insert((host.to_string(), dev.to_string()));
             }
-            Op::EvictBrick(_) => {}
+            Op::EvictBrick(_) | Op::DeviceState(..) => {}
         }
         m
     }
@@ -109,7 +116,8 @@ impl Op {
             Op::Create(name, ..)
             | Op::Expand(name, _)
             | Op::Delete(name)
-            | Op::EvictBrick(name) => Some(name),
+            | Op::EvictBrick(name)
+            | Op::DeviceState(name, _) => Some(name),
             _ => None,
         }
     }
@@ -139,6 +147,11 @@ impl Op {
                 let id = volume_id(name);
                 let brick = st.volumes[&id].bricks[0].clone();
                 engine.evict_brick(&brick, HealCheck::Enable).await
+            }
+            Op::DeviceState(name, state) => {
+                let id = volume_id(name);
+                let brick = &st.bricks[&st.volumes[&id].bricks[0]];
+                engine.set_device_state(&brick.info.device, state).await
             }
             Op::AddNode(host) => engine
                 .add_node(NodeAddRequest {
@@ -280,9 +293,14 @@ async fn run_with_fault(
                     assert_eq!(nodes_view(&mock.nodes()), before_nodes);
                     stats.build_failed += 1;
                 } else if op.has_build() {
-                    // The Finalize commit failed after Exec: the pending operation stays
-                    // for the cleaner at the next open.
-                    assert_eq!(after.pending.len(), 1, "{op:?}: {:?}", after.pending);
+                    // A later commit failed after node commands: the pending operation
+                    // (a device removal: it and the brick move it was at) stays for the
+                    // cleaner at the next open.
+                    assert!(
+                        (1..=2).contains(&after.pending.len()),
+                        "{op:?}: {:?}",
+                        after.pending
+                    );
                     stats.finalize_failed += 1;
                 } else {
                     // Node and device adds have one commit, after their node commands.
@@ -408,6 +426,20 @@ async fn every_failed_write_and_sync_during_a_brick_eviction_is_survived() {
         Op::EvictBrick("d"),
         Op::EvictBrick("d"),
         Op::Delete("d"),
+    ];
+    let s = sweep_script(&script, StorageOp::Write, ENOSPC, false).await;
+    assert!(s.build_failed > 0 && s.finalize_failed > 0, "{s:?}");
+    sweep_script(&script, StorageOp::Sync, EIO, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_failed_write_and_sync_during_a_device_removal_is_survived() {
+    let script = [
+        Op::Create("e", 1, 3),
+        Op::Create("f", 1, 3),
+        Op::DeviceState("e", "offline"),
+        Op::DeviceState("e", "failed"),
+        Op::Delete("e"),
     ];
     let s = sweep_script(&script, StorageOp::Write, ENOSPC, false).await;
     assert!(s.build_failed > 0 && s.finalize_failed > 0, "{s:?}");
