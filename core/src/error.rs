@@ -135,6 +135,18 @@ impl Error {
         }
     }
 
+    /// True when a commit failed in a way that may still have reached the disk (a failed
+    /// `fsync` can leave the written transaction in place): the change is neither known
+    /// saved nor known lost until the database is opened again, so what was done on the
+    /// nodes for it must not be undone.
+    pub fn commit_outcome_unknown(&self) -> bool {
+        match self {
+            Error::Store(StoreError::CommitFailed(_)) => true,
+            Error::Context { source, .. } => source.commit_outcome_unknown(),
+            _ => false,
+        }
+    }
+
     /// The executor error inside, if this is one (for node, command, status, stderr).
     pub fn exec_error(&self) -> Option<&ExecError> {
         match self {

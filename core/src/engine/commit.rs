@@ -24,7 +24,21 @@ struct Queue {
     /// Highest durable ticket.
     committed: u64,
     poisoned: Option<String>,
+    /// Ticket of the batch whose commit failed: it and every later ticket were not saved.
+    failed: u64,
     shutdown: bool,
+}
+
+impl Queue {
+    /// The error for a waiter on `t`, once the engine is poisoned.
+    fn refused(&self, t: Ticket) -> Option<StoreError> {
+        let why = self.poisoned.clone()?;
+        Some(if t.0 >= self.failed {
+            StoreError::CommitFailed(why)
+        } else {
+            StoreError::Poisoned(why)
+        })
+    }
 }
 
 struct Shared {
@@ -53,6 +67,7 @@ impl Committer {
                 open: 1,
                 committed: 0,
                 poisoned: None,
+                failed: u64::MAX,
                 shutdown: false,
             }),
             cv: Condvar::new(),
@@ -91,6 +106,16 @@ impl Committer {
         }
     }
 
+    /// True once a commit has failed.
+    pub(crate) fn is_poisoned(&self) -> bool {
+        lock(&self.shared).poisoned.is_some()
+    }
+
+    /// The highest ticket known durable.
+    pub(crate) fn durable_ticket(&self) -> Ticket {
+        Ticket(lock(&self.shared).committed)
+    }
+
     /// Waits, blocking the thread, until `t` is durable.
     pub(crate) fn wait_blocking(&self, t: Ticket) -> Result<()> {
         let mut q = lock(&self.shared);
@@ -98,8 +123,8 @@ impl Committer {
             if q.committed >= t.0 {
                 return Ok(());
             }
-            if let Some(why) = &q.poisoned {
-                return Err(StoreError::Poisoned(why.clone()).into());
+            if let Some(e) = q.refused(t) {
+                return Err(e.into());
             }
             q = self.shared.cv.wait(q).unwrap_or_else(|p| p.into_inner());
         }
@@ -119,8 +144,8 @@ impl Committer {
                     if q.committed >= t.0 {
                         return Ok(());
                     }
-                    if let Some(why) = &q.poisoned {
-                        return Err(StoreError::Poisoned(why.clone()).into());
+                    if let Some(e) = q.refused(t) {
+                        return Err(e.into());
                     }
                 }
                 if rx.changed().await.is_err() {
@@ -154,6 +179,14 @@ fn run(shared: &Shared) {
             let batch = std::mem::take(&mut q.batch);
             let ticket = q.open;
             q.open += 1;
+            if q.poisoned.is_some() {
+                // Staged before the failure was known: never committed after a failed
+                // batch (it could depend on it); its waiters get the failure.
+                drop(q);
+                shared.durable.send_replace(ticket);
+                shared.cv.notify_all();
+                continue;
+            }
             (batch, ticket)
         };
         let result = shared.store.commit_all(&batch);
@@ -163,10 +196,64 @@ fn run(shared: &Shared) {
             Err(e) => {
                 tracing::error!(error = %e, "store commit failed; refusing writes until restart");
                 q.poisoned = Some(e.to_string());
+                q.failed = ticket;
             }
         }
         drop(q);
         shared.durable.send_replace(ticket);
         shared.cv.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ChangeSet, Table};
+
+    fn one_write(key: &str) -> ChangeSet {
+        ChangeSet {
+            writes: vec![(Table::Attributes, key.into(), Some(b"{}".to_vec()))],
+        }
+    }
+
+    #[test]
+    fn nothing_is_committed_after_a_failed_batch() {
+        let store = Store::in_memory().unwrap();
+        let c = Committer::start(store).unwrap();
+        let t = c.stage(one_write("saved")).unwrap();
+        c.wait_blocking(t).unwrap();
+        // A batch staged while the failing commit ran: it is still queued when the
+        // failure is known.
+        let t = {
+            let mut q = lock(&c.shared);
+            q.poisoned = Some("disk full".into());
+            q.failed = q.open;
+            q.batch.push(one_write("after-failure"));
+            Ticket(q.open)
+        };
+        c.shared.cv.notify_all();
+        let err = c.wait_blocking(t).unwrap_err();
+        assert!(
+            err.to_string().contains("this change was not saved")
+                && err.to_string().contains("disk full"),
+            "{err}"
+        );
+        let err = c.stage(one_write("later")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("an earlier write to the database failed (disk full)"),
+            "{err}"
+        );
+        // Stopping the committer lets it finish with the queued batch first.
+        let shared = c.shared.clone();
+        drop(c);
+        let raw = shared.store.load().unwrap();
+        let attrs = &raw.iter().find(|(t, _)| *t == Table::Attributes).unwrap().1;
+        let keys: Vec<_> = attrs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["saved"],
+            "the batch after the failure reached the store"
+        );
     }
 }

@@ -121,6 +121,12 @@ impl Engine {
             .await;
         match saved {
             Ok(info) => Ok(info),
+            // The record may be durable after all (a failed fsync): tearing the device
+            // down could leave a recorded device without its VG. Keep it set up.
+            Err(e) if e.commit_outcome_unknown() => Err(e.context(format!(
+                "device {} on node {} is set up but may not be recorded; if it is not listed after Brickyard restarts, add it again with destroydata",
+                req.name, req.node
+            ))),
             Err(e) => match ex.device_teardown(&host, &req.name, &id).await {
                 Ok(()) => Err(e),
                 Err(t) => Err(e.context(format!(

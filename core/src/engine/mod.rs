@@ -61,7 +61,7 @@ pub use volume_plan::{PlannedBrickInfo, VolumePlan};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::placement::ClusterView;
-use crate::state::{State, Txn};
+use crate::state::{Changes, State, Txn};
 use crate::store::Store;
 
 /// The Brickyard engine. Cheap to clone (an `Arc` inside); `Send + Sync`.
@@ -87,6 +87,9 @@ struct Inner {
     views: BTreeMap<String, ClusterView>,
     /// Hostnames claimed by node additions that have not finished yet.
     reserved_hosts: HashSet<String>,
+    /// Undo of each change applied to memory but not yet known durable, in staging
+    /// order: when a commit fails, memory goes back to the durable state with them.
+    unsaved: Vec<(commit::Ticket, Changes)>,
 }
 
 impl Engine {
@@ -97,6 +100,17 @@ impl Engine {
             DbLocation::File(path) => Store::open(path)?,
             DbLocation::Memory => Store::in_memory()?,
         };
+        let state = State::from_raw(store.load()?)?;
+        Self::from_parts(options, executor, store, state).await
+    }
+
+    /// Opens the engine over a store the caller opened (e.g. on a fault-injecting
+    /// backend, [`crate::store::FaultyBackend`]); `options.db` is not opened, only shown.
+    pub async fn open_with_store(
+        options: EngineOptions,
+        executor: Arc<dyn Executor>,
+        store: Store,
+    ) -> Result<Engine> {
         let state = State::from_raw(store.load()?)?;
         Self::from_parts(options, executor, store, state).await
     }
@@ -134,6 +148,7 @@ impl Engine {
                     state,
                     views,
                     reserved_hosts: HashSet::new(),
+                    unsaved: Vec::new(),
                 }),
                 committer: commit::Committer::start(store)?,
                 executor,
@@ -175,8 +190,32 @@ impl Engine {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave a half-applied change: memory is
-        // only updated after a successful commit, in one step.
-        self.shared.inner.lock().unwrap_or_else(|p| p.into_inner())
+        // updated in one step, after the transaction's function returned.
+        let mut inner = self.shared.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if !inner.unsaved.is_empty() && self.shared.committer.is_poisoned() {
+            self.forget_unsaved(&mut inner);
+        }
+        inner
+    }
+
+    /// After a failed commit: puts memory back to the durable state by undoing, newest
+    /// first, every change that was applied but never made durable. Reads then answer
+    /// what a restart will load, not what was lost.
+    fn forget_unsaved(&self, inner: &mut Inner) {
+        let durable = self.shared.committer.durable_ticket();
+        let unsaved = std::mem::take(&mut inner.unsaved);
+        let mut undone = 0;
+        for (ticket, undo) in unsaved.into_iter().rev() {
+            if ticket > durable {
+                inner.state.apply(undo);
+                undone += 1;
+            }
+        }
+        inner.views = views::build_all(&inner.state);
+        tracing::warn!(
+            changes = undone,
+            "a store commit failed: changes that were not saved are undone in memory"
+        );
     }
 
     /// Runs `f` in a transaction and returns once its changes are durable (blocking).
@@ -265,9 +304,21 @@ impl Engine {
             return Ok((out, None));
         }
         let touched = views::touched(&inner.state, &changes);
+        let undo = inner.state.undo_of(&changes);
         inner.state.apply(changes);
         views::refresh(&mut inner.views, &inner.state, touched);
-        let ticket = self.shared.committer.stage(cs)?;
+        let ticket = match self.shared.committer.stage(cs) {
+            Ok(t) => t,
+            Err(e) => {
+                // Poisoned in between: this change never reaches the store.
+                inner.state.apply(undo);
+                self.forget_unsaved(inner);
+                return Err(e);
+            }
+        };
+        let durable = self.shared.committer.durable_ticket();
+        inner.unsaved.retain(|(t, _)| *t > durable);
+        inner.unsaved.push((ticket, undo));
         Ok((out, Some(ticket)))
     }
 

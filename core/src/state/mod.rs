@@ -186,6 +186,30 @@ impl State {
         cs
     }
 
+    /// The changes that undo `c` once it is applied: every record it touches, as it
+    /// is now (`None` where it does not exist yet).
+    pub fn undo_of(&self, c: &Changes) -> Changes {
+        fn old<T: Clone>(
+            map: &BTreeMap<String, T>,
+            changes: &BTreeMap<String, Option<T>>,
+        ) -> BTreeMap<String, Option<T>> {
+            changes
+                .keys()
+                .map(|k| (k.clone(), map.get(k).cloned()))
+                .collect()
+        }
+        Changes {
+            clusters: old(&self.clusters, &c.clusters),
+            nodes: old(&self.nodes, &c.nodes),
+            devices: old(&self.devices, &c.devices),
+            bricks: old(&self.bricks, &c.bricks),
+            volumes: old(&self.volumes, &c.volumes),
+            blockvolumes: old(&self.blockvolumes, &c.blockvolumes),
+            attributes: old(&self.attributes, &c.attributes),
+            pending: old(&self.pending, &c.pending),
+        }
+    }
+
     /// Applies committed changes.
     pub fn apply(&mut self, c: Changes) {
         apply_map(&mut self.clusters, c.clusters);

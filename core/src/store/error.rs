@@ -30,6 +30,10 @@ pub enum StoreError {
         "an earlier write to the database failed ({0}); writes are refused until Brickyard is restarted"
     )]
     Poisoned(String),
+    #[error(
+        "writing to the database failed ({0}); this change was not saved, and writes are refused until Brickyard is restarted"
+    )]
+    CommitFailed(String),
 }
 
 macro_rules! from_redb {

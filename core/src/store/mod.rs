@@ -7,9 +7,11 @@
 //! never half of a change.
 
 mod error;
+mod fault;
 mod redb_store;
 
 pub use error::StoreError;
+pub use fault::{EIO, ENOSPC, FaultyBackend, StorageCounts, StorageFaults, StorageOp};
 pub use redb_store::Store;
 
 /// The tables of the store.

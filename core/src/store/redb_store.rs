@@ -47,6 +47,32 @@ impl Store {
         Ok(store)
     }
 
+    /// A store on any redb backend (a [`super::FaultyBackend`] in tests); `label` names
+    /// it in errors and in [`Store::path`].
+    pub fn with_backend(
+        label: &Path,
+        backend: impl redb::StorageBackend,
+    ) -> Result<Store, StoreError> {
+        let db =
+            Database::builder()
+                .create_with_backend(backend)
+                .map_err(|source| match source {
+                    redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked {
+                        path: label.to_path_buf(),
+                    },
+                    source => StoreError::Open {
+                        path: label.to_path_buf(),
+                        source,
+                    },
+                })?;
+        let store = Store {
+            db,
+            path: Some(label.to_path_buf()),
+        };
+        store.create_tables()?;
+        Ok(store)
+    }
+
     /// A store that lives in memory only (tests, dry runs, the Python `Engine.memory()`).
     pub fn in_memory() -> Result<Store, StoreError> {
         let db = Database::builder()

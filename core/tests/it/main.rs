@@ -14,5 +14,6 @@ mod operations;
 mod properties;
 mod recovery;
 mod self_contained;
+mod storage_faults;
 mod storage_network;
 mod topology;

@@ -11,5 +11,6 @@ mod logging;
 mod nodes;
 mod queue;
 mod routing;
+mod storage_faults;
 mod support;
 mod volumes;
