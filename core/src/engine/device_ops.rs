@@ -70,9 +70,13 @@ impl Engine {
             host
         };
         let engine = self.clone();
+        let reserved = super::ReservedNames {
+            engine: self.clone(),
+            names: vec![key],
+        };
         Ok(async move {
             let out = engine.exec_device_add(req, host).await;
-            engine.lock().reserved_hosts.remove(&key);
+            drop(reserved);
             engine.announce("device.add", "device.post_add", super::to_json, out)
         })
     }

@@ -85,7 +85,8 @@ struct Shared {
 struct Inner {
     state: State,
     views: BTreeMap<String, ClusterView>,
-    /// Hostnames claimed by node additions that have not finished yet.
+    /// Hostnames (and `device:<node>:<name>` keys) claimed by node and device additions
+    /// that have not finished yet; released by [`ReservedNames`].
     reserved_hosts: HashSet<String>,
     /// Undo of each change applied to memory but not yet known durable, in staging
     /// order: when a commit fails, memory goes back to the durable state with them.
@@ -405,6 +406,23 @@ impl Engine {
             h.notify(&ev);
         }
         result
+    }
+}
+
+/// Names (hostnames, `device:<node>:<name>`) held by an add that has not finished:
+/// released when the add's future ends or is dropped unstarted, so a caller that
+/// builds an add and then gives it up (a full queue, a cancelled task) leaks nothing.
+struct ReservedNames {
+    engine: Engine,
+    names: Vec<String>,
+}
+
+impl Drop for ReservedNames {
+    fn drop(&mut self) {
+        let mut inner = self.engine.lock();
+        for name in &self.names {
+            inner.reserved_hosts.remove(name);
+        }
     }
 }
 

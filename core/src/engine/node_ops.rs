@@ -155,14 +155,13 @@ impl Engine {
             (probe_from, hosts)
         };
         let engine = self.clone();
+        let reserved = super::ReservedNames {
+            engine: self.clone(),
+            names: hosts,
+        };
         Ok(async move {
             let out = engine.exec_node_add(req, probe_from).await;
-            {
-                let mut inner = engine.lock();
-                for h in &hosts {
-                    inner.reserved_hosts.remove(h);
-                }
-            }
+            drop(reserved);
             engine.announce("node.add", "node.post_add", super::to_json, out)
         })
     }

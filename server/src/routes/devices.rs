@@ -10,7 +10,7 @@ use super::requests::{StateBody, TagsBody};
 use super::{HexId, op};
 use crate::body::{Json, JsonBody, JsonOrDefault};
 use crate::error::AppError;
-use crate::queue::Accepted;
+use crate::queue::{Accepted, OpOutcome};
 use crate::state::AppState;
 
 /// The device routes.
@@ -30,7 +30,12 @@ async fn add(
     JsonBody(req): JsonBody<DeviceAddRequest>,
 ) -> Result<Accepted, AppError> {
     let label = format!("device add {} on node {}", req.name, req.node);
-    op::start_done(&state, &label, || state.engine.begin_device_add(req))
+    op::start_after_checks(
+        &state,
+        &label,
+        || state.engine.begin_device_add(req),
+        |_| OpOutcome::Done,
+    )
 }
 
 /// `GET /devices/{id}` → the device with its bricks.
@@ -48,9 +53,12 @@ async fn delete(
     HexId(id): HexId,
     JsonOrDefault(opts): JsonOrDefault<DeviceDeleteOptions>,
 ) -> Result<Accepted, AppError> {
-    op::start_done(&state, &format!("device delete {id}"), || {
-        state.engine.begin_device_delete(&id, opts.forceforget)
-    })
+    op::start_after_checks(
+        &state,
+        &format!("device delete {id}"),
+        || state.engine.begin_device_delete(&id, opts.forceforget),
+        |_| OpOutcome::Done,
+    )
 }
 
 /// `POST /devices/{id}/state` → `202` → `204` (transition errors at the queue).
@@ -60,20 +68,28 @@ async fn set_state(
     JsonBody(body): JsonBody<StateBody>,
 ) -> Result<Accepted, AppError> {
     body.validate()?;
-    op::start_done(&state, &body.label("device", &id), || {
-        state.engine.begin_device_state_with(
-            &id,
-            &body.state,
-            brickyard::engine::HealCheck::parse(&body.healcheck)?,
-        )
-    })
+    op::start_after_checks(
+        &state,
+        &body.label("device", &id),
+        || {
+            state.engine.begin_device_state_with(
+                &id,
+                &body.state,
+                brickyard::engine::HealCheck::parse(&body.healcheck)?,
+            )
+        },
+        |_| OpOutcome::Done,
+    )
 }
 
 /// `GET /devices/{id}/resync` (a GET, yet asynchronous) → `202` → `204`.
 async fn resync(State(state): State<AppState>, HexId(id): HexId) -> Result<Accepted, AppError> {
-    op::start_done(&state, &format!("device resync {id}"), || {
-        state.engine.begin_device_resync(&id)
-    })
+    op::start_after_checks(
+        &state,
+        &format!("device resync {id}"),
+        || state.engine.begin_device_resync(&id),
+        |_| OpOutcome::Done,
+    )
 }
 
 /// `POST /devices/{id}/tags` → `200` with the device's resulting tag map.

@@ -37,10 +37,10 @@ async fn add(
         req.hostnames.manage.first().map_or("", String::as_str)
     );
     let engine = state.engine.clone();
-    op::start(
+    op::start_after_checks(
         &state,
         &label,
-        || Ok(engine.begin_node_add(req)?),
+        || engine.begin_node_add(req),
         |node: NodeInfoResponse| OpOutcome::Redirect(format!("/nodes/{}", node.info.id)),
     )
 }
@@ -55,9 +55,12 @@ async fn info(
 
 /// `DELETE /nodes/{id}` → `202` → `204`; `404`, `409` while it has devices.
 async fn delete(State(state): State<AppState>, HexId(id): HexId) -> Result<Accepted, AppError> {
-    op::start_done(&state, &format!("node delete {id}"), || {
-        state.engine.begin_node_delete(&id)
-    })
+    op::start_after_checks(
+        &state,
+        &format!("node delete {id}"),
+        || state.engine.begin_node_delete(&id),
+        |_| OpOutcome::Done,
+    )
 }
 
 /// `POST /nodes/{id}/state` → `202` → `204` (transition errors at the queue as `500`).
@@ -67,13 +70,18 @@ async fn set_state(
     JsonBody(body): JsonBody<StateBody>,
 ) -> Result<Accepted, AppError> {
     body.validate()?;
-    op::start_done(&state, &body.label("node", &id), || {
-        state.engine.begin_node_state_with(
-            &id,
-            &body.state,
-            brickyard::engine::HealCheck::parse(&body.healcheck)?,
-        )
-    })
+    op::start_after_checks(
+        &state,
+        &body.label("node", &id),
+        || {
+            state.engine.begin_node_state_with(
+                &id,
+                &body.state,
+                brickyard::engine::HealCheck::parse(&body.healcheck)?,
+            )
+        },
+        |_| OpOutcome::Done,
+    )
 }
 
 /// `POST /nodes/{id}/tags` → `200` with the node's resulting tag map.

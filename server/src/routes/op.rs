@@ -30,6 +30,28 @@ where
     Ok(slot.start(label, async move { operation.await.map(outcome) }))
 }
 
+/// [`start`] for operations whose Build only checks, or holds nothing its future does
+/// not release when dropped (node and device add, delete, state, resync): the Build
+/// runs first, so its `400`/`404`/`409` come before a full queue's `429`, and when the
+/// queue is full its future is dropped unstarted.
+pub fn start_after_checks<Fut, T, E, B, O>(
+    state: &AppState,
+    label: &str,
+    build: B,
+    outcome: O,
+) -> Result<Accepted, AppError>
+where
+    B: FnOnce() -> Result<Fut, E>,
+    E: Into<AppError>,
+    Fut: Future<Output = brickyard::Result<T>> + Send + 'static,
+    T: Send + 'static,
+    O: FnOnce(T) -> OpOutcome + Send + 'static,
+{
+    let operation = build().map_err(Into::into)?;
+    let slot = state.queue.reserve()?;
+    Ok(slot.start(label, async move { operation.await.map(outcome) }))
+}
+
 /// [`start`] for the operations Heketi throttles only after its synchronous checks
 /// (validation, existence, conflicts): when the queue is full, `check` (those checks,
 /// changing nothing) answers first, and `429` only if it passes.

@@ -242,3 +242,99 @@ async fn node_delete_ends_in_204_then_404() {
     let a = f.send(Req::new("DELETE", &path).admin()).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn node_and_device_checks_answer_before_a_full_queue() {
+    let f = fixture(1).await;
+    let (cluster, nodes, devices) = f.three_nodes().await;
+    f.gate.close();
+    let create = Req::new("POST", "/volumes").admin().body(r#"{"size":1}"#);
+    assert_eq!(f.send(create).await.status, StatusCode::ACCEPTED);
+    // The one slot is taken: Heketi's synchronous checks still answer first.
+    let missing = "0123456789abcdef0123456789abcdef";
+    let node_add = |manage: &str, cluster: &str| {
+        Req::new("POST", "/nodes").body(
+            &json!({"zone": 1, "cluster": cluster,
+                    "hostnames": {"manage": [manage], "storage": [manage]}})
+            .to_string(),
+        )
+    };
+    for (req, status, text) in [
+        (
+            node_add("node9", missing),
+            StatusCode::NOT_FOUND,
+            "Cluster id does not exist\n".to_string(),
+        ),
+        (
+            node_add("node1", &cluster),
+            StatusCode::CONFLICT,
+            format!("Hostname node1 already used by node with id {}\n", nodes[0]),
+        ),
+        (
+            Req::new("DELETE", &format!("/nodes/{missing}")),
+            StatusCode::NOT_FOUND,
+            "Id not found\n".to_string(),
+        ),
+        (
+            Req::new("DELETE", &format!("/nodes/{}", nodes[0])),
+            StatusCode::CONFLICT,
+            format!(
+                "Unable to delete node [{}] because it contains devices\n",
+                nodes[0]
+            ),
+        ),
+        (
+            Req::new("POST", &format!("/nodes/{missing}/state")).body(r#"{"state":"offline"}"#),
+            StatusCode::NOT_FOUND,
+            "Id not found\n".to_string(),
+        ),
+        (
+            Req::new("POST", "/devices")
+                .body(&json!({"name": "/dev/sdc", "node": missing}).to_string()),
+            StatusCode::NOT_FOUND,
+            "Node id does not exist\n".to_string(),
+        ),
+        (
+            Req::new("DELETE", &format!("/devices/{}", devices[0])),
+            StatusCode::BAD_REQUEST,
+            format!("device: {} is not in failed state\n", devices[0]),
+        ),
+        (
+            Req::new("GET", &format!("/devices/{missing}/resync")),
+            StatusCode::NOT_FOUND,
+            "Id not found\n".to_string(),
+        ),
+    ] {
+        let a = f.send(req.admin()).await;
+        assert_eq!((a.status, a.body), (status, text));
+    }
+    // Requests that pass every check wait for a slot; the node add given up here
+    // releases its hostname.
+    for req in [
+        node_add("node4", &cluster),
+        Req::new("POST", "/devices")
+            .body(&json!({"name": "/dev/sdc", "node": nodes[0]}).to_string()),
+        Req::new("POST", &format!("/nodes/{}/state", nodes[0])).body(r#"{"state":"offline"}"#),
+    ] {
+        let a = f.send(req.admin()).await;
+        assert_eq!(
+            (a.status, a.body.as_str()),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Server busy. Retry operation later.\n"
+            )
+        );
+    }
+    f.gate.open();
+    f.settle().await;
+    let a = f.run(node_add("node4", &cluster).admin()).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let a = f
+        .run(
+            Req::new("POST", "/devices")
+                .admin()
+                .body(&json!({"name": "/dev/sdc", "node": nodes[0]}).to_string()),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+}
