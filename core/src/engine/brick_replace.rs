@@ -31,7 +31,7 @@ use super::cleanup::CleanupOutcome;
 use super::commit::Ticket;
 use super::hosts::{brick_request, gluster_hosts, host_of};
 use super::new_bricks::reserve_bricks;
-use super::rollback::{destroy_bricks, forget_bricks, mark_failed};
+use super::rollback::{destroy_bricks, forget_bricks, mark_failed, volume_info_from_any};
 use super::volume_plan::resolve;
 use super::volume_spec::{durability_of, placement_request, placement_settings};
 use super::{Engine, now_unix};
@@ -626,26 +626,17 @@ impl Engine {
             }
         };
         let ex = self.shared.executor.clone();
-        let mut info = None;
-        let mut last_err = None;
-        for h in std::iter::once(&job.old_host).chain(&job.hosts) {
-            match ex.volume_info(h, &job.volume_name).await {
-                Ok(v) => {
-                    info = Some(v);
-                    break;
-                }
-                Err(e) => last_err = Some(e),
-            }
-        }
-        let Some(info) = info else {
-            let e = last_err
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "no node to ask".into());
-            return Err(Error::conflict(format!(
-                "cannot read gluster volume {} to decide how to clean the brick replacement: {e}",
-                job.volume_name
-            )));
-        };
+        let hosts: Vec<Host> = std::iter::once(job.old_host.clone())
+            .chain(job.hosts.iter().cloned())
+            .collect();
+        let info = volume_info_from_any(&ex, &hosts, &job.volume_name)
+            .await
+            .map_err(|e| {
+                Error::conflict(format!(
+                    "cannot read gluster volume {} to decide how to clean the brick replacement: {e}",
+                    job.volume_name
+                ))
+            })?;
         let bricks = info.map(|v| v.bricks).unwrap_or_default();
         if bricks.contains(&job.new_loc.gluster_name()) {
             self.destroy_old_brick(&job).await;

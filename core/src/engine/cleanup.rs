@@ -12,6 +12,7 @@ use super::Engine;
 use super::hosts::{brick_jobs, gluster_hosts};
 use super::rollback::{
     clear_pending, destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed,
+    volume_info_from_any,
 };
 
 /// What happened to one pending operation.
@@ -281,25 +282,13 @@ impl Engine {
         let Some((hosts, name, wanted)) = found else {
             return self.undo_creation(op, bricks, None).await;
         };
-        let mut info = None;
-        let mut last_err = None;
-        for h in &hosts {
-            match ex.volume_info(h, &name).await {
-                Ok(v) => {
-                    info = Some(v);
-                    break;
-                }
-                Err(e) => last_err = Some(e),
-            }
-        }
-        let Some(info) = info else {
-            let e = last_err
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "no node to ask".into());
-            return Err(Error::conflict(format!(
-                "cannot read gluster volume {name} to decide how to clean the expansion: {e}"
-            )));
-        };
+        let info = volume_info_from_any(&ex, &hosts, &name)
+            .await
+            .map_err(|e| {
+                Error::conflict(format!(
+                    "cannot read gluster volume {name} to decide how to clean the expansion: {e}"
+                ))
+            })?;
         let present = info
             .map(|v| wanted.iter().filter(|w| v.bricks.contains(w)).count())
             .unwrap_or(0);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_util::future::join_all;
 
 use crate::error::{Error, Result};
-use crate::executor::{BrickRequest, ExecErrorKind, Executor, Host};
+use crate::executor::{BrickRequest, ExecErrorKind, Executor, GlusterVolume, Host};
 use crate::model::{BrickEntry, remove_sorted};
 use crate::state::Txn;
 
@@ -130,6 +130,28 @@ pub(crate) async fn destroy_volume(
             "no node of the cluster can run gluster to delete volume {name}"
         ))
     }))
+}
+
+/// `volume info` of `name` from the first host that answers (`None`: gluster has no
+/// such volume); an unreachable or timed-out host passes the question on, any other
+/// failure answers at once.
+pub(crate) async fn volume_info_from_any(
+    ex: &Arc<dyn Executor>,
+    hosts: &[Host],
+    name: &str,
+) -> Result<Option<GlusterVolume>> {
+    let mut last: Option<Error> = None;
+    for h in hosts {
+        match ex.volume_info(h, name).await {
+            Ok(v) => return Ok(v),
+            Err(e) if matches!(e.kind, ExecErrorKind::Unreachable | ExecErrorKind::Timeout) => {
+                last = Some(e.into())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last
+        .unwrap_or_else(|| Error::conflict("no node of the cluster is available to run gluster")))
 }
 
 /// Runs `f` on the first host that is reachable; other failures stop at once.

@@ -31,7 +31,9 @@ use crate::state::Txn;
 
 use super::cleanup::CleanupOutcome;
 use super::hosts::{brick_jobs, gluster_hosts, host_of};
-use super::rollback::{destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed};
+use super::rollback::{
+    destroy_bricks, destroy_volume, forget_bricks, forget_volume, mark_failed, volume_info_from_any,
+};
 use super::validate::{Fields, is_valid_volume_name};
 use super::volume_create::mount_info;
 use super::{Engine, now_unix};
@@ -472,7 +474,7 @@ impl Engine {
         let mut leftovers = Vec::new();
         if let Some((hosts, name)) = &found {
             // The clone's bricks are named by gluster: learn them before its volume goes.
-            match self.find_volume(hosts, name).await {
+            match volume_info_from_any(&self.shared.executor, hosts, name).await {
                 Ok(Some(v)) if made_by_snapshot_clone(&v, &brick_hosts) => {
                     let names = clone_brick_names(&v);
                     self.write(|txn| {
@@ -567,24 +569,6 @@ impl Engine {
             Ok(())
         })?;
         Ok(CleanupOutcome::RolledForward)
-    }
-
-    /// `volume info` from the first node that answers.
-    async fn find_volume(&self, hosts: &[Host], name: &str) -> Result<Option<GlusterVolume>> {
-        let ex = self.shared.executor.clone();
-        let mut last: Option<Error> = None;
-        for h in hosts {
-            match ex.volume_info(h, name).await {
-                Ok(v) => return Ok(v),
-                Err(e) if matches!(e.kind, ExecErrorKind::Unreachable | ExecErrorKind::Timeout) => {
-                    last = Some(e.into())
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(last.unwrap_or_else(|| {
-            Error::conflict("no node of the cluster is available to run gluster")
-        }))
     }
 
     /// Deletes a snapshot from the first node that answers; a missing one is gone.
