@@ -65,10 +65,31 @@ where
 }
 
 /// Reads the whole request body (up to [`MAX_BODY_BYTES`]).
+///
+/// Heketi reads any body whole. Brickyard refuses a larger one with `413` and never
+/// holds more than the limit: a `Content-Length` over it is refused before a byte is
+/// read, a body without one as soon as more than the limit has arrived.
 pub async fn read_body<S: Send + Sync>(req: Request, _state: &S) -> Result<Bytes, AppError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(AppError::body_too_large(MAX_BODY_BYTES));
+    }
     axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
         .await
-        .map_err(|_| AppError::unparsable())
+        .map_err(|e| {
+            if e.into_inner()
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                AppError::body_too_large(MAX_BODY_BYTES)
+            } else {
+                AppError::unparsable()
+            }
+        })
 }
 
 /// Decodes JSON like Go's `json.Unmarshal` of a whole body. The error text for an

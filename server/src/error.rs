@@ -111,6 +111,14 @@ impl AppError {
         AppError::bad_request(format!("validation failed: {}", validation_message(errors)))
     }
 
+    /// `413`: a request body over `limit` bytes (Brickyard's bound; Heketi has none).
+    pub fn body_too_large(limit: usize) -> AppError {
+        AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body too large: the limit is {limit} bytes"),
+        )
+    }
+
     /// `429 Server busy. Retry operation later.`
     pub fn busy() -> AppError {
         AppError::new(StatusCode::TOO_MANY_REQUESTS, SERVER_BUSY)

@@ -5,7 +5,7 @@
 //! log → JWT check and user/admin authorization → admin-mode gate → StrictSlash
 //! redirect → route table, whose fallback is `404 Invalid path or request` (so an
 //! unknown path without a token is `401`). A wrong method on a known path is `405`
-//! with an empty body.
+//! with an empty body; so is `HEAD` (gorilla/mux matches methods exactly).
 //!
 //! **Adding routes**: write a `routes/<resource>.rs` with a
 //! `pub fn routes() -> Router<AppState>`, merge it in [`table`], take ids with
@@ -33,6 +33,7 @@ mod slash;
 mod volumes;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -91,13 +92,19 @@ pub fn router_with_table(state: AppState, table: Router) -> Router {
         .layer(from_fn_with_state(state.admin.clone(), admin::gate))
         .layer(from_fn_with_state(state.auth.clone(), auth::middleware));
     Router::new()
-        .route("/hello", get(hello))
-        .route("/metrics", get(metrics::metrics))
+        // GET only, as gorilla/mux registers them: a HEAD is 405 (axum would serve it).
+        .route("/hello", get(hello).head(method_not_allowed))
+        .route("/metrics", get(metrics::metrics).head(method_not_allowed))
         .with_state(state)
         .fallback_service(protected)
         .layer(from_fn(redirect::go_redirect_body))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(CatchPanicLayer::custom(panic_response))
+}
+
+/// `405` with an empty body, gorilla/mux's answer to a method the route lacks.
+async fn method_not_allowed() -> StatusCode {
+    StatusCode::METHOD_NOT_ALLOWED
 }
 
 /// The span of one request: method and path, never the query string (a client may put

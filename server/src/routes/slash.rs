@@ -30,6 +30,9 @@ pub async fn fallback() -> Response {
 
 /// Middleware over the route table `table` (the same table, unlayered).
 pub async fn strict_slash(table: Router, req: Request, next: Next) -> Response {
+    if req.method() == Method::HEAD {
+        return head(&table, req.uri().path()).await;
+    }
     let path = req.uri().path();
     if path.len() > 1 && path.ends_with('/') {
         let trimmed = path.trim_end_matches('/');
@@ -43,6 +46,20 @@ pub async fn strict_slash(table: Router, req: Request, next: Next) -> Response {
         }
     }
     next.run(req).await
+}
+
+/// gorilla/mux matches methods exactly and no Heketi route takes `HEAD`: a known path
+/// (with or without its trailing slash) answers `405` with an empty body, an unknown
+/// one `404`. (axum would answer a `HEAD` with its `GET` route.)
+async fn head(table: &Router, path: &str) -> Response {
+    let trimmed = path.trim_end_matches('/');
+    let known = is_route(table, path).await
+        || (path.len() > 1 && trimmed.len() < path.len() && is_route(table, trimmed).await);
+    if known {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    } else {
+        fallback().await
+    }
 }
 
 async fn is_route(table: &Router, path: &str) -> bool {

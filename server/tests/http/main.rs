@@ -7,6 +7,7 @@ mod day2;
 mod devices;
 mod extras;
 mod fixture;
+mod hostile;
 mod logging;
 mod nodes;
 mod queue;
