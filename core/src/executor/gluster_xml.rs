@@ -35,15 +35,28 @@ pub(super) fn err(e: impl std::fmt::Display) -> ParseError {
     ParseError(format!("gluster xml: {e}"))
 }
 
+/// Deepest element nesting accepted. gluster's documents are 7 levels deep at most
+/// (`cliOutput/volInfo/volumes/volume/bricks/brick/name`); the tree is dropped
+/// recursively, so a node that sent a hundred thousand nested elements would
+/// otherwise overflow the stack of the task reading its answer.
+pub(super) const MAX_DEPTH: usize = 64;
+
 pub(super) fn parse_tree(xml: &str) -> Result<Element, ParseError> {
     let mut reader = Reader::from_str(xml);
     let mut stack: Vec<Element> = vec![Element::default()];
     loop {
         match reader.read_event().map_err(err)? {
-            Event::Start(e) => stack.push(Element {
-                name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
-                ..Element::default()
-            }),
+            Event::Start(e) => {
+                if stack.len() > MAX_DEPTH {
+                    return Err(err(format!(
+                        "elements nested more than {MAX_DEPTH} levels deep"
+                    )));
+                }
+                stack.push(Element {
+                    name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                    ..Element::default()
+                })
+            }
             Event::Empty(e) => {
                 let el = Element {
                     name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
@@ -263,6 +276,33 @@ mod tests {
         assert_eq!(out.op_errstr, "Volume does not exist");
         assert!(out.volume_missing());
         assert!(out.volumes.is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let depth = 200_000;
+        let xml = format!(
+            "<cliOutput><opRet>0</opRet>{}{}</cliOutput>",
+            "<a>".repeat(depth),
+            "</a>".repeat(depth)
+        );
+        // The stack of a tokio worker thread, where the executor parses answers.
+        let parsed = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || cli_output(&xml).map_err(|e| e.to_string()))
+            .expect("thread starts")
+            .join()
+            .expect("no panic");
+        assert_eq!(
+            parsed.err().as_deref(),
+            Some("gluster xml: elements nested more than 64 levels deep")
+        );
+        let ok = format!(
+            "<cliOutput><opRet>0</opRet>{}{}</cliOutput>",
+            "<a>".repeat(62),
+            "</a>".repeat(62)
+        );
+        assert!(cli_output(&ok).is_ok());
     }
 
     #[test]
