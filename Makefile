@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES ?= python3-venv ca-certificates lua5.4
+APT_PACKAGES ?= python3-venv ca-certificates lua5.4 g++
 PY_TEST_PACKAGES := pytest requests PyJWT cryptography "maturin>=1.9.4,<2" mypy "ansible-core>=2.15,<2.20"
 PYTHON_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
 # The binary the demo and the Python suites run (cargo's target dir may be moved).
@@ -19,7 +19,7 @@ BUILD_ALL := $(CARGO) build --workspace --all-targets
 # targets use it so that the realnodes crate is compiled once for them.
 REALNODES := --workspace --features brickyard-realnodes/realnodes
 
-.PHONY: all demo test test-rust test-python test-py test-ansible py-develop test-lua lua-module bench lint fmt deps deps-python build clean-demo
+.PHONY: all demo test test-rust test-python test-py test-ansible py-develop test-lua lua-module bench lint fmt deps deps-python build clean-demo test-fuzz fuzz
 
 all: build
 
@@ -46,7 +46,7 @@ demo: deps
 	$(CARGO) build -p brickyard-cli
 	BRICKYARD_BIN=$(BRICKYARD_BIN) bash scripts/demo.sh
 
-test: deps-python test-rust test-ssh test-real-nodes test-python test-py test-ansible test-lua
+test: deps-python test-rust test-ssh test-real-nodes test-python test-py test-ansible test-lua test-fuzz
 
 test-rust: deps-python
 	$(BUILD_ALL)
@@ -93,6 +93,25 @@ lua-module: deps
 ## (The hook tests of brickyard-lua run with `cargo test --workspace` in test-rust.)
 test-lua: deps lua-module
 	LUA_CPATH='$(LUA_MODULE_TARGET)/lua/?.so' lua5.4 lua/tests/lua/provision.lua
+
+## Fuzzing (fuzz/, libFuzzer): topology.json, heketi.json, every REST request body, the
+## gluster --xml and LVM output parsers, db import. test-fuzz builds the targets on
+## stable Rust (sanitizer coverage, no cargo-fuzz) and runs each FUZZ_SECONDS from its
+## committed seeds; a crash, a hang (5 s) or an allocation over 256 MiB fails it, with
+## the input saved in fuzz/artifacts/<target>/. `make fuzz` is the longer campaign
+## (FUZZ_CAMPAIGN_SECONDS per target, FUZZ_TARGETS to pick some), with nightly and
+## AddressSanitizer when nightly is installed. See scripts/fuzz.sh.
+FUZZ_SECONDS ?= 10
+FUZZ_CAMPAIGN_SECONDS ?= 600
+test-fuzz: deps
+	bash scripts/fuzz.sh build
+	bash scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz: deps
+	@if rustup run nightly rustc --version >/dev/null 2>&1; then asan=1; else \
+	  echo "fuzz: no nightly toolchain, running without AddressSanitizer"; asan=; fi; \
+	FUZZ_ASAN=$$asan bash scripts/fuzz.sh build && \
+	FUZZ_ASAN=$$asan bash scripts/fuzz.sh run $(FUZZ_CAMPAIGN_SECONDS) $(FUZZ_TARGETS)
 
 bench: deps
 	$(CARGO) bench -p brickyard-benches

@@ -12,7 +12,7 @@ use super::{
 };
 
 /// `  12.50  3.01` (`lvs --noheadings --options=data_percent,metadata_percent`).
-fn parse_pool_usage(out: &str) -> Option<ThinPoolUsage> {
+pub(super) fn parse_pool_usage(out: &str) -> Option<ThinPoolUsage> {
     let mut words = out.split_whitespace().map(|w| w.parse::<f64>().ok());
     let (Some(Some(data_percent)), Some(Some(metadata_percent)), None) =
         (words.next(), words.next(), words.next())

@@ -12,6 +12,8 @@ pub mod commands;
 mod config;
 mod error;
 mod fault;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gluster_xml;
 pub mod heal;
 #[cfg(feature = "mock")]

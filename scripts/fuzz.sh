@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds and runs the fuzz targets of fuzz/ (libFuzzer through libfuzzer-sys).
+#
+#   scripts/fuzz.sh build                 # stable: sanitizer coverage, no ASAN
+#   scripts/fuzz.sh run [SECONDS] [TARGET...]
+#       each target SECONDS (default 10) from its committed seeds (fuzz/corpus/<t>);
+#       a crash, hang or oversized allocation fails with the input saved in
+#       fuzz/artifacts/<target>/, and the command to reproduce it printed.
+#   FUZZ_ASAN=1 scripts/fuzz.sh ...       # nightly + AddressSanitizer (`make fuzz`)
+#
+# No cargo-fuzz and no nightly are needed: stable rustc has the sanitizer-coverage pass
+# (`-Cpasses=sancov-module`) and libfuzzer-sys builds libFuzzer with the C++ compiler.
+# The flags are cargo-fuzz's for `--sanitizer none`. The build has its own target dir
+# (target/fuzz, or target/fuzz-asan): the workspace build is never rebuilt by it.
+# New inputs found by a run go to target/fuzz*/corpus/<target>, never into the
+# committed seeds (minimise and copy good ones by hand).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cargo="${CARGO:-cargo}"
+triple="$(rustc -vV | sed -n 's/^host: //p')"
+targets_all=(topology_json heketi_json rest_bodies gluster_xml lvm_output db_import)
+
+flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4"
+flags+=" -Cllvm-args=-sanitizer-coverage-inline-8bit-counters"
+flags+=" -Cllvm-args=-sanitizer-coverage-pc-table"
+flags+=" -Cllvm-args=-sanitizer-coverage-trace-compares"
+flags+=" --cfg fuzzing -Cdebug-assertions -Coverflow-checks -Cforce-frame-pointers"
+toolchain=()
+kind=fuzz
+if [[ "${FUZZ_ASAN:-}" == 1 ]]; then
+    toolchain=(+nightly)
+    flags+=" -Zsanitizer=address"
+    kind=fuzz-asan
+fi
+target_dir="${CARGO_TARGET_DIR:-$root/target}/$kind"
+
+build() {
+    # An explicit --target keeps the flags off build scripts and proc macros.
+    RUSTFLAGS="$flags" CARGO_TARGET_DIR="$target_dir" \
+        "$cargo" "${toolchain[@]}" build --locked --release \
+        --manifest-path "$root/fuzz/Cargo.toml" --target "$triple" --bins
+}
+
+run() {
+    local seconds="${1:-10}"
+    shift || true
+    local targets=("$@")
+    [[ ${#targets[@]} -gt 0 ]] || targets=("${targets_all[@]}")
+    local failed=()
+    for t in "${targets[@]}"; do
+        local bin="$target_dir/$triple/release/$t"
+        local work="$target_dir/corpus/$t"
+        local artifacts="$root/fuzz/artifacts/$t/"
+        mkdir -p "$work" "$artifacts"
+        echo "fuzz: $t for ${seconds}s"
+        # -timeout: one input over 5 s is a hang; -rss_limit_mb/-malloc_limit_mb: a
+        # process over 1 GiB or one allocation over 256 MiB is a finding.
+        if ! "$bin" "$work" "$root/fuzz/corpus/$t" \
+            -max_total_time="$seconds" -timeout=5 -rss_limit_mb=1024 \
+            -malloc_limit_mb=256 -max_len=16384 -print_final_stats=1 \
+            -artifact_prefix="$artifacts" 2>"$target_dir/$t.log"; then
+            tail -n 40 "$target_dir/$t.log" >&2
+            echo "fuzz: $t FAILED; input saved in $artifacts; reproduce with:" >&2
+            echo "  $bin $artifacts<file>" >&2
+            failed+=("$t")
+        else
+            grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$target_dir/$t.log" |
+                sed "s/^/fuzz: $t /" || true
+        fi
+    done
+    if [[ ${#failed[@]} -gt 0 ]]; then
+        echo "fuzz: findings in: ${failed[*]}" >&2
+        return 1
+    fi
+}
+
+case "${1:-}" in
+    build) build ;;
+    run) shift; run "$@" ;;
+    *) echo "usage: $0 build | run [SECONDS] [TARGET...]" >&2; exit 2 ;;
+esac
