@@ -55,13 +55,36 @@ pub fn vgdisplay(output: &str) -> Result<VgDisplay, ParseError> {
             .parse::<u64>()
             .map_err(|e| ParseError(format!("vgdisplay field {i} {:?}: {e}", fields[i])))
     };
-    Ok(VgDisplay {
+    let vg = VgDisplay {
         extent_size: num(12)?,
         total_extents: num(13)?,
         allocated_extents: num(14)?,
         free_extents: num(15)?,
-    })
+    };
+    // The sizes are products of what the node printed: bound them before anything
+    // multiplies (an overflow would panic in a debug build and wrap in a release one).
+    for (what, extents) in [
+        ("total", vg.total_extents),
+        ("allocated", vg.allocated_extents),
+        ("free", vg.free_extents),
+    ] {
+        if extents
+            .checked_mul(vg.extent_size)
+            .is_none_or(|kib| kib > MAX_VG_KIB)
+        {
+            return Err(ParseError(format!(
+                "vgdisplay {what} size of {extents} extents of {} KiB is more than LVM's \
+                 largest volume group (8 EiB): {line}",
+                vg.extent_size
+            )));
+        }
+    }
+    Ok(vg)
 }
+
+/// LVM's largest volume group, 8 EiB, in KiB. No size read from a node is larger, so
+/// sums over many devices stay far from `u64::MAX`.
+pub const MAX_VG_KIB: u64 = 1 << 53;
 
 #[derive(Deserialize)]
 struct PvEntry {
@@ -148,6 +171,21 @@ mod tests {
         assert!(vgdisplay("").is_err());
         let bad = "vg:r/w:772:-1:0:0:0:-1:0:4:4:1:x:1:0:1:uuid";
         assert!(vgdisplay(bad).is_err());
+    }
+
+    #[test]
+    fn vgdisplay_refuses_sizes_beyond_lvm_limits() {
+        // Found by the lvm_output fuzz target's arithmetic: this multiplied with
+        // overflow (a panic in a debug build).
+        let huge = "vg:r/w:772:-1:0:0:0:-1:0:4:4:1:18446744073709551615:511996:0:511996:uuid";
+        let e = vgdisplay(huge).unwrap_err().to_string();
+        assert!(e.contains("vgdisplay total size"), "{e}");
+        let free = "vg:r/w:772:-1:0:0:0:-1:0:4:4:1:4096:1:0:2251799813685249:uuid";
+        let e = vgdisplay(free).unwrap_err().to_string();
+        assert!(e.contains("vgdisplay free size"), "{e}");
+        // 8 EiB exactly is still a volume group.
+        let largest = "vg:r/w:772:-1:0:0:0:-1:0:4:4:1:4096:2199023255552:0:2199023255552:uuid";
+        assert_eq!(vgdisplay(largest).unwrap().total(), MAX_VG_KIB);
     }
 
     #[test]
