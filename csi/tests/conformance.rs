@@ -1405,3 +1405,197 @@ async fn the_binary_serves_the_driver() {
         assert!(err.contains(text), "{args:?}: {err}");
     }
 }
+
+/// `brickyard-csi csi ARGS` on a socket in `dir`, once it says `Listening on`; or
+/// its exit status and output when it stops first.
+async fn spawn_driver(
+    dir: &Scratch,
+    args: &[String],
+) -> Result<(KillOnDrop, std::path::PathBuf), (std::process::ExitStatus, String)> {
+    let socket = dir.path("csi.sock");
+    let log = dir.path("csi.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let mut child = KillOnDrop(
+        std::process::Command::new(bin())
+            .arg("csi")
+            .args(args)
+            .arg(format!("--endpoint=unix://{}", socket.display()))
+            .env_remove("BRICKYARD_CSI_TLS_CA")
+            .stdin(std::process::Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("Listening on") {
+            return Ok((child, socket));
+        }
+        if let Ok(Some(s)) = child.0.try_wait() {
+            return Err((s, std::fs::read_to_string(&log).unwrap_or_default()));
+        }
+        assert!(std::time::Instant::now() < deadline, "no 'Listening on'");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A back end on HTTPS with a certificate made in the test: the driver started with
+/// `--tls-ca CA` probes, creates, expands and deletes through it (the StorageClass's
+/// `resturl` and the default back end); without the CA (or with another CA) every call
+/// is UNAVAILABLE and names `--tls-ca`; a `--tls-ca` file without a certificate stops
+/// the driver at start-up.
+#[tokio::test]
+async fn an_https_back_end_is_trusted_through_tls_ca() {
+    let certs = Scratch::new("pki");
+    let pki = Pki::new(&certs);
+    let rest = RestServer::start_tls(&pki);
+    assert!(rest.url.starts_with("https://127.0.0.1:"), "{}", rest.url);
+
+    let dir = Scratch::new("tls");
+    let (_child, socket) = spawn_driver(
+        &dir,
+        &[
+            "--mode=controller".into(),
+            "--poll-interval-ms=20".into(),
+            format!("--tls-ca={}", pki.ca.display()),
+            format!("--resturl={}", rest.url),
+            "--restuser=admin".into(),
+            format!("--restuserkey={SECRET}"),
+        ],
+    )
+    .await
+    .unwrap_or_else(|(s, log)| panic!("driver exited ({s}): {log}"));
+    let channel = connect(&socket).await;
+    let mut identity = brickyard_csi::proto::identity_client::IdentityClient::new(channel.clone());
+    let mut controller = brickyard_csi::proto::controller_client::ControllerClient::new(channel);
+    let ready = identity.probe(ProbeRequest {}).await.unwrap().into_inner();
+    assert_eq!(ready.ready, Some(true));
+    let v = controller
+        .create_volume(create_req("pvc-tls", GIB, &rest))
+        .await
+        .unwrap()
+        .into_inner()
+        .volume
+        .unwrap();
+    assert!(
+        v.volume_id.ends_with(&format!("/admin/{}", rest.url)),
+        "{}",
+        v.volume_id
+    );
+    let expanded = controller
+        .controller_expand_volume(ControllerExpandVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            capacity_range: Some(CapacityRange {
+                required_bytes: 2 * GIB,
+                limit_bytes: 0,
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(expanded.capacity_bytes, 2 * GIB);
+    let ca_client = || {
+        let tls = brickyard_cli::client::TlsOptions::load(false, std::slice::from_ref(&pki.ca))
+            .expect("ca loads");
+        brickyard_cli::client::Client::new(
+            brickyard_cli::client::ClientConfig::new(rest.url.clone(), "admin", SECRET)
+                .with_tls(tls),
+        )
+    };
+    assert_eq!(ca_client().volume_list().unwrap().volumes.len(), 1);
+
+    // The same back end without the CA: UNAVAILABLE, naming the driver's option.
+    let untrusted = Driver::start(
+        Mode::Controller,
+        Some(rest.backend()),
+        Arc::new(FakeMounter::default()),
+    )
+    .await;
+    let mut c = untrusted.controller.clone();
+    let err = c
+        .create_volume(create_req("pvc-tls-2", GIB, &rest))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(
+        err.message().contains("is not trusted")
+            && err.message().contains("--tls-ca FILE")
+            && !err.message().contains("--tls-cert"),
+        "{}",
+        err.message()
+    );
+    let mut i = untrusted.identity.clone();
+    assert_eq!(code(i.probe(ProbeRequest {}).await), Code::Unavailable);
+    untrusted.stop().await;
+
+    // Another CA is no better.
+    let other_dir = Scratch::new("pki2");
+    let other = Pki::new(&other_dir);
+    let dir2 = Scratch::new("tls2");
+    let (_child2, socket2) = spawn_driver(
+        &dir2,
+        &[
+            "--mode=controller".into(),
+            format!("--tls-ca={}", other.ca.display()),
+            format!("--resturl={}", rest.url),
+            format!("--restuserkey={SECRET}"),
+        ],
+    )
+    .await
+    .unwrap_or_else(|(s, log)| panic!("driver exited ({s}): {log}"));
+    let mut c2 =
+        brickyard_csi::proto::controller_client::ControllerClient::new(connect(&socket2).await);
+    let err = c2
+        .delete_volume(DeleteVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            secrets: map(&[("key", SECRET)]),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    // (The other CA has the same name: rustls finds the issuer, not its signature.)
+    assert!(
+        err.message().contains("is not trusted (BadSignature)"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(ca_client().volume_list().unwrap().volumes.len(), 1);
+
+    // With the CA the delete goes through.
+    controller
+        .delete_volume(DeleteVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            secrets: map(&[("key", SECRET)]),
+        })
+        .await
+        .unwrap();
+    assert!(ca_client().volume_list().unwrap().volumes.is_empty());
+
+    // A --tls-ca file that holds no certificate: the driver does not start.
+    let not_pem = dir.path("not-a-ca.pem");
+    std::fs::write(&not_pem, "hello\n").unwrap();
+    let dir3 = Scratch::new("tls3");
+    let (status, log) = match spawn_driver(
+        &dir3,
+        &[
+            "--mode=controller".into(),
+            format!("--tls-ca={}", not_pem.display()),
+        ],
+    )
+    .await
+    {
+        Ok(_) => panic!("the driver started with a --tls-ca file without a certificate"),
+        Err(e) => e,
+    };
+    assert!(!status.success());
+    assert!(
+        log.contains(&format!(
+            "Error: --tls-ca {}: no certificate in it",
+            not_pem.display()
+        )),
+        "{log}"
+    );
+}
