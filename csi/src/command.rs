@@ -58,6 +58,10 @@ pub struct CsiArgs {
         action = clap::ArgAction::Append
     )]
     pub tls_ca: Vec<std::path::PathBuf>,
+    /// Directory of the FUSE clients' logs (node service): one per mount, named after
+    /// its target, removed when it is unmounted
+    #[arg(long = "mount-log-dir", value_name = "DIR", default_value = crate::node::DEFAULT_LOG_DIR)]
+    pub mount_log_dir: std::path::PathBuf,
 }
 
 impl CsiArgs {
@@ -135,6 +139,7 @@ fn serve(args: CsiArgs) -> Result<(), String> {
             poll: Duration::from_millis(args.poll_interval_ms.max(10)),
             mounter: Arc::new(SystemMounter::default()),
             tls,
+            mount_log_dir: args.mount_log_dir.clone(),
         };
         tracing::info!(
             plugin = crate::identity::PLUGIN_NAME,

@@ -56,6 +56,8 @@ pub struct DriverConfig {
     pub mounter: Arc<dyn Mounter>,
     /// How the controller checks an `https://` back end's certificate.
     pub tls: TlsOptions,
+    /// Where the node service's FUSE clients log (one file per mount).
+    pub mount_log_dir: PathBuf,
 }
 
 /// Why the driver could not serve.
@@ -135,6 +137,7 @@ pub async fn serve(
         NodeServer::new(NodeService::new(
             config.node_id.clone(),
             config.mounter.clone(),
+            config.mount_log_dir.clone(),
         ))
     });
     tonic::transport::Server::builder()

@@ -958,14 +958,30 @@ async fn node_publish_unpublish_and_stats() {
     let spec = mounter.spec(&target).expect("mounted");
     assert_eq!(spec.source, "10.0.0.1:/vol_0123");
     assert_eq!(spec.fstype, "glusterfs");
+    // The client logs to a file of its own in the driver's log directory.
+    let log = d.dir.path("logs").join(format!(
+        "{}.log",
+        target
+            .display()
+            .to_string()
+            .trim_start_matches('/')
+            .replace('/', "-")
+    ));
     assert_eq!(
         spec.options,
         vec![
-            "backup-volfile-servers=10.0.0.2:10.0.0.3",
-            "auto_unmount",
-            "log-level=ERROR"
+            "backup-volfile-servers=10.0.0.2:10.0.0.3".to_string(),
+            "auto_unmount".to_string(),
+            "log-level=ERROR".to_string(),
+            format!("log-file={}", log.display()),
         ]
     );
+    assert!(d.dir.path("logs").is_dir(), "the log directory is made");
+    std::fs::write(
+        &log,
+        "[2026-11-28 11:15:02.1] E [fuse-bridge.c] a client error\n",
+    )
+    .unwrap();
     // Again: already mounted there, nothing done.
     d.node.node_publish_volume(req.clone()).await.unwrap();
     assert_eq!(mounter.calls().len(), 1, "{:?}", mounter.calls());
@@ -1011,6 +1027,7 @@ async fn node_publish_unpublish_and_stats() {
         .unwrap();
     assert!(mounter.spec(&target).is_none());
     assert!(!target.exists(), "the target directory is removed");
+    assert!(!log.exists(), "the mount's client log is removed");
     // Again: nothing to do, success.
     d.node
         .node_unpublish_volume(NodeUnpublishVolumeRequest {
@@ -1208,11 +1225,13 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
         .unwrap();
     let calls = std::fs::read_to_string(&log).unwrap();
     let t = target.display();
+    let client_log = brickyard_csi::node::log_file(&d.dir.path("logs"), &target);
+    let l = client_log.display();
     assert_eq!(
         calls,
         format!(
-            "mount -t glusterfs -o ro,backup-volfile-servers=10.0.0.2:10.0.0.3,auto_unmount,log-level=ERROR 10.0.0.1:/vol_0123 {t}\n\
-             mount -t glusterfs -o ro,backup-volfile-servers=10.0.0.2:10.0.0.3,log-level=ERROR 10.0.0.1:/vol_0123 {t}\n"
+            "mount -t glusterfs -o ro,backup-volfile-servers=10.0.0.2:10.0.0.3,auto_unmount,log-level=ERROR,log-file={l} 10.0.0.1:/vol_0123 {t}\n\
+             mount -t glusterfs -o ro,backup-volfile-servers=10.0.0.2:10.0.0.3,log-level=ERROR,log-file={l} 10.0.0.1:/vol_0123 {t}\n"
         )
     );
     // The kernel now shows the mount: unpublish runs umount.
@@ -1239,6 +1258,49 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
         "no second mount when mounted: {calls}"
     );
     assert_eq!(calls.lines().last().unwrap(), format!("umount {t}"));
+
+    // A mount that fails as mount.glusterfs does: the client's log says why, and the
+    // error carries its end (the program itself only points at the file).
+    let failing = scripts.path("mount-fails");
+    std::fs::write(
+        &failing,
+        "#!/bin/sh\n\
+         for o in $(echo \"$4\" | tr , ' '); do case $o in log-file=*) f=${o#log-file=};; esac; done\n\
+         echo '[2026-11-28 11:15:02.1] E [MSGID: 114058] [client-handshake.c:1201:client_query_portmap_cbk] 0-vol_0123-client-0: failed to get the port number for remote subvolume' >> \"$f\"\n\
+         echo \"Mount failed. Check the log file $f for more details.\" >&2\nexit 1\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&failing, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    d.stop().await;
+    let mut d = Driver::start(
+        Mode::Node,
+        None,
+        Arc::new(SystemMounter {
+            mount_program: failing,
+            umount_program: umount.clone(),
+            mountinfo: mountinfo.clone(),
+        }),
+    )
+    .await;
+    let target = d.dir.path("pods/fails/mount");
+    let err = d
+        .node
+        .node_publish_volume(publish_req(&target, false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Internal);
+    let client_log = brickyard_csi::node::log_file(&d.dir.path("logs"), &target);
+    assert!(
+        err.message().contains(&format!(
+            "end of the client log {}:\n[2026-11-28 11:15:02.1] E [MSGID: 114058]",
+            client_log.display()
+        )) && err.message().contains("failed to get the port number"),
+        "{}",
+        err.message()
+    );
 
     // mount.glusterfs missing: FAILED_PRECONDITION naming the package.
     let missing = SystemMounter {

@@ -321,6 +321,7 @@ impl Driver {
             poll: Duration::from_millis(20),
             mounter,
             tls: Default::default(),
+            mount_log_dir: dir.path("logs"),
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
