@@ -261,6 +261,23 @@ fn statvfs_total(path: &Path) -> u64 {
     frsize * blocks
 }
 
+/// Every node's inventory ([`Bed::node_states`]); a read that times out (a UML node on
+/// a busy 2-core machine can be slow to answer ssh) is tried again, twice.
+fn node_states(bed: &Bed, hosts: &[String]) -> Vec<String> {
+    let mut attempt = 1;
+    loop {
+        match bed.node_states(hosts) {
+            Ok(states) => return states,
+            Err(e) if attempt < 3 => {
+                eprintln!("node inventory, attempt {attempt}: {e}");
+                attempt += 1;
+                std::thread::sleep(Duration::from_secs(2));
+            }
+            Err(e) => panic!("node inventory: {e}"),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csi_volume_lifecycle_on_real_nodes() {
     let t0 = Instant::now();
@@ -273,7 +290,7 @@ async fn csi_volume_lifecycle_on_real_nodes() {
     let (server, url) = start_server(&bed, &dir);
     load_topology(&bed, &dir, &url);
     step(t0, "brickyard serve (ssh executor) up, topology loaded");
-    let before = bed.node_states(&hosts).unwrap_or_else(|e| panic!("{e}"));
+    let before = node_states(&bed, &hosts);
 
     // The driver as the DaemonSet and the Deployment run it, in one process. Its default
     // back end serves the probe; the StorageClass names the back end itself.
@@ -432,6 +449,23 @@ async fn csi_volume_lifecycle_on_real_nodes() {
     ))
     .expect("write and read back through the mount");
     assert_eq!(out, "hello\n2097152\n");
+    // The volume's GID: a pod's user with it as a supplemental group may write, one
+    // without it may not (the driver's `fsGroupPolicy: None`).
+    let t = target.display();
+    assert_eq!(
+        sh(&format!("stat -c '%g %a' {t}")).expect("stat"),
+        "40000 2775\n"
+    );
+    // (From inside the mount: the bed's directory above it is root's alone.)
+    sh(&format!(
+        "cd {t} && setpriv --reuid=1000 --regid=1000 --groups=40000 sh -c 'echo pod > by-gid.txt'"
+    ))
+    .expect("a user with the volume's GID writes");
+    let refused = sh(&format!(
+        "cd {t} && setpriv --reuid=1001 --regid=1001 --clear-groups sh -c 'echo x > no-gid.txt'"
+    ))
+    .expect_err("a user without the volume's GID wrote");
+    assert!(refused.0.contains("Permission denied"), "{refused}");
     let on_bricks: Vec<String> = std::thread::scope(|s| {
         let reads: Vec<_> = hosts
             .iter()
@@ -564,7 +598,7 @@ async fn csi_volume_lifecycle_on_real_nodes() {
         .ssh(&hosts[0], "gluster --mode=script volume list")
         .expect("volume list");
     assert!(!list.contains(&name), "{list}");
-    let after = bed.node_states(&hosts).unwrap_or_else(|e| panic!("{e}"));
+    let after = node_states(&bed, &hosts);
     for ((h, now), was) in hosts.iter().zip(&after).zip(&before) {
         assert_eq!(now, was, "node {h} changed");
     }
