@@ -141,8 +141,9 @@ test-ssh: deps-ssh
 ## remove, brick evict, node remove under a FUSE client) on four, then the CSI driver
 ## (the brickyard-csi binary of the workspace build, against brickyard serve with the
 ## ssh executor: create, FUSE mount on the host, expand, unmount, delete) on three; one
-## bed at a time. About 4-6 minutes each for the first two and 2-3 for the CSI one after
-## the build on a 2-core machine (more when it is busy).
+## bed at a time. About 4-6 minutes each for the first two after the build on a 2-core
+## machine (more when it is busy); the CSI one took 3 min 20 s on a 2-core machine
+## that other builds kept at a load average of 12.
 ## Needs root, /dev/net/tun and /dev/fuse. A bed that cannot start fails the test.
 test-real-nodes: deps-real-nodes
 	$(BUILD_ALL)
