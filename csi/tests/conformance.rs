@@ -1264,8 +1264,8 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
     let failing = scripts.path("mount-fails");
     std::fs::write(
         &failing,
-        "#!/bin/sh\n\
-         for o in $(echo \"$4\" | tr , ' '); do case $o in log-file=*) f=${o#log-file=};; esac; done\n\
+        format!("#!/bin/sh\necho \"mount $*\" >> {}\n", log.display())
+            + "for o in $(echo \"$4\" | tr , ' '); do case $o in log-file=*) f=${o#log-file=};; esac; done\n\
          echo '[2026-11-28 11:15:02.1] E [MSGID: 114058] [client-handshake.c:1201:client_query_portmap_cbk] 0-vol_0123-client-0: failed to get the port number for remote subvolume' >> \"$f\"\n\
          echo \"Mount failed. Check the log file $f for more details.\" >&2\nexit 1\n",
     )
@@ -1292,6 +1292,13 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::Internal);
+    // Tried once: the failure is not about auto_unmount.
+    let attempts = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("pods/fails/mount"))
+        .count();
+    assert_eq!(attempts, 1, "{}", std::fs::read_to_string(&log).unwrap());
     let client_log = brickyard_csi::node::log_file(&d.dir.path("logs"), &target);
     assert!(
         err.message().contains(&format!(

@@ -7,11 +7,12 @@
 //!
 //! CreateVolume (a replica-3 volume, the StorageClass's parameters and secret as the
 //! external-provisioner passes them) -> NodePublishVolume (a real `mount -t glusterfs` on
-//! the host, with the backup volfile servers) -> a file written and read back, and found
-//! on all three bricks -> ControllerExpandVolume -> statvfs of the mount shows the new size
-//! -> NodeUnpublishVolume (unmounted, FUSE client gone, target and client log removed) ->
-//! DeleteVolume;
-//! then every node is exactly as before (LVs, PVs, gluster volumes, fstab, brick mounts).
+//! the host, with the backup volfile servers; a missing volume's failed mount explained
+//! by the client's log) -> a file written and read back, found on all three bricks,
+//! writable by the volume's GID only -> ControllerExpandVolume -> statvfs of the mount
+//! shows the new size -> NodeUnpublishVolume (unmounted, FUSE client gone, target and
+//! client log removed) -> DeleteVolume; then every node is exactly as before (LVs, PVs,
+//! gluster volumes, fstab, brick mounts).
 
 use std::collections::HashMap;
 use std::fs;
@@ -438,6 +439,43 @@ async fn csi_volume_lifecycle_on_real_nodes() {
     node.node_publish_volume(publish.clone())
         .await
         .expect("idempotent publish");
+    // A volume the servers do not have: mount.glusterfs only says that the mount failed,
+    // the error carries the client's own reason from its log; it is tried once (not again
+    // without auto_unmount); unpublish cleans up.
+    let bad_target = target.with_file_name("no-such-volume");
+    let mut bad = publish.clone();
+    bad.target_path = bad_target.display().to_string();
+    bad.volume_context
+        .insert("volume".into(), "no_such_volume".into());
+    let err = node
+        .node_publish_volume(bad)
+        .await
+        .expect_err("a mount of a volume that does not exist");
+    eprintln!("publish of a missing volume: {}", err.message());
+    assert!(
+        err.message().contains("auto_unmount")
+            && err.message().contains("end of the client log")
+            && err
+                .message()
+                .contains("failed to fetch volume file (key:/no_such_volume)"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(
+        err.message().matches("failed to fetch volume file").count(),
+        1,
+        "one mount attempt: {}",
+        err.message()
+    );
+    assert_eq!(proc_mount(&bad_target), None);
+    node.node_unpublish_volume(NodeUnpublishVolumeRequest {
+        volume_id: created.volume_id.clone(),
+        target_path: bad_target.display().to_string(),
+    })
+    .await
+    .expect("unpublish after a failed publish");
+    assert!(!bad_target.exists());
+    assert!(!brickyard_csi::node::log_file(&logs, &bad_target).exists());
 
     // Write a file and read it back from the bricks (page cache dropped); every brick
     // of the replica set holds it.
