@@ -190,6 +190,20 @@ impl Node for NodeService {
         }
         if let Err(e) = self.mounter.mount(&spec).await {
             let status = mount_status(&what, &e);
+            // A client that died after the kernel mount was made leaves a dead mount of
+            // this very source: the next publish would take it for done.
+            match self.mounter.mounted(&target).await {
+                Ok(Some(_)) => {
+                    if let Err(u) = self.mounter.unmount(&target).await {
+                        tracing::warn!(
+                            "cannot unmount what the failed mount left at {}: {u}",
+                            target.display()
+                        );
+                    }
+                }
+                Ok(None) => {}
+                Err(m) => tracing::warn!("cannot read the mounts: {m}"),
+            }
             let tail = log_tail(&log).await;
             if tail.is_empty() {
                 return Err(status);

@@ -1144,6 +1144,24 @@ async fn node_errors_and_info() {
         code(d.node.node_publish_volume(ok.clone()).await),
         Code::Internal
     );
+    // A failure that leaves a dead mount at the target (the real run's missing
+    // volume): it is unmounted, so the kubelet's retry mounts again instead of
+    // finding "the same volume already mounted" there.
+    *mounter.fail_mounted.lock().unwrap() = true;
+    let calls_before = mounter.calls().len();
+    assert_eq!(
+        code(d.node.node_publish_volume(ok.clone()).await),
+        Code::Internal
+    );
+    assert!(mounter.spec(&target).is_none(), "the dead mount is left");
+    assert_eq!(
+        mounter.calls()[calls_before..],
+        [
+            format!("mount 10.0.0.1:/vol_0123 {}", target.display()),
+            format!("umount {}", target.display())
+        ]
+    );
+    *mounter.fail_mounted.lock().unwrap() = false;
     *mounter.fail_with.lock().unwrap() = None;
     assert!(mounter.spec(&target).is_none());
 

@@ -246,6 +246,9 @@ pub struct FakeMounter {
     pub calls: Mutex<Vec<String>>,
     /// Output of a failing mount: the next mounts fail with it.
     pub fail_with: Mutex<Option<String>>,
+    /// A failing mount leaves its (dead) mount behind, as a glusterfs client that
+    /// died after the kernel mount was made does.
+    pub fail_mounted: Mutex<bool>,
 }
 
 #[async_trait::async_trait]
@@ -256,6 +259,12 @@ impl Mounter for FakeMounter {
             .unwrap()
             .push(format!("mount {} {}", spec.source, spec.target.display()));
         if let Some(output) = self.fail_with.lock().unwrap().clone() {
+            if *self.fail_mounted.lock().unwrap() {
+                self.mounts
+                    .lock()
+                    .unwrap()
+                    .insert(spec.target.clone(), spec.clone());
+            }
             return Err(MountError::Failed {
                 command: "mount".into(),
                 status: "exit status: 32".into(),
