@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use brickyard_cli::client::{Client, ClientConfig, ClientError};
+use brickyard_cli::client::{Client, ClientConfig, ClientError, TlsOptions};
 use tonic::Status;
 
 use crate::status;
@@ -52,9 +52,11 @@ impl Backend {
         format!("{}|{}", self.user, self.url)
     }
 
-    /// A client for this back end polling pending operations every `poll`.
-    pub fn client(&self, poll: Duration) -> Client {
-        let mut config = ClientConfig::new(self.url.clone(), self.user.clone(), self.key.clone());
+    /// A client for this back end polling pending operations every `poll`; an
+    /// `https://` back end's certificate is checked as `tls` says.
+    pub fn client(&self, poll: Duration, tls: &TlsOptions) -> Client {
+        let mut config = ClientConfig::new(self.url.clone(), self.user.clone(), self.key.clone())
+            .with_tls(tls.clone());
         config.poll_delay = poll;
         Client::new(config)
     }

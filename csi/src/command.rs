@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use brickyard_cli::client::{ClientError, TlsOptions};
 use clap::Parser;
 
 use crate::backend::Backend;
@@ -47,9 +48,34 @@ pub struct CsiArgs {
     /// Milliseconds between polls of a pending back-end operation
     #[arg(long = "poll-interval-ms", default_value_t = 400)]
     pub poll_interval_ms: u64,
+    /// Trust the CA certificates of this PEM file (instead of the built-in roots) for
+    /// https:// back ends; may be given more than once
+    #[arg(
+        long = "tls-ca",
+        value_name = "FILE",
+        env = "BRICKYARD_CSI_TLS_CA",
+        value_delimiter = ',',
+        action = clap::ArgAction::Append
+    )]
+    pub tls_ca: Vec<std::path::PathBuf>,
+    /// Directory of the FUSE clients' logs (node service): one per mount, named after
+    /// its target, removed when it is unmounted
+    #[arg(long = "mount-log-dir", value_name = "DIR", default_value = crate::node::DEFAULT_LOG_DIR)]
+    pub mount_log_dir: std::path::PathBuf,
 }
 
 impl CsiArgs {
+    /// How the certificate of an `https://` back end is checked: against the CA
+    /// certificates of `--tls-ca`, else against the built-in (Mozilla) roots.
+    pub fn tls(&self) -> Result<TlsOptions, String> {
+        TlsOptions::load(false, &self.tls_ca).map_err(|e| match e {
+            ClientError::TlsCert { path, reason } => {
+                format!("--tls-ca {}: {reason}", path.display())
+            }
+            other => other.to_string(),
+        })
+    }
+
     /// The default back end these arguments name.
     pub fn default_backend(&self) -> Option<Backend> {
         self.resturl.as_ref().map(|url| {
@@ -98,6 +124,7 @@ fn serve(args: CsiArgs) -> Result<(), String> {
             "--resturl {url:?} must start with http:// or https://"
         ));
     }
+    let tls = args.tls()?;
     let path = server::socket_path(&args.endpoint).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -111,6 +138,8 @@ fn serve(args: CsiArgs) -> Result<(), String> {
             default_backend: args.default_backend(),
             poll: Duration::from_millis(args.poll_interval_ms.max(10)),
             mounter: Arc::new(SystemMounter::default()),
+            tls,
+            mount_log_dir: args.mount_log_dir.clone(),
         };
         tracing::info!(
             plugin = crate::identity::PLUGIN_NAME,

@@ -14,7 +14,7 @@ use std::time::Duration;
 use brickyard::api::{
     EntryState, VolumeCreateRequest, VolumeExpandRequest, VolumeInfoResponse, VolumeSnapshot,
 };
-use brickyard_cli::client::{Client, ClientError};
+use brickyard_cli::client::{Client, ClientError, TlsOptions};
 use tonic::{Request, Response, Status};
 
 use crate::backend::{self, Backend};
@@ -56,6 +56,8 @@ pub struct ControllerConfig {
     pub default_backend: Option<Backend>,
     /// Pause between polls of a pending operation.
     pub poll: Duration,
+    /// How an `https://` back end's certificate is checked (`--tls-ca`).
+    pub tls: TlsOptions,
 }
 
 /// What is known of a back end's volumes: id → (name, gid).
@@ -85,7 +87,7 @@ impl ControllerService {
     }
 
     fn client(&self, b: &Backend) -> Client {
-        b.client(self.config.poll)
+        b.client(self.config.poll, &self.config.tls)
     }
 
     fn lock_known(&self) -> std::sync::MutexGuard<'_, HashMap<String, Known>> {

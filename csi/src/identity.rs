@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use brickyard_cli::client::TlsOptions;
 use tonic::{Request, Response, Status};
 
 use crate::backend::{self, Backend};
@@ -25,6 +26,8 @@ pub struct IdentityService {
     pub backend: Option<Backend>,
     /// How often a pending operation is polled.
     pub poll: Duration,
+    /// How an `https://` back end's certificate is checked.
+    pub tls: TlsOptions,
 }
 
 #[tonic::async_trait]
@@ -73,7 +76,7 @@ impl Identity for IdentityService {
         _request: Request<ProbeRequest>,
     ) -> Result<Response<ProbeResponse>, Status> {
         if let Some(b) = &self.backend {
-            let client = b.client(self.poll);
+            let client = b.client(self.poll, &self.tls);
             let what = format!("probe of the back end at {}", b.url);
             backend::call(&client, &what, |c| c.hello()).await?;
         }

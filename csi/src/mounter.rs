@@ -154,12 +154,16 @@ async fn run(program: &Path, args: &[String]) -> Result<(), MountError> {
 
 #[async_trait::async_trait]
 impl Mounter for SystemMounter {
-    /// Mounts; when that fails with `auto_unmount` among the options, tries once
-    /// more without it (old glusterfs clients do not know it), as the in-tree
-    /// plugin did.
+    /// Mounts; when that fails because the client does not know `auto_unmount` (old
+    /// glusterfs clients), tries once more without it, as the in-tree plugin did. Any
+    /// other failure is not tried again (a second attempt would double the time and
+    /// the client's log, and report the wrong command).
     async fn mount(&self, spec: &MountSpec) -> Result<(), MountError> {
         match run(&self.mount_program, &mount_args(spec)).await {
-            Err(MountError::Failed { .. }) if spec.options.iter().any(|o| o == "auto_unmount") => {
+            Err(MountError::Failed { output, .. })
+                if spec.options.iter().any(|o| o == "auto_unmount")
+                    && refuses_auto_unmount(&output) =>
+            {
                 let mut older = spec.clone();
                 older.options.retain(|o| o != "auto_unmount");
                 run(&self.mount_program, &mount_args(&older)).await
@@ -176,6 +180,14 @@ impl Mounter for SystemMounter {
         let text = tokio::fs::read_to_string(&self.mountinfo).await?;
         Ok(find_in_mountinfo(&text, target))
     }
+}
+
+/// Whether a failed mount's output says the client refused the `auto_unmount`
+/// option (`Invalid option auto_unmount`, or fuse's `Invalid argument`), the cases in
+/// which the in-tree plugin mounted again without it.
+pub fn refuses_auto_unmount(output: &str) -> bool {
+    let o = output.to_ascii_lowercase();
+    o.contains("auto_unmount") || o.contains("invalid argument")
 }
 
 /// Undoes mountinfo's octal escapes (`\040` for a space).
@@ -265,6 +277,17 @@ mod tests {
                 "/var/lib/kubelet/pods/p/volumes/x/mount"
             ]
         );
+    }
+
+    #[test]
+    fn only_a_refused_auto_unmount_is_tried_again() {
+        assert!(refuses_auto_unmount(
+            "/sbin/mount.glusterfs: Invalid option auto_unmount"
+        ));
+        assert!(refuses_auto_unmount("fuse: Invalid argument"));
+        assert!(!refuses_auto_unmount(
+            "Mounting glusterfs on /mnt/x failed."
+        ));
     }
 
     #[test]

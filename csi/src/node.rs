@@ -1,6 +1,11 @@
 //! The Node service: mounts a volume where the kubelet asks
 //! (`mount -t glusterfs HOST:/VOL TARGET -o backup-volfile-servers=…`), unmounts,
 //! and reports usage from statvfs.
+//!
+//! Each mount's FUSE client logs to its own file in the log directory, named after
+//! the target as glusterfs would name it; a failed mount's error carries the end of
+//! that log (mount.glusterfs itself only says "Mount failed. Check the log file"), and
+//! an unpublish removes it, so the node does not keep a log per pod ever mounted.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,18 +26,50 @@ use crate::proto::{
 };
 use crate::status;
 
+/// The FUSE clients' log directory by default (glusterfs's own).
+pub const DEFAULT_LOG_DIR: &str = "/var/log/glusterfs";
+
+/// At most this much of a failed mount's client log goes into the error.
+const LOG_TAIL_LINES: usize = 15;
+
 /// The Node service.
 #[derive(Clone)]
 pub struct NodeService {
     node_id: String,
     mounter: Arc<dyn Mounter>,
+    log_dir: PathBuf,
 }
 
 impl NodeService {
-    /// The node service of node `node_id`, mounting with `mounter`.
-    pub fn new(node_id: String, mounter: Arc<dyn Mounter>) -> NodeService {
-        NodeService { node_id, mounter }
+    /// The node service of node `node_id`, mounting with `mounter`; the FUSE clients
+    /// log into `log_dir`.
+    pub fn new(node_id: String, mounter: Arc<dyn Mounter>, log_dir: PathBuf) -> NodeService {
+        NodeService {
+            node_id,
+            mounter,
+            log_dir,
+        }
     }
+}
+
+/// The client log of the mount at `target` in `log_dir`: the target's path with `/`
+/// turned into `-` (`/var/lib/kubelet/pods/P/…/mount` →
+/// `var-lib-kubelet-pods-P-…-mount.log`), as glusterfs names it by default.
+pub fn log_file(log_dir: &Path, target: &Path) -> PathBuf {
+    let path = target.to_string_lossy();
+    let name: String = path
+        .trim_matches('/')
+        .chars()
+        .map(|c| if c == '/' { '-' } else { c })
+        .collect();
+    log_dir.join(format!("{name}.log"))
+}
+
+/// The last lines of `log` (empty when it cannot be read).
+async fn log_tail(log: &Path) -> String {
+    let text = tokio::fs::read_to_string(log).await.unwrap_or_default();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n")
 }
 
 fn mount_status(what: &str, e: &MountError) -> Status {
@@ -46,8 +83,9 @@ fn mount_status(what: &str, e: &MountError) -> Status {
 
 /// The mount options for a publish: `ro` when read-only, the capability's mount
 /// flags, the backup volfile servers (`:` separated, as mount.glusterfs wants),
-/// `auto_unmount` and `log-level=ERROR` (as the in-tree plugin mounted).
-pub fn mount_options(req: &NodePublishVolumeRequest) -> Vec<String> {
+/// `auto_unmount`, `log-level=ERROR` (as the in-tree plugin mounted) and the
+/// client's `log-file`.
+pub fn mount_options(req: &NodePublishVolumeRequest, log: &Path) -> Vec<String> {
     let cap = req.volume_capability.as_ref();
     let read_only = req.readonly || cap.is_some_and(capability::read_only);
     let mut options = Vec::new();
@@ -73,6 +111,7 @@ pub fn mount_options(req: &NodePublishVolumeRequest) -> Vec<String> {
     }
     options.push("auto_unmount".to_string());
     options.push("log-level=ERROR".to_string());
+    options.push(format!("log-file={}", log.display()));
     options
 }
 
@@ -114,11 +153,12 @@ impl Node for NodeService {
             )));
         };
         let source = format!("{server}:/{volume}");
+        let log = log_file(&self.log_dir, &target);
         let spec = MountSpec {
             source: source.clone(),
             target: target.clone(),
             fstype: "glusterfs".to_string(),
-            options: mount_options(&req),
+            options: mount_options(&req, &log),
         };
         let read_only = spec.options.iter().any(|o| o == "ro");
         let what = format!("mount {source} on {}", target.display());
@@ -142,15 +182,46 @@ impl Node for NodeService {
         tokio::fs::create_dir_all(&target)
             .await
             .map_err(|e| Status::internal(format!("create {}: {e}", target.display())))?;
-        self.mounter
-            .mount(&spec)
-            .await
-            .map_err(|e| mount_status(&what, &e))?;
+        if let Err(e) = tokio::fs::create_dir_all(&self.log_dir).await {
+            tracing::warn!(
+                "cannot create the log directory {}: {e}",
+                self.log_dir.display()
+            );
+        }
+        if let Err(e) = self.mounter.mount(&spec).await {
+            let status = mount_status(&what, &e);
+            // A client that died after the kernel mount was made leaves a dead mount of
+            // this very source: the next publish would take it for done.
+            match self.mounter.mounted(&target).await {
+                Ok(Some(_)) => {
+                    if let Err(u) = self.mounter.unmount(&target).await {
+                        tracing::warn!(
+                            "cannot unmount what the failed mount left at {}: {u}",
+                            target.display()
+                        );
+                    }
+                }
+                Ok(None) => {}
+                Err(m) => tracing::warn!("cannot read the mounts: {m}"),
+            }
+            let tail = log_tail(&log).await;
+            if tail.is_empty() {
+                return Err(status);
+            }
+            return Err(Status::new(
+                status.code(),
+                format!(
+                    "{}\nend of the client log {}:\n{tail}",
+                    status.message(),
+                    log.display()
+                ),
+            ));
+        }
         Ok(Response::new(NodePublishVolumeResponse {}))
     }
 
-    /// Unmounts (when mounted) and removes the target directory; succeeds when
-    /// there is nothing left to do.
+    /// Unmounts (when mounted) and removes the target directory and the mount's client
+    /// log; succeeds when there is nothing left to do.
     async fn node_unpublish_volume(
         &self,
         request: Request<NodeUnpublishVolumeRequest>,
@@ -180,6 +251,12 @@ impl Node for NodeService {
                     target.display()
                 )));
             }
+        }
+        let log = log_file(&self.log_dir, &target);
+        match tokio::fs::remove_file(&log).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!("cannot remove the client log {}: {e}", log.display()),
         }
         Ok(Response::new(NodeUnpublishVolumeResponse {}))
     }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use brickyard_cli::client::TlsOptions;
 use thiserror::Error;
 use tokio::net::UnixListener;
 use tokio_stream::wrappers::UnixListenerStream;
@@ -53,6 +54,10 @@ pub struct DriverConfig {
     pub poll: Duration,
     /// The mounter of the node service.
     pub mounter: Arc<dyn Mounter>,
+    /// How the controller checks an `https://` back end's certificate.
+    pub tls: TlsOptions,
+    /// Where the node service's FUSE clients log (one file per mount).
+    pub mount_log_dir: PathBuf,
 }
 
 /// Why the driver could not serve.
@@ -119,17 +124,20 @@ pub async fn serve(
             None
         },
         poll: config.poll,
+        tls: config.tls.clone(),
     };
     let controller = config.mode.controller().then(|| {
         ControllerServer::new(ControllerService::new(ControllerConfig {
             default_backend: config.default_backend.clone(),
             poll: config.poll,
+            tls: config.tls.clone(),
         }))
     });
     let node = config.mode.node().then(|| {
         NodeServer::new(NodeService::new(
             config.node_id.clone(),
             config.mounter.clone(),
+            config.mount_log_dir.clone(),
         ))
     });
     tonic::transport::Server::builder()

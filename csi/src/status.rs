@@ -12,7 +12,16 @@ use tonic::{Code, Status};
 /// message (e.g. `create volume pvc-1`).
 pub fn from_client(what: &str, err: &ClientError) -> Status {
     let code = code_of(err);
-    Status::new(code, format!("{what}: {err}"))
+    let message = match err {
+        // The client's own text names the CLI's flags (--tls-cert, --insecure-tls).
+        ClientError::UntrustedCertificate { url, reason } => format!(
+            "the TLS certificate of the server at {url} is not trusted ({reason}): \
+             start the driver with --tls-ca FILE (or BRICKYARD_CSI_TLS_CA) naming the CA \
+             certificate that signed it"
+        ),
+        other => other.to_string(),
+    };
+    Status::new(code, format!("{what}: {message}"))
 }
 
 /// The gRPC code of a back-end failure.
@@ -107,5 +116,22 @@ mod tests {
         );
         assert_eq!(code_of(&server(429, "Server busy")), Code::Unavailable);
         assert_eq!(code_of(&server(500, "exec failed")), Code::Internal);
+    }
+
+    #[test]
+    fn an_untrusted_certificate_names_the_driver_s_option() {
+        let err = ClientError::UntrustedCertificate {
+            url: "https://heketi:8080".into(),
+            reason: "UnknownIssuer".into(),
+        };
+        let s = from_client("create volume pvc-1", &err);
+        assert_eq!(s.code(), Code::Unavailable);
+        assert_eq!(
+            s.message(),
+            "create volume pvc-1: the TLS certificate of the server at https://heketi:8080 is \
+             not trusted (UnknownIssuer): start the driver with --tls-ca FILE (or \
+             BRICKYARD_CSI_TLS_CA) naming the CA certificate that signed it"
+        );
+        assert!(!s.message().contains("--tls-cert"), "{}", s.message());
     }
 }

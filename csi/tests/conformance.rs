@@ -958,14 +958,30 @@ async fn node_publish_unpublish_and_stats() {
     let spec = mounter.spec(&target).expect("mounted");
     assert_eq!(spec.source, "10.0.0.1:/vol_0123");
     assert_eq!(spec.fstype, "glusterfs");
+    // The client logs to a file of its own in the driver's log directory.
+    let log = d.dir.path("logs").join(format!(
+        "{}.log",
+        target
+            .display()
+            .to_string()
+            .trim_start_matches('/')
+            .replace('/', "-")
+    ));
     assert_eq!(
         spec.options,
         vec![
-            "backup-volfile-servers=10.0.0.2:10.0.0.3",
-            "auto_unmount",
-            "log-level=ERROR"
+            "backup-volfile-servers=10.0.0.2:10.0.0.3".to_string(),
+            "auto_unmount".to_string(),
+            "log-level=ERROR".to_string(),
+            format!("log-file={}", log.display()),
         ]
     );
+    assert!(d.dir.path("logs").is_dir(), "the log directory is made");
+    std::fs::write(
+        &log,
+        "[2026-11-28 11:15:02.1] E [fuse-bridge.c] a client error\n",
+    )
+    .unwrap();
     // Again: already mounted there, nothing done.
     d.node.node_publish_volume(req.clone()).await.unwrap();
     assert_eq!(mounter.calls().len(), 1, "{:?}", mounter.calls());
@@ -1011,6 +1027,7 @@ async fn node_publish_unpublish_and_stats() {
         .unwrap();
     assert!(mounter.spec(&target).is_none());
     assert!(!target.exists(), "the target directory is removed");
+    assert!(!log.exists(), "the mount's client log is removed");
     // Again: nothing to do, success.
     d.node
         .node_unpublish_volume(NodeUnpublishVolumeRequest {
@@ -1127,6 +1144,24 @@ async fn node_errors_and_info() {
         code(d.node.node_publish_volume(ok.clone()).await),
         Code::Internal
     );
+    // A failure that leaves a dead mount at the target (the real run's missing
+    // volume): it is unmounted, so the kubelet's retry mounts again instead of
+    // finding "the same volume already mounted" there.
+    *mounter.fail_mounted.lock().unwrap() = true;
+    let calls_before = mounter.calls().len();
+    assert_eq!(
+        code(d.node.node_publish_volume(ok.clone()).await),
+        Code::Internal
+    );
+    assert!(mounter.spec(&target).is_none(), "the dead mount is left");
+    assert_eq!(
+        mounter.calls()[calls_before..],
+        [
+            format!("mount 10.0.0.1:/vol_0123 {}", target.display()),
+            format!("umount {}", target.display())
+        ]
+    );
+    *mounter.fail_mounted.lock().unwrap() = false;
     *mounter.fail_with.lock().unwrap() = None;
     assert!(mounter.spec(&target).is_none());
 
@@ -1208,11 +1243,13 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
         .unwrap();
     let calls = std::fs::read_to_string(&log).unwrap();
     let t = target.display();
+    let client_log = brickyard_csi::node::log_file(&d.dir.path("logs"), &target);
+    let l = client_log.display();
     assert_eq!(
         calls,
         format!(
-            "mount -t glusterfs -o ro,backup-volfile-servers=10.0.0.2:10.0.0.3,auto_unmount,log-level=ERROR 10.0.0.1:/vol_0123 {t}\n\
-             mount -t glusterfs -o ro,backup-volfile-servers=10.0.0.2:10.0.0.3,log-level=ERROR 10.0.0.1:/vol_0123 {t}\n"
+            "mount -t glusterfs -o ro,backup-volfile-servers=10.0.0.2:10.0.0.3,auto_unmount,log-level=ERROR,log-file={l} 10.0.0.1:/vol_0123 {t}\n\
+             mount -t glusterfs -o ro,backup-volfile-servers=10.0.0.2:10.0.0.3,log-level=ERROR,log-file={l} 10.0.0.1:/vol_0123 {t}\n"
         )
     );
     // The kernel now shows the mount: unpublish runs umount.
@@ -1239,6 +1276,56 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
         "no second mount when mounted: {calls}"
     );
     assert_eq!(calls.lines().last().unwrap(), format!("umount {t}"));
+
+    // A mount that fails as mount.glusterfs does: the client's log says why, and the
+    // error carries its end (the program itself only points at the file).
+    let failing = scripts.path("mount-fails");
+    std::fs::write(
+        &failing,
+        format!("#!/bin/sh\necho \"mount $*\" >> {}\n", log.display())
+            + "for o in $(echo \"$4\" | tr , ' '); do case $o in log-file=*) f=${o#log-file=};; esac; done\n\
+         echo '[2026-11-28 11:15:02.1] E [MSGID: 114058] [client-handshake.c:1201:client_query_portmap_cbk] 0-vol_0123-client-0: failed to get the port number for remote subvolume' >> \"$f\"\n\
+         echo \"Mount failed. Check the log file $f for more details.\" >&2\nexit 1\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&failing, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    d.stop().await;
+    let mut d = Driver::start(
+        Mode::Node,
+        None,
+        Arc::new(SystemMounter {
+            mount_program: failing,
+            umount_program: umount.clone(),
+            mountinfo: mountinfo.clone(),
+        }),
+    )
+    .await;
+    let target = d.dir.path("pods/fails/mount");
+    let err = d
+        .node
+        .node_publish_volume(publish_req(&target, false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Internal);
+    // Tried once: the failure is not about auto_unmount.
+    let attempts = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("pods/fails/mount"))
+        .count();
+    assert_eq!(attempts, 1, "{}", std::fs::read_to_string(&log).unwrap());
+    let client_log = brickyard_csi::node::log_file(&d.dir.path("logs"), &target);
+    assert!(
+        err.message().contains(&format!(
+            "end of the client log {}:\n[2026-11-28 11:15:02.1] E [MSGID: 114058]",
+            client_log.display()
+        )) && err.message().contains("failed to get the port number"),
+        "{}",
+        err.message()
+    );
 
     // mount.glusterfs missing: FAILED_PRECONDITION naming the package.
     let missing = SystemMounter {
@@ -1404,4 +1491,198 @@ async fn the_binary_serves_the_driver() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(text), "{args:?}: {err}");
     }
+}
+
+/// `brickyard-csi csi ARGS` on a socket in `dir`, once it says `Listening on`; or
+/// its exit status and output when it stops first.
+async fn spawn_driver(
+    dir: &Scratch,
+    args: &[String],
+) -> Result<(KillOnDrop, std::path::PathBuf), (std::process::ExitStatus, String)> {
+    let socket = dir.path("csi.sock");
+    let log = dir.path("csi.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let mut child = KillOnDrop(
+        std::process::Command::new(bin())
+            .arg("csi")
+            .args(args)
+            .arg(format!("--endpoint=unix://{}", socket.display()))
+            .env_remove("BRICKYARD_CSI_TLS_CA")
+            .stdin(std::process::Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("Listening on") {
+            return Ok((child, socket));
+        }
+        if let Ok(Some(s)) = child.0.try_wait() {
+            return Err((s, std::fs::read_to_string(&log).unwrap_or_default()));
+        }
+        assert!(std::time::Instant::now() < deadline, "no 'Listening on'");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A back end on HTTPS with a certificate made in the test: the driver started with
+/// `--tls-ca CA` probes, creates, expands and deletes through it (the StorageClass's
+/// `resturl` and the default back end); without the CA (or with another CA) every call
+/// is UNAVAILABLE and names `--tls-ca`; a `--tls-ca` file without a certificate stops
+/// the driver at start-up.
+#[tokio::test]
+async fn an_https_back_end_is_trusted_through_tls_ca() {
+    let certs = Scratch::new("pki");
+    let pki = Pki::new(&certs);
+    let rest = RestServer::start_tls(&pki);
+    assert!(rest.url.starts_with("https://127.0.0.1:"), "{}", rest.url);
+
+    let dir = Scratch::new("tls");
+    let (_child, socket) = spawn_driver(
+        &dir,
+        &[
+            "--mode=controller".into(),
+            "--poll-interval-ms=20".into(),
+            format!("--tls-ca={}", pki.ca.display()),
+            format!("--resturl={}", rest.url),
+            "--restuser=admin".into(),
+            format!("--restuserkey={SECRET}"),
+        ],
+    )
+    .await
+    .unwrap_or_else(|(s, log)| panic!("driver exited ({s}): {log}"));
+    let channel = connect(&socket).await;
+    let mut identity = brickyard_csi::proto::identity_client::IdentityClient::new(channel.clone());
+    let mut controller = brickyard_csi::proto::controller_client::ControllerClient::new(channel);
+    let ready = identity.probe(ProbeRequest {}).await.unwrap().into_inner();
+    assert_eq!(ready.ready, Some(true));
+    let v = controller
+        .create_volume(create_req("pvc-tls", GIB, &rest))
+        .await
+        .unwrap()
+        .into_inner()
+        .volume
+        .unwrap();
+    assert!(
+        v.volume_id.ends_with(&format!("/admin/{}", rest.url)),
+        "{}",
+        v.volume_id
+    );
+    let expanded = controller
+        .controller_expand_volume(ControllerExpandVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            capacity_range: Some(CapacityRange {
+                required_bytes: 2 * GIB,
+                limit_bytes: 0,
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(expanded.capacity_bytes, 2 * GIB);
+    let ca_client = || {
+        let tls = brickyard_cli::client::TlsOptions::load(false, std::slice::from_ref(&pki.ca))
+            .expect("ca loads");
+        brickyard_cli::client::Client::new(
+            brickyard_cli::client::ClientConfig::new(rest.url.clone(), "admin", SECRET)
+                .with_tls(tls),
+        )
+    };
+    assert_eq!(ca_client().volume_list().unwrap().volumes.len(), 1);
+
+    // The same back end without the CA: UNAVAILABLE, naming the driver's option.
+    let untrusted = Driver::start(
+        Mode::Controller,
+        Some(rest.backend()),
+        Arc::new(FakeMounter::default()),
+    )
+    .await;
+    let mut c = untrusted.controller.clone();
+    let err = c
+        .create_volume(create_req("pvc-tls-2", GIB, &rest))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(
+        err.message().contains("is not trusted")
+            && err.message().contains("--tls-ca FILE")
+            && !err.message().contains("--tls-cert"),
+        "{}",
+        err.message()
+    );
+    let mut i = untrusted.identity.clone();
+    assert_eq!(code(i.probe(ProbeRequest {}).await), Code::Unavailable);
+    untrusted.stop().await;
+
+    // Another CA is no better.
+    let other_dir = Scratch::new("pki2");
+    let other = Pki::new(&other_dir);
+    let dir2 = Scratch::new("tls2");
+    let (_child2, socket2) = spawn_driver(
+        &dir2,
+        &[
+            "--mode=controller".into(),
+            format!("--tls-ca={}", other.ca.display()),
+            format!("--resturl={}", rest.url),
+            format!("--restuserkey={SECRET}"),
+        ],
+    )
+    .await
+    .unwrap_or_else(|(s, log)| panic!("driver exited ({s}): {log}"));
+    let mut c2 =
+        brickyard_csi::proto::controller_client::ControllerClient::new(connect(&socket2).await);
+    let err = c2
+        .delete_volume(DeleteVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            secrets: map(&[("key", SECRET)]),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    // (The other CA has the same name: rustls finds the issuer, not its signature.)
+    assert!(
+        err.message().contains("is not trusted (BadSignature)"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(ca_client().volume_list().unwrap().volumes.len(), 1);
+
+    // With the CA the delete goes through.
+    controller
+        .delete_volume(DeleteVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            secrets: map(&[("key", SECRET)]),
+        })
+        .await
+        .unwrap();
+    assert!(ca_client().volume_list().unwrap().volumes.is_empty());
+
+    // A --tls-ca file that holds no certificate: the driver does not start.
+    let not_pem = dir.path("not-a-ca.pem");
+    std::fs::write(&not_pem, "hello\n").unwrap();
+    let dir3 = Scratch::new("tls3");
+    let (status, log) = match spawn_driver(
+        &dir3,
+        &[
+            "--mode=controller".into(),
+            format!("--tls-ca={}", not_pem.display()),
+        ],
+    )
+    .await
+    {
+        Ok(_) => panic!("the driver started with a --tls-ca file without a certificate"),
+        Err(e) => e,
+    };
+    assert!(!status.success());
+    assert!(
+        log.contains(&format!(
+            "Error: --tls-ca {}: no certificate in it",
+            not_pem.display()
+        )),
+        "{log}"
+    );
 }

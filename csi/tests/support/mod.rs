@@ -67,21 +67,71 @@ pub struct RestServer {
     _dir: Scratch,
 }
 
+/// A server certificate for 127.0.0.1 and the CA that signed it (PEM files).
+pub struct Pki {
+    /// The CA certificate (what `--tls-ca` names).
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Pki {
+    /// A fresh CA and a server certificate for 127.0.0.1 and localhost it signed,
+    /// written into `dir`.
+    pub fn new(dir: &Scratch) -> Pki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+        };
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "Brickyard CSI test CA");
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_key = KeyPair::generate().expect("ca key");
+        let ca = ca_params.self_signed(&ca_key).expect("ca cert");
+        let issuer = Issuer::new(ca_params, ca_key);
+        let params = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .expect("server params");
+        let key = KeyPair::generate().expect("server key");
+        let cert = params.signed_by(&key, &issuer).expect("server cert");
+        let pki = Pki {
+            ca: dir.path("ca.pem"),
+            cert: dir.path("server.pem"),
+            key: dir.path("server-key.pem"),
+        };
+        fs::write(&pki.ca, ca.pem()).expect("write ca");
+        fs::write(&pki.cert, cert.pem()).expect("write cert");
+        fs::write(&pki.key, key.serialize_pem()).expect("write key");
+        pki
+    }
+}
+
 impl RestServer {
     pub fn start() -> RestServer {
+        RestServer::start_with(None)
+    }
+
+    /// A server on HTTPS with `pki`'s certificate (`enable_tls`).
+    pub fn start_tls(pki: &Pki) -> RestServer {
+        RestServer::start_with(Some(pki))
+    }
+
+    fn start_with(tls: Option<&Pki>) -> RestServer {
         let dir = Scratch::new("rest");
         let db = dir.path("brickyard.db");
         let config = dir.path("heketi.json");
-        fs::write(
-            &config,
-            format!(
-                r#"{{ "use_auth": true,
-  "jwt": {{ "admin": {{ "key": "{SECRET}" }}, "user": {{ "key": "{SECRET}" }} }},
-  "glusterfs": {{ "executor": "mock", "db": {db:?} }} }}"#,
-                db = db.display().to_string()
-            ),
-        )
-        .expect("write config");
+        let mut json = serde_json::json!({
+            "use_auth": true,
+            "jwt": {"admin": {"key": SECRET}, "user": {"key": SECRET}},
+            "glusterfs": {"executor": "mock", "db": db},
+        });
+        if let Some(pki) = tls {
+            json["enable_tls"] = true.into();
+            json["cert_file"] = pki.cert.display().to_string().into();
+            json["key_file"] = pki.key.display().to_string().into();
+        }
+        fs::write(&config, json.to_string()).expect("write config");
         let log = dir.path("server.log");
         let out = fs::File::create(&log).expect("log");
         let err = out.try_clone().expect("log");
@@ -103,7 +153,8 @@ impl RestServer {
         let url = loop {
             let text = fs::read_to_string(&log).unwrap_or_default();
             if let Some(addr) = listening_addr(&text) {
-                break format!("http://{addr}");
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                break format!("{scheme}://{addr}");
             }
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("brickyard serve exited ({status}) before listening:\n{text}");
@@ -119,13 +170,15 @@ impl RestServer {
             url,
             _dir: dir,
         };
-        server.load_topology();
+        server.load_topology(tls.map(|p| p.ca.as_path()));
         server
     }
 
-    /// `brickyard topology load` of the example topology (three nodes, 500 GiB each).
-    fn load_topology(&self) {
+    /// `brickyard topology load` of the example topology (three nodes, 500 GiB each),
+    /// trusting `ca` for an HTTPS server.
+    fn load_topology(&self, ca: Option<&Path>) {
         let topology = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/topology.json");
+        let tls_cert = ca.map(|c| format!("--tls-cert={}", c.display()));
         let args: Vec<String> = [
             "brickyard",
             "--server",
@@ -140,6 +193,7 @@ impl RestServer {
         ]
         .iter()
         .map(|s| s.to_string())
+        .chain(tls_cert)
         .collect();
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = brickyard_cli::run(args, &mut out, &mut err);
@@ -158,7 +212,8 @@ impl RestServer {
 
     /// A client of the REST server (to check what the driver did).
     pub fn client(&self) -> brickyard_cli::client::Client {
-        self.backend().client(Duration::from_millis(20))
+        self.backend()
+            .client(Duration::from_millis(20), &Default::default())
     }
 }
 
@@ -177,7 +232,9 @@ fn listening_addr(log: &str) -> Option<String> {
         let port = rest.split_whitespace().nth(1)?;
         return Some(format!("127.0.0.1:{port}"));
     }
-    let addr = word.trim_start_matches("http://");
+    let addr = word
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
     let (_, port) = addr.rsplit_once(':')?;
     port.parse::<u16>().ok().map(|_| addr.to_string())
 }
@@ -189,6 +246,9 @@ pub struct FakeMounter {
     pub calls: Mutex<Vec<String>>,
     /// Output of a failing mount: the next mounts fail with it.
     pub fail_with: Mutex<Option<String>>,
+    /// A failing mount leaves its (dead) mount behind, as a glusterfs client that
+    /// died after the kernel mount was made does.
+    pub fail_mounted: Mutex<bool>,
 }
 
 #[async_trait::async_trait]
@@ -199,6 +259,12 @@ impl Mounter for FakeMounter {
             .unwrap()
             .push(format!("mount {} {}", spec.source, spec.target.display()));
         if let Some(output) = self.fail_with.lock().unwrap().clone() {
+            if *self.fail_mounted.lock().unwrap() {
+                self.mounts
+                    .lock()
+                    .unwrap()
+                    .insert(spec.target.clone(), spec.clone());
+            }
             return Err(MountError::Failed {
                 command: "mount".into(),
                 status: "exit status: 32".into(),
@@ -263,6 +329,8 @@ impl Driver {
             default_backend: backend,
             poll: Duration::from_millis(20),
             mounter,
+            tls: Default::default(),
+            mount_log_dir: dir.path("logs"),
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
