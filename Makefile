@@ -138,11 +138,12 @@ test-ssh: deps-ssh
 
 ## The engine with the ssh executor on User-Mode-Linux storage nodes (bed.sh): the
 ## provisioning cycle and the fault cases on three nodes, then day-2 operations (device
-## remove, brick evict, node remove under a FUSE client) on four; one bed at a time.
+## remove, brick evict, node remove under a FUSE client) on four, then reconcile (every
+## kind of drift made behind the engine's back, reported, fixed) on three; one bed at a time.
 ## About 4-6 minutes each after the build on a 2-core machine (more when it is busy).
 ## Needs root, /dev/net/tun and /dev/fuse. A bed that cannot start fails the test.
 test-real-nodes: deps-real-nodes
-	$(CARGO) test $(REALNODES) --test nodes --test day2 -- --nocapture
+	$(CARGO) test $(REALNODES) --test nodes --test day2 --test reconcile -- --nocapture
 
 ## Benchmark: 20 concurrent volume creates on three real nodes, ssh connection reuse on and
 ## off (BENCH_VOLUMES, BENCH_ITERATIONS, BENCH_MODES=reuse,fresh). The time goes to the

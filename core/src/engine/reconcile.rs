@@ -27,7 +27,7 @@ use crate::state::State;
 
 use super::Engine;
 use super::drift::{Drift, DriftKind, ReconcileReport, Repair};
-use super::hosts::{brick_request, gluster_hosts, host_of};
+use super::hosts::{brick_request, host_of};
 
 /// How many times a round is tried before reconcile gives up on a busy engine.
 const ROUND_ATTEMPTS: u32 = 10;
@@ -77,20 +77,29 @@ impl Engine {
         if !fix || before.fixable().next().is_none() {
             return Ok(before);
         }
-        let mut errors: BTreeMap<String, String> = BTreeMap::new();
+        // A repair changes a node: only while the comparison still holds.
+        let (now, quiet) = self.activity();
+        if now != generation || !quiet {
+            return Err(busy_error());
+        }
         let ex = self.executor().clone();
-        for d in before.fixable() {
-            // A repair changes a node: only while the comparison still holds.
-            let (now, quiet) = self.activity();
-            if now != generation || !quiet {
-                return Err(busy_error());
-            }
-            let Some(repair) = &d.repair else { continue };
-            let done = match repair {
-                Repair::Mount(h, b) => ex.brick_mount(h, b).await,
-                Repair::Fstab(h, b) => ex.brick_fstab_add(h, b).await,
-                Repair::RemoveStray(h, b) => ex.brick_destroy(h, b).await.map(drop),
-            };
+        // The repairs at once (each is a few commands on one node; fstab edits of one
+        // node take turns in the executor).
+        let results = join_all(before.fixable().filter_map(|d| {
+            let repair = d.repair.clone()?;
+            let ex = ex.clone();
+            Some(async move {
+                let done = match &repair {
+                    Repair::Mount(h, b) => ex.brick_mount(h, b).await,
+                    Repair::Fstab(h, b) => ex.brick_fstab_add(h, b).await,
+                    Repair::RemoveStray(h, b) => ex.brick_destroy(h, b).await.map(drop),
+                };
+                (d, done)
+            })
+        }))
+        .await;
+        let mut errors: BTreeMap<String, String> = BTreeMap::new();
+        for (d, done) in results {
             match done {
                 Ok(()) => tracing::info!(kind = %d.kind, subject = %d.subject, "drift repaired"),
                 Err(e) => {
@@ -138,8 +147,9 @@ impl Engine {
         Err(busy_error())
     }
 
-    /// Asks every node of every cluster (in parallel) for its inventory and peers, and
-    /// one node per cluster for its gluster volumes.
+    /// Asks every node of every cluster, all at once, for its inventory, its peers and
+    /// its gluster volumes; per cluster, the volumes are those of the node that sees
+    /// most of the pool (a node that left the pool has volumes of its own).
     async fn scan(
         &self,
         st: &State,
@@ -154,40 +164,48 @@ impl Engine {
             .flat_map(|c| c.info.nodes.iter())
             .filter_map(|id| st.nodes.get(id).map(|n| (id.clone(), host_of(n))))
             .collect();
-        let scans = join_all(nodes.iter().map(|(id, h)| {
+        let answers = join_all(nodes.iter().map(|(id, h)| {
             let ex = ex.clone();
             async move {
-                let inventory = ex.node_inventory(h).await;
-                let peers = ex.peer_status(h).await;
-                (id.clone(), NodeScan { inventory, peers })
+                let (inventory, peers, volumes) =
+                    futures_util::join!(ex.node_inventory(h), ex.peer_status(h), ex.volumes(h));
+                (id.clone(), NodeScan { inventory, peers }, volumes)
             }
         }))
-        .await
-        .into_iter()
-        .collect::<BTreeMap<_, _>>();
+        .await;
+        let mut scans = BTreeMap::new();
+        let mut node_volumes = BTreeMap::new();
+        for (id, scan, vols) in answers {
+            scans.insert(id.clone(), scan);
+            node_volumes.insert(id, vols);
+        }
         let mut volumes = BTreeMap::new();
-        for cid in st.clusters.keys() {
-            let mut errors = Vec::new();
-            let mut found = None;
-            // Ask the node that sees most of the pool first: a node that left the pool
-            // has a pool (and volumes) of its own.
-            let mut hosts = gluster_hosts(st, cid, None);
-            let coverage = |h: &Host| {
-                st.nodes
-                    .iter()
-                    .find(|(_, n)| n.manage_host() == h.manage)
-                    .and_then(|(id, _)| scans.get(id))
+        for (cid, cluster) in &st.clusters {
+            let coverage = |id: &String| {
+                scans
+                    .get(id)
                     .and_then(|s| s.peers.as_ref().ok())
                     .map_or(0, Vec::len)
             };
-            hosts.sort_by_key(|h| std::cmp::Reverse(coverage(h)));
-            for h in hosts {
-                match ex.volumes(&h).await {
-                    Ok(v) => {
-                        found = Some(v);
+            let mut ids: Vec<&String> = cluster.info.nodes.iter().collect();
+            // Most peers first; online before offline; cluster order otherwise.
+            ids.sort_by_key(|id| {
+                let online = st
+                    .nodes
+                    .get(*id)
+                    .is_some_and(|n| n.state == EntryState::Online);
+                (std::cmp::Reverse(coverage(id)), !online)
+            });
+            let mut errors = Vec::new();
+            let mut found = None;
+            for id in ids {
+                match node_volumes.get(id) {
+                    Some(Ok(v)) => {
+                        found = Some(v.clone());
                         break;
                     }
-                    Err(e) => errors.push(e.to_string()),
+                    Some(Err(e)) => errors.push(e.to_string()),
+                    None => {}
                 }
             }
             let answer = match found {

@@ -284,20 +284,28 @@ impl<T: Transport> CommandExecutor<T> {
         let h = host.manage.as_str();
         let cfg = self.config();
         let t = cfg.device_timeout;
-        let lvs = commands::lvs_report(cfg);
-        let out = self.run(h, &lvs, t).await?;
-        let lvs_rows = parse_lvs(&out.stdout).map_err(|e| bad_output(h, &lvs, e))?;
-        let vgs = commands::vgs_report(cfg);
-        let out = self.run(h, &vgs, t).await?;
-        let vgs_rows = parse_vgs(&out.stdout).map_err(|e| bad_output(h, &vgs, e))?;
-        let pvs = commands::pvs_report(cfg);
-        let out = self.run(h, &pvs, t).await?;
-        let pvs_rows = parse_pvs(&out.stdout).map_err(|e| bad_output(h, &pvs, e))?;
-        let out = self
-            .run(h, &commands::cat(commands::PROC_MOUNTS), t)
-            .await?;
-        let mounts = parse_mount_table(&out.stdout);
-        let fstab = match self.run(h, &commands::cat(&cfg.fstab), t).await {
+        let (lvs, vgs, pvs) = (
+            commands::lvs_report(cfg),
+            commands::vgs_report(cfg),
+            commands::pvs_report(cfg),
+        );
+        let (mounts_cmd, fstab_cmd) = (
+            commands::cat(commands::PROC_MOUNTS),
+            commands::cat(&cfg.fstab),
+        );
+        // Five reads, at once (each is a round trip to the node).
+        let (lvs_out, vgs_out, pvs_out, mounts_out, fstab_out) = futures_util::join!(
+            self.run(h, &lvs, t),
+            self.run(h, &vgs, t),
+            self.run(h, &pvs, t),
+            self.run(h, &mounts_cmd, t),
+            self.run(h, &fstab_cmd, t),
+        );
+        let lvs_rows = parse_lvs(&lvs_out?.stdout).map_err(|e| bad_output(h, &lvs, e))?;
+        let vgs_rows = parse_vgs(&vgs_out?.stdout).map_err(|e| bad_output(h, &vgs, e))?;
+        let pvs_rows = parse_pvs(&pvs_out?.stdout).map_err(|e| bad_output(h, &pvs, e))?;
+        let mounts = parse_mount_table(&mounts_out?.stdout);
+        let fstab = match fstab_out {
             Ok(out) => parse_mount_table(&out.stdout),
             // No fstab at all: nothing is in it.
             Err(e) if e.kind == ExecErrorKind::Failed && e.stderr.contains("No such file") => {
