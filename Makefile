@@ -159,14 +159,15 @@ test-ssh: deps-ssh
 ## provisioning cycle and the fault cases on three nodes, then day-2 operations (device
 ## remove, brick evict, node remove under a FUSE client) on four, then the CSI driver
 ## (the brickyard-csi binary of the workspace build, against brickyard serve with the
-## ssh executor: create, FUSE mount on the host, expand, unmount, delete) on three; one
+## ssh executor: create, FUSE mount on the host, expand, unmount, delete) on three, then
+## reconcile (every kind of drift made behind the engine's back, reported, fixed) on three; one
 ## bed at a time. About 4-6 minutes each for the first two after the build on a 2-core
 ## machine (more when it is busy); the CSI one took 3 min 20 s on a 2-core machine
 ## that other builds kept at a load average of 12.
 ## Needs root, /dev/net/tun and /dev/fuse. A bed that cannot start fails the test.
 test-real-nodes: deps-real-nodes
 	$(BUILD_ALL)
-	$(CARGO) test $(REALNODES) --test nodes --test day2 --test csi -- --nocapture
+	$(CARGO) test $(REALNODES) --test nodes --test day2 --test csi --test reconcile -- --nocapture
 
 ## Benchmark: 20 concurrent volume creates on three real nodes, ssh connection reuse on and
 ## off (BENCH_VOLUMES, BENCH_ITERATIONS, BENCH_MODES=reuse,fresh). The time goes to the

@@ -112,7 +112,8 @@ fn command_for(mode: Mode) -> clap::Command {
             })
             // Brickyard extras heketi-cli does not have.
             .mut_subcommand("device", |d| d.mut_subcommand("replace", |c| c.hide(true)))
-            .mut_subcommand("node", |n| n.mut_subcommand("replace", |c| c.hide(true))),
+            .mut_subcommand("node", |n| n.mut_subcommand("replace", |c| c.hide(true)))
+            .mut_subcommand("db", |d| d.mut_subcommand("reconcile", |c| c.hide(true))),
     }
 }
 
@@ -208,6 +209,11 @@ fn run_cli(
             Command::Device(d) if d.is_replace() => {
                 return Err(CliError::Usage(
                     "unknown command \"replace\" for \"heketi-cli device\"".into(),
+                ));
+            }
+            Command::Db(d) if d.is_reconcile() => {
+                return Err(CliError::Usage(
+                    "unknown command \"reconcile\" for \"heketi-cli db\"".into(),
                 ));
             }
             Command::Node(n) if n.is_replace() => {

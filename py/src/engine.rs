@@ -539,6 +539,13 @@ impl PyEngine {
         self.call_py(py, |e| async move { e.cleanup_pending(ids).await })
     }
 
+    /// The records compared with the nodes (`POST /db/reconcile`); with `fix`, the safe
+    /// drifts repaired.
+    #[pyo3(signature = (fix = false))]
+    fn reconcile<'py>(&self, py: Python<'py>, fix: bool) -> PyResult<Obj<'py>> {
+        self.call_py(py, |e| async move { e.reconcile(fix).await })
+    }
+
     /// What opening the engine cleaned up.
     fn recovery_report<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
         self.call_py(py, |e| async move { Ok(e.recovery_report().clone()) })

@@ -163,6 +163,16 @@ def test_export_check_and_operations(loaded: Backend) -> None:
     assert loaded.cleanup().operations == ()
 
 
+def test_reconcile_reports_the_nodes_matching_the_records(loaded: Backend) -> None:
+    loaded.volume_create(size=1)
+    report = loaded.reconcile()
+    assert report.clean, report
+    assert (report.clusters, report.nodes, report.fixed) == (1, 3, ())
+    assert loaded.reconcile(fix=True).clean
+    with pytest.raises(TypeError):
+        loaded.reconcile(fix="yes")  # type: ignore[arg-type]
+
+
 def test_results_are_frozen_and_convert_to_dicts(loaded: Backend) -> None:
     vol = loaded.volume_create(size=1, name="frozen")
     with pytest.raises(AttributeError):

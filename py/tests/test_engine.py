@@ -80,6 +80,21 @@ def test_mock_nodes_are_reachable_and_configurable(topology: Path) -> None:
         assert any("pvcreate" in cmd for _, cmd in mock.commands())
 
 
+def test_reconcile_reports_a_node_whose_glusterd_is_down(topology: Path) -> None:
+    with Engine() as eng:
+        eng.apply_topology(topology)
+        eng.volume_create(size=1)
+        mock = eng.mock
+        assert mock is not None
+        mock.set_glusterd_running("127.0.0.12", False)
+        report = eng.reconcile()
+        assert [(d.kind, d.host, d.fixable) for d in report.drifts] == [
+            ("node_unreachable", "127.0.0.12", False)
+        ]
+        assert report.drifts[0].detail.startswith("gluster on 127.0.0.12 did not answer")
+        assert report.to_dict()["drifts"][0]["kind"] == "node_unreachable"
+
+
 def test_engine_options_reach_the_engine(topology: Path) -> None:
     with Engine(post_request_volume_options="performance.readdir-ahead on", brick_max_size_gb=2) as eng:
         eng.apply_topology(topology)

@@ -319,6 +319,12 @@ impl Client {
         self.call("GET", "/db/check", None, OK)
     }
 
+    /// `POST /db/reconcile` `{"fix": …}` (Brickyard extra): the raw (indented JSON) body.
+    pub fn db_reconcile(&self, fix: bool) -> Result<String, ClientError> {
+        let body = Self::body(&serde_json::json!({ "fix": fix }))?;
+        self.call("POST", "/db/reconcile", Some(&body), OK)
+    }
+
     /// `GET /internal/state/examine/gluster`: the raw body.
     pub fn state_examine_gluster(&self) -> Result<String, ClientError> {
         self.call("GET", "/internal/state/examine/gluster", None, OK)

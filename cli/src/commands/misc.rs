@@ -21,6 +21,12 @@ enum DbSub {
     Export(DbFiles),
     /// Create a database file from Heketi's JSON export (offline, like `heketi db import`)
     Import(DbFiles),
+    /// Compare the database with the nodes (LVM, mounts, fstab, gluster) and list each drift; --fix repairs the safe ones
+    Reconcile {
+        /// Repair what is safe (mount a brick again, add its fstab line again, remove a stray LV of ours that no volume uses) and report what is left
+        #[arg(long)]
+        fix: bool,
+    },
 }
 
 /// The files of `db export` / `db import`.
@@ -35,8 +41,22 @@ struct DbFiles {
 }
 
 impl DbCmd {
+    /// `reconcile`, a Brickyard extra that heketi-cli does not know.
+    pub(crate) fn is_reconcile(&self) -> bool {
+        matches!(self.cmd, DbSub::Reconcile { .. })
+    }
+
     pub(crate) fn run(self, ctx: &mut Context<'_>) -> Result<(), CliError> {
         let text = match self.cmd {
+            DbSub::Reconcile { fix } => {
+                let body = ctx.client.db_reconcile(fix)?;
+                let report: serde_json::Value = serde_json::from_str(&body)?;
+                return if ctx.json {
+                    ctx.print_json(&report)
+                } else {
+                    ctx.print(&crate::output::reconcile_report(&report))
+                };
+            }
             DbSub::Dump => ctx.client.db_dump()?,
             DbSub::Check => ctx.client.db_check()?,
             DbSub::Export(files) => return offline(ctx, OfflineOp::Export, files),

@@ -9,6 +9,7 @@ mod device;
 mod node;
 mod operations;
 mod plan;
+mod reconcile;
 mod topology;
 mod volume;
 
@@ -18,6 +19,7 @@ pub use device::device_info;
 pub use node::{node_info, node_info_header, node_list_line};
 pub use operations::{operation_details, operation_progress, operations_info, operations_list};
 pub use plan::volume_plan;
+pub use reconcile::reconcile_report;
 pub use topology::topology_info;
 pub use volume::{volume_info, volume_list_line};
 

@@ -183,3 +183,47 @@ fn dry_run_prints_the_plan_table() {
     assert!(rows[1].contains("0.02") && rows[1].ends_with("arbiter"));
     assert_eq!(fake.calls(), vec!["POST /volumes/plan".to_string()]);
 }
+
+#[test]
+fn db_reconcile_prints_a_table_or_the_report_as_json() {
+    let report = r#"{
+    "drifts": [
+        {"kind": "fstab_line_missing", "cluster": "c1", "node": "n1", "host": "h1", "subject": "b1",
+         "detail": "no fstab line mounts /dev/mapper/vg_d1-brick_b1", "fixable": true, "fix_error": "mount failed"},
+        {"kind": "volume_missing", "cluster": "c1", "subject": "vol_x", "detail": "gone", "fixable": false}
+    ],
+    "fixed": [
+        {"kind": "brick_not_mounted", "cluster": "c1", "node": "n2", "host": "h2", "subject": "b2",
+         "detail": "not mounted", "fixable": true}
+    ],
+    "skipped": [],
+    "clusters": 1,
+    "nodes": 3
+}"#;
+    let fake = crate::support::Fake::start();
+    fake.on(
+        "POST",
+        "/db/reconcile",
+        vec![Canned::json(200, report), Canned::json(200, report)],
+    );
+    let r = run(&fake, &["db", "reconcile", "--fix"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "Fixed (1):\n\
+         KIND               HOST  SUBJECT\n\
+         brick_not_mounted  h2    b2\n    not mounted\n\
+         \n\
+         Drift (2; 0 fixable with --fix, 2 need a person; 1 cluster(s), 3 node(s) compared):\n\
+         KIND                HOST  SUBJECT  FIX\n\
+         fstab_line_missing  h1    b1       failed\n    no fstab line mounts /dev/mapper/vg_d1-brick_b1\n    fix failed: mount failed\n\
+         volume_missing      -     vol_x    a person\n    gone\n"
+    );
+    let sent = fake.requests();
+    assert_eq!(sent[0].body, r#"{"fix":true}"#);
+    let r = run(&fake, &["db", "reconcile", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["drifts"][1]["kind"], "volume_missing");
+    assert_eq!(fake.requests()[1].body, r#"{"fix":false}"#);
+}

@@ -34,6 +34,16 @@ fn extras_are_hidden_and_rejected() {
         (r.code, r.stderr.as_str()),
         (255, "Error: unknown flag: --dry-run\n")
     );
+    let r = run_heketi(&fake, &["db", "reconcile"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            255,
+            "Error: unknown command \"reconcile\" for \"heketi-cli db\"\n"
+        )
+    );
+    let help = run_prog(&heketi_cli(), &["db", "--help"], &[]);
+    assert!(!help.stdout.contains("reconcile"), "{help:?}");
     let r = run_heketi(&fake, &["serve"]);
     assert_eq!(r.code, 255);
     assert!(fake.calls().is_empty());

@@ -169,7 +169,9 @@ impl Engine {
         };
         let engine = self.clone();
         let id = id.to_string();
+        let busy = self.busy();
         Ok(async move {
+            let _busy = busy;
             if let Some(host) = host {
                 let torn = engine
                     .shared

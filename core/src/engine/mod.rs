@@ -19,6 +19,7 @@ mod cluster_ops;
 mod commit;
 mod device_ops;
 mod device_remove;
+mod drift;
 mod export;
 mod hosts;
 #[cfg(feature = "mock")]
@@ -28,6 +29,7 @@ mod node_ops;
 mod options;
 mod placement_hooks;
 mod read;
+mod reconcile;
 mod replace;
 mod rollback;
 mod state_change;
@@ -43,12 +45,14 @@ mod volume_plan;
 mod volume_spec;
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use brick_replace::HealCheck;
 pub use check::CheckReport;
 pub use cleanup::{CleanedOperation, CleanupOutcome, CleanupReport};
 pub use device_remove::RemovalProgress;
+pub use drift::{Drift, DriftKind, ReconcileReport};
 pub use export::to_heketi_json;
 pub use options::{DbLocation, EngineOptions};
 pub use replace::NodeReplaceRequest;
@@ -80,6 +84,11 @@ struct Shared {
     in_flight: Mutex<HashSet<String>>,
     /// What opening the engine cleaned up.
     recovery: Mutex<CleanupReport>,
+    /// Bumped by every change staged to the records and by every [`Busy`] guard: a
+    /// reading of the nodes taken while it stayed the same saw no operation's step.
+    generation: AtomicU64,
+    /// Node and device deletions running (they change nodes before their records).
+    busy: AtomicUsize,
 }
 
 struct Inner {
@@ -156,6 +165,8 @@ impl Engine {
                 options,
                 in_flight: Mutex::new(HashSet::new()),
                 recovery: Mutex::new(CleanupReport::default()),
+                generation: AtomicU64::new(0),
+                busy: AtomicUsize::new(0),
             }),
         };
         engine.mark_all_stale()?;
@@ -304,6 +315,7 @@ impl Engine {
         if cs.is_empty() {
             return Ok((out, None));
         }
+        self.shared.generation.fetch_add(1, Ordering::SeqCst);
         let touched = views::touched(&inner.state, &changes);
         let undo = inner.state.undo_of(&changes);
         inner.state.apply(changes);
@@ -356,6 +368,40 @@ impl Engine {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .len()
+    }
+}
+
+impl Engine {
+    /// Marks a node or device deletion as running until dropped (see [`Engine::activity`]).
+    fn busy(&self) -> Busy {
+        self.shared.busy.fetch_add(1, Ordering::SeqCst);
+        self.shared.generation.fetch_add(1, Ordering::SeqCst);
+        Busy {
+            engine: self.clone(),
+        }
+    }
+
+    /// The write generation, and whether the engine is quiet: no operation in flight,
+    /// no node or device being added or deleted. Two equal generations around a
+    /// reading of the nodes, both quiet, mean no operation changed anything meanwhile.
+    pub(crate) fn activity(&self) -> (u64, bool) {
+        let reserved = !self.lock().reserved_hosts.is_empty();
+        let quiet = !reserved
+            && self.in_flight_count() == 0
+            && self.shared.busy.load(Ordering::SeqCst) == 0;
+        (self.shared.generation.load(Ordering::SeqCst), quiet)
+    }
+}
+
+/// A node or device deletion in progress (see [`Engine::activity`]).
+struct Busy {
+    engine: Engine,
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.engine.shared.generation.fetch_add(1, Ordering::SeqCst);
+        self.engine.shared.busy.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

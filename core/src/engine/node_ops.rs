@@ -249,7 +249,9 @@ impl Engine {
         };
         let engine = self.clone();
         let id = id.to_string();
+        let busy = self.busy();
         Ok(async move {
+            let _busy = busy;
             let ex = engine.shared.executor.clone();
             let target = host_of(&node);
             if !peers.is_empty()

@@ -481,6 +481,26 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         self.pool_usage(&host.manage, vg_id, pool).await
     }
 
+    async fn node_inventory(&self, host: &Host) -> Result<super::NodeInventory, ExecError> {
+        self.at(host);
+        self.inventory(host).await
+    }
+
+    async fn peer_status(&self, host: &Host) -> Result<Vec<super::PeerInfo>, ExecError> {
+        self.at(host);
+        self.peers(host).await
+    }
+
+    async fn brick_mount(&self, host: &Host, brick: &BrickRequest) -> Result<(), ExecError> {
+        self.at(host);
+        self.mount_brick(host, brick).await
+    }
+
+    async fn brick_fstab_add(&self, host: &Host, brick: &BrickRequest) -> Result<(), ExecError> {
+        self.at(host);
+        self.add_fstab_line(host, brick).await
+    }
+
     async fn volume_replace_brick(
         &self,
         host: &Host,

@@ -412,3 +412,43 @@ pub fn volume_heal_full(cfg: &CommandConfig, name: &str) -> String {
 pub fn volume_heal_info(cfg: &CommandConfig, name: &str) -> String {
     format!("{} volume heal {name} info --xml", gluster(cfg))
 }
+
+// ---- node inventory (reconcile) ----
+
+/// The kernel's table of mounted file systems.
+pub const PROC_MOUNTS: &str = "/proc/mounts";
+
+/// `lvm lvs --reportformat=json --units=k --nosuffix -o vg_name,lv_name,pool_lv,segtype,lv_size`:
+/// every LV (sizes in KiB).
+pub fn lvs_report(cfg: &CommandConfig) -> String {
+    format!(
+        "{} lvs --reportformat=json --units=k --nosuffix -o vg_name,lv_name,pool_lv,segtype,lv_size",
+        lvm(cfg)
+    )
+}
+
+/// `lvm vgs --reportformat=json --units=k --nosuffix -o vg_name,vg_size,vg_free,vg_extent_size`.
+pub fn vgs_report(cfg: &CommandConfig) -> String {
+    format!(
+        "{} vgs --reportformat=json --units=k --nosuffix -o vg_name,vg_size,vg_free,vg_extent_size",
+        lvm(cfg)
+    )
+}
+
+/// `lvm pvs -o pv_name,pv_uuid,vg_name --reportformat=json`: every PV.
+pub fn pvs_report(cfg: &CommandConfig) -> String {
+    format!(
+        "{} pvs -o pv_name,pv_uuid,vg_name --reportformat=json",
+        lvm(cfg)
+    )
+}
+
+/// `cat <file>`.
+pub fn cat(path: &str) -> String {
+    format!("cat {path}")
+}
+
+/// `gluster … peer status --xml`.
+pub fn peer_status(cfg: &CommandConfig) -> String {
+    format!("{} peer status --xml", gluster(cfg))
+}

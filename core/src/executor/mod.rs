@@ -16,6 +16,7 @@ mod fault;
 pub mod fuzzing;
 pub mod gluster_xml;
 pub mod heal;
+pub mod inventory;
 #[cfg(feature = "mock")]
 mod mock;
 pub mod parse;
@@ -33,6 +34,7 @@ pub use config::CommandConfig;
 pub use error::{ExecError, ExecErrorKind};
 pub use fault::{Fault, FaultHandle, FaultTransport};
 pub use heal::{BrickHeal, HealInfo};
+pub use inventory::{LvInfo, MountEntry, NodeInventory, PeerInfo, PvInfo, VgInfo};
 #[cfg(feature = "mock")]
 pub use mock::{
     CloneBrickState, DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, MockConfig, MockExecutor,
@@ -364,6 +366,18 @@ pub trait Executor: Send + Sync {
         vg_id: &str,
         pool: &str,
     ) -> Result<ThinPoolUsage, ExecError>;
+
+    // ---- reconcile (the records compared with the nodes) ----
+
+    /// Every LV, VG and PV (`lvs`/`vgs`/`pvs`), the mounts (`/proc/mounts`) and the fstab
+    /// lines of `host`.
+    async fn node_inventory(&self, host: &Host) -> Result<NodeInventory, ExecError>;
+    /// The other members of `host`'s gluster pool (`peer status --xml`).
+    async fn peer_status(&self, host: &Host) -> Result<Vec<PeerInfo>, ExecError>;
+    /// Mounts a brick's LV again at its mount point (`mkdir -p`, `mount`).
+    async fn brick_mount(&self, host: &Host, brick: &BrickRequest) -> Result<(), ExecError>;
+    /// Appends a brick's fstab line again (the line `brick_create` writes).
+    async fn brick_fstab_add(&self, host: &Host, brick: &BrickRequest) -> Result<(), ExecError>;
 }
 
 /// How full a thin pool is, in percent.

@@ -814,3 +814,82 @@ async fn fstab_edits_on_one_node_take_turns() {
         &commands::mount(&CommandConfig::default(), &brick("b1"))
     ));
 }
+
+#[tokio::test]
+async fn transcript_node_inventory_and_brick_repairs() {
+    let e = MockExecutor::new();
+    with_device(&e).await;
+    e.brick_create(&host(), &brick("b1")).await.unwrap();
+    e.clear_commands();
+    let inv = e.node_inventory(&host()).await.unwrap();
+    assert_eq!(
+        cmds(&e),
+        vec![
+            "/usr/sbin/lvm lvs --reportformat=json --units=k --nosuffix -o vg_name,lv_name,pool_lv,segtype,lv_size",
+            "/usr/sbin/lvm vgs --reportformat=json --units=k --nosuffix -o vg_name,vg_size,vg_free,vg_extent_size",
+            "/usr/sbin/lvm pvs -o pv_name,pv_uuid,vg_name --reportformat=json",
+            "cat /proc/mounts",
+            "cat /etc/fstab",
+        ]
+    );
+    let lv = inv.lv("vg_d1", "brick_b1").unwrap();
+    assert_eq!(
+        (lv.pool.as_str(), lv.segtype.as_str(), lv.size_kib),
+        ("tp_b1", "thin", 10 * 1024 * 1024)
+    );
+    assert_eq!(inv.lv("vg_d1", "tp_b1").unwrap().segtype, "thin-pool");
+    let vg = inv.vg("vg_d1").unwrap();
+    assert_eq!(vg.extent_kib, 4096);
+    assert!(vg.free_kib < vg.size_kib);
+    assert_eq!(inv.pvs.len(), 1);
+    assert_eq!(
+        (inv.pvs[0].device.as_str(), inv.pvs[0].vg.as_str()),
+        ("/dev/sdb", "vg_d1")
+    );
+    let dir = "/var/lib/heketi/mounts/vg_d1/brick_b1";
+    assert_eq!(
+        inv.mount_at(dir).unwrap().source,
+        "/dev/mapper/vg_d1-brick_b1"
+    );
+    assert_eq!(inv.fstab.len(), 1);
+    assert_eq!(inv.fstab[0].target, dir);
+
+    // Repairs: mount again and add the fstab line again.
+    e.transport().run_command("m1", &format!("umount {dir}"));
+    e.transport()
+        .run_command("m1", "sed -i.save \"/brick_b1/d\" /etc/fstab");
+    e.clear_commands();
+    e.brick_mount(&host(), &brick("b1")).await.unwrap();
+    e.brick_fstab_add(&host(), &brick("b1")).await.unwrap();
+    assert_eq!(
+        cmds(&e),
+        vec![
+            format!("mkdir -p {dir}"),
+            BRICK_B1[4].to_string(),
+            BRICK_B1[3].to_string(),
+        ]
+    );
+    let inv = e.node_inventory(&host()).await.unwrap();
+    assert!(inv.mount_at(dir).is_some());
+    assert_eq!(inv.fstab.len(), 1);
+}
+
+#[tokio::test]
+async fn transcript_peer_status() {
+    let e = MockExecutor::new();
+    e.transport().add_node("m2", "s2");
+    e.glusterd_check(&host()).await.unwrap();
+    assert!(e.peer_status(&host()).await.unwrap().is_empty());
+    e.peer_probe(&host(), &Host::new("m2", "s2")).await.unwrap();
+    e.clear_commands();
+    let peers = e.peer_status(&host()).await.unwrap();
+    assert_eq!(
+        cmds(&e),
+        vec!["gluster --mode=script --timeout=600 peer status --xml"]
+    );
+    assert_eq!(peers.len(), 1);
+    assert_eq!(peers[0].hostnames, vec!["s2"]);
+    assert!(peers[0].connected);
+    e.transport().set_glusterd_running("m1", false);
+    assert!(e.peer_status(&host()).await.is_err());
+}

@@ -18,6 +18,7 @@ from ._brickyard import InvalidInput
 from .models import (
     CheckReport,
     CleanupReport,
+    ReconcileReport,
     Cluster,
     Device,
     Node,
@@ -70,6 +71,7 @@ class Raw(Protocol):
     def check(self) -> Any: ...
     def pending_operations(self) -> Any: ...
     def cleanup(self, ids: list[str] | None = None) -> Any: ...
+    def reconcile(self, fix: bool = False) -> Any: ...
 
 
 def topology_text(topology: TopologySource) -> str:
@@ -357,3 +359,8 @@ class Backend:
         """Cleans up the given pending operations (all when None)."""
         id_list = None if ids is None else _bodies.str_list("ids", ids)
         return CleanupReport.from_dict(self._raw.cleanup(id_list))
+
+    def reconcile(self, fix: bool = False) -> ReconcileReport:
+        """Compares the records with the nodes; with ``fix``, repairs the safe drifts
+        (re-mount a brick, re-add its fstab line, remove a stray LV of ours)."""
+        return ReconcileReport.from_dict(self._raw.reconcile(_bodies.check_bool("fix", fix)))

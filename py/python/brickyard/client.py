@@ -290,6 +290,9 @@ class _Rest:
     def check(self) -> Any:
         return self._call("GET", "/db/check")
 
+    def reconcile(self, fix: bool = False) -> Any:
+        return self._call("POST", "/db/reconcile", {"fix": fix})
+
     def pending_operations(self) -> Any:
         return self._call("GET", "/operations/pending").get("pendingoperations") or []
 

@@ -19,10 +19,12 @@ __all__ = [
     "CleanupReport",
     "Cluster",
     "Device",
+    "Drift",
     "Node",
     "PendingOperation",
     "Plan",
     "PlannedBrick",
+    "ReconcileReport",
     "Storage",
     "Topology",
     "TopologyCluster",
@@ -419,3 +421,56 @@ class CleanupReport(_Model):
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CleanupReport:
         return cls(operations=tuple(CleanedOperation.from_dict(o) for o in d.get("operations") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class Drift(_Model):
+    """One difference between the records and the nodes (``reconcile``)."""
+
+    kind: str
+    cluster: str
+    subject: str
+    detail: str
+    fixable: bool
+    node: str | None = None
+    host: str | None = None
+    fix_error: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Drift:
+        return cls(
+            kind=d["kind"],
+            cluster=d.get("cluster", ""),
+            subject=d.get("subject", ""),
+            detail=d.get("detail", ""),
+            fixable=bool(d.get("fixable", False)),
+            node=d.get("node"),
+            host=d.get("host"),
+            fix_error=d.get("fix_error"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileReport(_Model):
+    """What ``reconcile`` found (``drifts``) and, with ``fix``, repaired (``fixed``)."""
+
+    drifts: tuple[Drift, ...] = ()
+    fixed: tuple[Drift, ...] = ()
+    skipped: tuple[str, ...] = ()
+    clusters: int = 0
+    nodes: int = 0
+
+    @property
+    def clean(self) -> bool:
+        """True when the nodes match the records."""
+        return not self.drifts
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ReconcileReport:
+        return cls(
+            drifts=tuple(Drift.from_dict(x) for x in d.get("drifts") or ()),
+            fixed=tuple(Drift.from_dict(x) for x in d.get("fixed") or ()),
+            skipped=_strs(d.get("skipped")),
+            clusters=int(d.get("clusters", 0)),
+            nodes=int(d.get("nodes", 0)),
+        )

@@ -1,18 +1,18 @@
 //! `/db/dump`, `/db/check` and `/backup/db` (`heketi/heketi:apps/glusterfs/app_db.go`,
-//! `dbcommon.go`).
+//! `dbcommon.go`), and Brickyard's `POST /db/reconcile`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use brickyard::engine::CheckReport;
+use axum::routing::{get, post};
+use brickyard::engine::{CheckReport, ReconcileReport};
 use brickyard::model::DbExport;
 use brickyard::state::State as Records;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::body::IndentedJson;
+use crate::body::{IndentedJson, JsonOrDefault};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/db/dump", get(dump))
         .route("/db/check", get(check))
         .route("/backup/db", get(backup))
+        .route("/db/reconcile", post(reconcile))
 }
 
 /// `GET /db/dump` → the whole database in Heketi's export format, indented.
@@ -151,6 +152,27 @@ async fn check(State(state): State<AppState>) -> IndentedJson<DbCheck> {
     let records = state.engine.state();
     let report = state.engine.check();
     IndentedJson(DbCheck::from_report(&records, &report))
+}
+
+/// Body of `POST /db/reconcile` (an empty body is `{"fix": false}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileBody {
+    /// Repair the safe drifts (re-mount, fstab line, stray LV of ours).
+    #[serde(default)]
+    pub fix: bool,
+}
+
+/// `POST /db/reconcile` `{"fix": bool}` (Brickyard extra) → `200` with the report,
+/// indented: the records compared with the nodes, and with `fix` the safe drifts
+/// repaired. Synchronous, like `GET /db/check`: it runs read commands (and a few
+/// repairs) and answers with what it found. `409` while operations keep running.
+/// Admin only when JWT is on (a `user` token may only use `/volumes`).
+async fn reconcile(
+    State(state): State<AppState>,
+    JsonOrDefault(body): JsonOrDefault<ReconcileBody>,
+) -> Result<IndentedJson<ReconcileReport>, AppError> {
+    Ok(IndentedJson(state.engine.reconcile(body.fix).await?))
 }
 
 /// `GET /backup/db`: Heketi streams its BoltDB file; Brickyard's store is a redb

@@ -40,7 +40,7 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-pub use db::{BucketCheck, DbCheck};
+pub use db::{BucketCheck, DbCheck, ReconcileBody};
 pub use examine::{ClusterExamination, Examination, RecordedVolume, examine_state};
 pub use hello::hello;
 pub use id::{HexId, is_hex};

@@ -162,6 +162,107 @@ async fn examine_gluster_compares_records_with_the_nodes() {
 }
 
 #[tokio::test]
+async fn reconcile_reports_drift_and_fixes_the_safe_ones() {
+    let f = fixture(8).await;
+    f.three_nodes().await;
+    let vol = f.volume(1, "r1").await;
+    let clean = f
+        .send(Req::new("POST", "/db/reconcile").admin().body("{}"))
+        .await;
+    assert_eq!(clean.status, StatusCode::OK, "{}", clean.body);
+    assert!(clean.body.starts_with("{\n    \""), "{}", clean.body);
+    let v = json_of(&clean);
+    assert_eq!(v["drifts"], json!([]));
+    assert_eq!(
+        (v["clusters"].clone(), v["nodes"].clone()),
+        (json!(1), json!(3))
+    );
+
+    // A brick unmounted and a volume stopped behind the server's back.
+    let info = json_of(
+        &f.send(Req::new("GET", &format!("/volumes/{vol}")).admin())
+            .await,
+    );
+    let brick = info["bricks"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["path"].as_str().is_some()))
+        .cloned()
+        .expect("a brick");
+    let mount = brick["path"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches("/brick")
+        .to_string();
+    let node = json_of(
+        &f.send(
+            Req::new(
+                "GET",
+                &format!("/nodes/{}", brick["node"].as_str().unwrap()),
+            )
+            .admin(),
+        )
+        .await,
+    );
+    let host = node["hostnames"]["manage"][0].as_str().unwrap().to_string();
+    let cfg = CommandConfig::default();
+    for (h, cmd) in [
+        (host.as_str(), format!("umount {mount}")),
+        ("node1", commands::volume_stop_force(&cfg, "r1")),
+    ] {
+        let out = f.mock.run_command(h, &cmd);
+        assert_eq!(out.exit_status, 0, "{cmd}: {}", out.stderr);
+    }
+    // Without a body: a report only.
+    let v = json_of(&f.send(Req::new("POST", "/db/reconcile").admin()).await);
+    let kinds: Vec<(&str, bool)> = v["drifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["kind"].as_str().unwrap(), d["fixable"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![("brick_not_mounted", true), ("volume_not_started", false)],
+        "{v}"
+    );
+    assert_eq!(v["drifts"][0]["subject"], brick["id"]);
+    assert_eq!(v["drifts"][0]["host"], json!(host));
+    assert_eq!(v["drifts"][1]["subject"], json!("r1"));
+    assert!(v["drifts"][1].get("node").is_none());
+
+    let v = json_of(
+        &f.send(
+            Req::new("POST", "/db/reconcile")
+                .admin()
+                .body(r#"{"fix": true}"#),
+        )
+        .await,
+    );
+    assert_eq!(v["fixed"][0]["kind"], json!("brick_not_mounted"), "{v}");
+    assert_eq!(v["drifts"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["drifts"][0]["kind"], json!("volume_not_started"));
+
+    // A user token may not; a body that is not the request is refused.
+    let a = f
+        .send(Req::new("POST", "/db/reconcile").as_("user").body("{}"))
+        .await;
+    assert_eq!(
+        (a.status, a.body.trim()),
+        (StatusCode::UNAUTHORIZED, "Administrator access required")
+    );
+    let a = f
+        .send(
+            Req::new("POST", "/db/reconcile")
+                .admin()
+                .body(r#"{"fixx": true}"#),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    let a = f.send(Req::new("GET", "/db/reconcile").admin()).await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
 async fn cleanup_of_pending_operations() {
     let f = fixture(8).await;
     let a = f

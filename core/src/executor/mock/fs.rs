@@ -224,6 +224,26 @@ impl World {
         Reply::ok("")
     }
 
+    /// `cat <file>`: `/proc/mounts` from the mounts, or a file (the fstab).
+    pub(super) fn cat(&mut self, host: &str, args: &[String]) -> Reply {
+        let [path] = args else {
+            return Reply::unsupported(&format!("cat {}", args.join(" ")));
+        };
+        let node = self.node_mut(host);
+        if path == "/proc/mounts" {
+            let mut out = String::new();
+            for (dir, m) in &node.mounts {
+                let dir = dir.replace(' ', "\\040");
+                out.push_str(&format!("{} {dir} xfs {} 0 0\n", m.device, m.options));
+            }
+            return Reply::ok(out);
+        }
+        match node.files.get(path.as_str()) {
+            Some(lines) => Reply::ok(lines.iter().map(|l| format!("{l}\n")).collect::<String>()),
+            None => Reply::err(1, format!("cat: {path}: No such file or directory")),
+        }
+    }
+
     pub(super) fn systemctl(&mut self, host: &str, args: &[String]) -> Reply {
         match args {
             [status, unit] if status == "status" && unit == "glusterd" => {

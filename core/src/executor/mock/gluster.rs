@@ -139,6 +139,7 @@ impl World {
         let result = match rest.as_slice() {
             ["peer", "probe", h] => self.peer_probe(host, h),
             ["peer", "detach", h] => self.peer_detach(host, h),
+            ["peer", "status"] if xml => return self.peer_status_xml(host),
             ["snapshot", "config", "snap-max-hard-limit", n] if n.parse::<u32>().is_ok() => Ok(
                 "snapshot config: snap-max-hard-limit for System set successfully\n".to_string(),
             ),
@@ -541,6 +542,30 @@ impl World {
         Ok(format!(
             "volume rebalance: {name}: success: Rebalance on {name} has been started successfully. Use rebalance status command to check status of the rebalance process.\nID: {}\n",
             self.gluster_uuid()
+        ))
+    }
+
+    /// `peer status --xml`: the other members of the node's pool, by storage name.
+    fn peer_status_xml(&mut self, host: &str) -> Reply {
+        let me = self.node_mut(host);
+        let (pool, me_key) = (me.pool, me.manage.clone());
+        let mut body = String::new();
+        let peers: Vec<(String, bool)> = self
+            .nodes
+            .values()
+            .filter(|n| n.pool == pool && n.manage != me_key)
+            .map(|n| (n.storage.clone(), n.glusterd))
+            .collect();
+        for (storage, up) in &peers {
+            let h = escape(storage.as_str());
+            let uuid = self.gluster_uuid();
+            body.push_str(&format!(
+                "    <peer>\n      <uuid>{uuid}</uuid>\n      <hostname>{h}</hostname>\n      <hostnames>\n        <hostname>{h}</hostname>\n      </hostnames>\n      <connected>{}</connected>\n      <state>3</state>\n      <stateStr>Peer in Cluster</stateStr>\n    </peer>\n",
+                u8::from(*up)
+            ));
+        }
+        Reply::ok(format!(
+            "{XML_HEAD}  <opRet>0</opRet>\n  <opErrno>0</opErrno>\n  <opErrstr/>\n  <peerStatus>\n{body}  </peerStatus>\n</cliOutput>\n"
         ))
     }
 

@@ -64,6 +64,8 @@ impl World {
             "lvcreate" => self.lvcreate(host, rest),
             "lvremove" => self.lvremove(host, rest),
             "lvs" => self.lvs(host, rest),
+            "vgs" => self.vgs_report(host, rest),
+            "lvextend" => self.lvextend(host, rest),
             other => Reply::unsupported(&format!("lvm {other}")),
         }
     }
@@ -172,6 +174,9 @@ impl World {
 
     fn pvs(&mut self, host: &str, args: &[String]) -> Reply {
         let expected = ["-o", "pv_name,pv_uuid,vg_name", "--reportformat=json"];
+        if args.len() == 3 && args.iter().map(String::as_str).eq(expected) {
+            return self.pvs_all(host);
+        }
         let [o, fields, fmt, dev] = args else {
             return Reply::unsupported(&format!("lvm pvs {}", args.join(" ")));
         };
@@ -413,6 +418,16 @@ impl World {
     }
 
     fn lvs(&mut self, host: &str, args: &[String]) -> Reply {
+        let report = [
+            "--reportformat=json",
+            "--units=k",
+            "--nosuffix",
+            "-o",
+            "vg_name,lv_name,pool_lv,segtype,lv_size",
+        ];
+        if args.iter().map(String::as_str).eq(report) {
+            return self.lvs_report(host);
+        }
         let [nh, opt, target] = args else {
             return Reply::unsupported(&format!("lvm lvs {}", args.join(" ")));
         };
@@ -445,6 +460,112 @@ impl World {
                 Reply::ok(format!("  {n:>10}\n"))
             }
             Some(_) => Reply::ok(format!("  {:>10}\n", "")),
+        }
+    }
+
+    /// `pvs -o pv_name,pv_uuid,vg_name --reportformat=json` without a device: every PV.
+    fn pvs_all(&mut self, host: &str) -> Reply {
+        let node = self.node_mut(host);
+        let rows: Vec<serde_json::Value> = node
+            .pvs
+            .iter()
+            .map(|(dev, pv)| {
+                serde_json::json!({
+                    "pv_name": dev,
+                    "pv_uuid": pv.uuid,
+                    "vg_name": pv.vg.clone().unwrap_or_default(),
+                })
+            })
+            .collect();
+        json_report("pv", rows)
+    }
+
+    /// `lvs --reportformat=json --units=k --nosuffix -o vg_name,lv_name,pool_lv,segtype,lv_size`.
+    fn lvs_report(&mut self, host: &str) -> Reply {
+        let node = self.node_mut(host);
+        let mut rows = Vec::new();
+        for (vg, v) in &node.vgs {
+            for (name, lv) in &v.lvs {
+                let (pool, segtype, size) = match &lv.kind {
+                    LvKind::Pool { data_kib, .. } => ("", "thin-pool", *data_kib),
+                    LvKind::Thin { pool, virtual_kib } => (pool.as_str(), "thin", *virtual_kib),
+                };
+                rows.push(serde_json::json!({
+                    "vg_name": vg,
+                    "lv_name": name,
+                    "pool_lv": pool,
+                    "segtype": segtype,
+                    "lv_size": format!("{size}.00"),
+                }));
+            }
+        }
+        json_report("lv", rows)
+    }
+
+    /// `vgs --reportformat=json --units=k --nosuffix -o vg_name,vg_size,vg_free,vg_extent_size`.
+    fn vgs_report(&mut self, host: &str, args: &[String]) -> Reply {
+        let expected = [
+            "--reportformat=json",
+            "--units=k",
+            "--nosuffix",
+            "-o",
+            "vg_name,vg_size,vg_free,vg_extent_size",
+        ];
+        if !args.iter().map(String::as_str).eq(expected) {
+            return Reply::unsupported(&format!("lvm vgs {}", args.join(" ")));
+        }
+        let node = self.node_mut(host);
+        let rows = node
+            .vgs
+            .iter()
+            .map(|(name, v)| {
+                serde_json::json!({
+                    "vg_name": name,
+                    "vg_size": format!("{}.00", v.total_extents * v.extent_kib),
+                    "vg_free": format!("{}.00", v.free_extents() * v.extent_kib),
+                    "vg_extent_size": format!("{}.00", v.extent_kib),
+                })
+            })
+            .collect();
+        json_report("vg", rows)
+    }
+
+    /// `lvextend -L|--size <size> <vg>/<thin lv>`: a thin LV's new virtual size (what
+    /// an operator may do behind Brickyard's back).
+    fn lvextend(&mut self, host: &str, args: &[String]) -> Reply {
+        let (mut size, mut target) = (None, None);
+        let mut a = Args::new(args);
+        while let Some((k, v)) = a.next() {
+            match k {
+                "-L" | "--size" => size = a.value(v).and_then(size_kib),
+                "-qq" | "-q" | "-y" => {}
+                p if !p.starts_with('-') && target.is_none() => target = Some(p.to_string()),
+                other => return bad_args("lvextend", other),
+            }
+        }
+        let (Some(size), Some(target)) = (size, target) else {
+            return bad_args("lvextend", &args.join(" "));
+        };
+        let Some((vg, lv)) = target.split_once('/') else {
+            return bad_args("lvextend", &target);
+        };
+        let node = self.node_mut(host);
+        let Some(l) = node.vgs.get_mut(vg).and_then(|v| v.lvs.get_mut(lv)) else {
+            return failed(format!("  Failed to find logical volume \"{target}\""));
+        };
+        match &mut l.kind {
+            LvKind::Thin { virtual_kib, .. } => {
+                if size < *virtual_kib {
+                    return failed(format!(
+                        "  New size given ({size} KiB) not larger than existing size ({virtual_kib} KiB)"
+                    ));
+                }
+                *virtual_kib = size;
+                Reply::ok(format!(
+                    "  Size of logical volume {vg}/{lv} changed.\n  Logical volume {vg}/{lv} successfully resized.\n"
+                ))
+            }
+            LvKind::Pool { .. } => Reply::unsupported("lvm lvextend of a thin pool"),
         }
     }
 
@@ -596,4 +717,15 @@ impl World {
             if arbiter { 256 } else { 512 }
         ))
     }
+}
+
+/// LVM's JSON report with one section `key` holding `rows`.
+fn json_report(key: &str, rows: Vec<serde_json::Value>) -> Reply {
+    let mut section = serde_json::Map::new();
+    section.insert(key.to_string(), serde_json::Value::Array(rows));
+    let doc = serde_json::json!({"report": [serde_json::Value::Object(section)]});
+    Reply::ok(format!(
+        "  {}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    ))
 }

@@ -218,7 +218,8 @@ impl World {
         let reply = match cmd.as_str() {
             "/usr/sbin/lvm" | "lvm" => self.lvm(host, args),
             "pvcreate" | "vgcreate" | "pvs" | "vgdisplay" | "vgremove" | "pvremove"
-            | "lvcreate" | "lvremove" | "lvs" => self.lvm(host, w),
+            | "lvcreate" | "lvremove" | "lvs" | "vgs" | "lvextend" => self.lvm(host, w),
+            "cat" => self.cat(host, args),
             "/usr/bin/udevadm" | "udevadm" => self.udevadm(host, args),
             "wipefs" => self.wipefs(host, args),
             "mkfs.xfs" => self.mkfs_xfs(host, args),
