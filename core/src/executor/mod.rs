@@ -33,8 +33,10 @@ pub use fault::{Fault, FaultHandle, FaultTransport};
 pub use heal::{BrickHeal, HealInfo};
 #[cfg(feature = "mock")]
 pub use mock::{
-    CloneBrickState, DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, MockConfig, MockExecutor,
-    MockMount, MockNodeState, MockPv, MockThinLv, MockThinPool, MockTransport, MockVg, MockVolume,
+    CloneBrickState, DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, Inventory, InventoryItem,
+    MockConfig, MockExecutor, MockMount, MockNodeState, MockPv, MockStateError, MockThinLv,
+    MockThinPool, MockTransport, MockVg, MockVolume, accounting_errors, compare_inventories,
+    compare_records_with_nodes,
 };
 #[cfg(feature = "ssh")]
 pub use ssh::{SshConfig, SshExecutor, SshSetupError, SshTransport};
