@@ -21,6 +21,7 @@ mod device_ops;
 mod device_remove;
 mod export;
 mod hosts;
+mod intents;
 #[cfg(feature = "mock")]
 mod mock_restore;
 mod new_bricks;
