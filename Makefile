@@ -19,7 +19,7 @@ BUILD_ALL := $(CARGO) build --workspace --all-targets
 # targets use it so that the realnodes crate is compiled once for them.
 REALNODES := --workspace --features brickyard-realnodes/realnodes
 
-.PHONY: all demo test test-rust test-python test-py test-ansible py-develop test-lua lua-module bench lint fmt deps deps-python build clean-demo test-fuzz fuzz
+.PHONY: all demo test soak test-rust test-python test-py test-ansible py-develop test-lua lua-module bench lint fmt deps deps-python build clean-demo test-fuzz fuzz
 
 all: build
 
@@ -51,6 +51,14 @@ test: deps-python test-rust test-ssh test-real-nodes test-python test-py test-an
 test-rust: deps-python
 	$(BUILD_ALL)
 	LD_LIBRARY_PATH=$(PYTHON_LIBDIR)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} $(CARGO) test --workspace
+
+## The crash test at length: `brickyard serve` SIGKILLed 200 times during concurrent
+## operations (cli/tests/crash.rs; `make test` runs 30 kills). BRICKYARD_CRASH_SEED
+## repeats a run.
+SOAK_KILLS ?= 200
+soak: deps
+	$(BUILD_ALL)
+	BRICKYARD_CRASH_KILLS=$(SOAK_KILLS) $(CARGO) test --workspace --test crash -- --nocapture
 
 ## The Heketi-client compatibility suite against a real `brickyard serve`.
 ## pytest's exit status 5 (no test collected) fails the target like any failure.

@@ -344,6 +344,7 @@ impl Engine {
                     actions,
                     status: String::new(),
                     leftovers: Vec::new(),
+                    target: None,
                 },
             );
             Ok(new)

@@ -182,6 +182,12 @@ impl Engine {
             Some(OperationKind::CloneVolume) => self.clean_clone(op).await,
             Some(OperationKind::EvictBrick) => self.clean_replacement(op).await,
             Some(OperationKind::RemoveDevice) => self.clean_removal(op).await,
+            Some(
+                OperationKind::AddNode
+                | OperationKind::AddDevice
+                | OperationKind::DeleteNode
+                | OperationKind::DeleteDevice,
+            ) => self.clean_intent(op).await,
             other => {
                 let what = other.map(OperationKind::type_name).unwrap_or("unknown");
                 let msg = format!("cleanup of {what} operations is not supported by this version");

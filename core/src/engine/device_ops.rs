@@ -5,7 +5,9 @@ use std::future::Future;
 use crate::api::{DeviceAddRequest, DeviceInfo, DeviceInfoResponse, EntryState, StorageSize};
 use crate::error::{CONFLICT, Error, Result};
 use crate::id::{is_valid_id, new_id};
-use crate::model::{DeviceEntry, insert_sorted, remove_sorted};
+use crate::model::{ChangeKind, DeviceEntry, OperationKind, PendingTarget, insert_sorted};
+
+use super::intents::forget_device;
 use crate::state::Txn;
 
 use super::Engine;
@@ -60,7 +62,7 @@ impl Engine {
                     req.name, req.node
                 )));
             }
-            let host = host_of(node);
+            let host = (host_of(node), node.info.cluster.clone());
             if !inner.reserved_hosts.insert(key.clone()) {
                 return Err(Error::AlreadyExists(format!(
                     "Device {} is being added by another request",
@@ -84,13 +86,37 @@ impl Engine {
     async fn exec_device_add(
         &self,
         req: DeviceAddRequest,
-        host: crate::executor::Host,
+        (host, cluster): (crate::executor::Host, String),
     ) -> Result<DeviceInfoResponse> {
         let ex = self.shared.executor.clone();
         let id = new_id();
-        let info = ex
-            .device_setup(&host, &req.name, &id, req.destroydata)
+        // Durable before pvcreate: a crash from here on leaves a pending operation whose
+        // cleanup removes what was set up (`intents.rs`).
+        let (op_id, _in_flight) = self
+            .record_intent(
+                OperationKind::AddDevice,
+                ChangeKind::AddDevice,
+                &id,
+                PendingTarget {
+                    node: req.node.clone(),
+                    cluster,
+                    manage: host.manage.clone(),
+                    storage: host.storage.clone(),
+                    device: req.name.clone(),
+                },
+            )
             .await?;
+        let info = match ex
+            .device_setup(&host, &req.name, &id, req.destroydata)
+            .await
+        {
+            Ok(info) => info,
+            Err(e) => {
+                // A batch that failed after pvcreate (at vgcreate) leaves a PV.
+                let undo = ex.device_setup_undo(&host, &req.name, &id).await;
+                return Err(self.close_intent(&op_id, undo, e.into()).await);
+            }
+        };
         let entry = DeviceEntry {
             state: EntryState::Online,
             info: DeviceInfo {
@@ -118,6 +144,7 @@ impl Engine {
                         .ok_or_else(|| Error::not_found("Node id does not exist"))?;
                     insert_sorted(&mut node.devices, &id);
                     txn.devices.put(&id, entry.clone());
+                    txn.pending.remove(&op_id);
                     Ok(())
                 },
                 |st| super::read::device_info(st, &id),
@@ -126,17 +153,17 @@ impl Engine {
         match saved {
             Ok(info) => Ok(info),
             // The record may be durable after all (a failed fsync): tearing the device
-            // down could leave a recorded device without its VG. Keep it set up.
+            // down could leave a recorded device without its VG. Keep it set up; if the
+            // record was not saved, its pending operation was not removed either, and
+            // the cleanup at the next start tears the device down.
             Err(e) if e.commit_outcome_unknown() => Err(e.context(format!(
-                "device {} on node {} is set up but may not be recorded; if it is not listed after Brickyard restarts, add it again with destroydata",
+                "device {} on node {} is set up but may not be recorded; if it is not listed after Brickyard restarts, the restart has torn it down: add it again",
                 req.name, req.node
             ))),
-            Err(e) => match ex.device_teardown(&host, &req.name, &id).await {
-                Ok(()) => Err(e),
-                Err(t) => Err(e.context(format!(
-                    "device could not be recorded, and tearing it down failed too ({t})"
-                ))),
-            },
+            Err(e) => {
+                let undo = ex.device_setup_undo(&host, &req.name, &id).await;
+                Err(self.close_intent(&op_id, undo, e).await)
+            }
         }
     }
 
@@ -164,7 +191,10 @@ impl Engine {
                     "Unable to delete device [{id}] because it contains bricks"
                 )));
             }
-            let host = st.nodes.get(&dev.node_id).map(host_of);
+            let host = st
+                .nodes
+                .get(&dev.node_id)
+                .map(|n| (host_of(n), n.info.cluster.clone()));
             (dev, host)
         };
         let engine = self.clone();
@@ -172,37 +202,61 @@ impl Engine {
         let busy = self.busy();
         Ok(async move {
             let _busy = busy;
-            if let Some(host) = host {
-                let torn = engine
-                    .shared
-                    .executor
-                    .device_teardown(&host, &dev.info.name, &id)
-                    .await;
-                match torn {
-                    Ok(()) => {}
-                    Err(e) if force_forget => {
-                        tracing::warn!(device = %id, error = %e, "teardown failed; forgetting the device as asked");
+            let r = async {
+                let mut intent = None;
+                if let Some((host, cluster)) = host {
+                    // Durable before vgremove: a crash from here on leaves a pending
+                    // operation whose cleanup finishes the delete (`intents.rs`).
+                    let (op_id, in_flight) = engine
+                        .record_intent(
+                            OperationKind::DeleteDevice,
+                            ChangeKind::DeleteDevice,
+                            &id,
+                            PendingTarget {
+                                node: dev.node_id.clone(),
+                                cluster,
+                                manage: host.manage.clone(),
+                                storage: host.storage.clone(),
+                                device: dev.info.name.clone(),
+                            },
+                        )
+                        .await?;
+                    let torn = engine
+                        .shared
+                        .executor
+                        .device_teardown(&host, &dev.info.name, &id)
+                        .await;
+                    match torn {
+                        Ok(()) => {}
+                        Err(e) if force_forget => {
+                            tracing::warn!(device = %id, error = %e, "teardown failed; forgetting the device as asked");
+                        }
+                        Err(e) => {
+                            // Part of the teardown may be done (the VG gone, the PV
+                            // not): the cleaner finishes it.
+                            let left = Err(e.clone());
+                            return Err(engine.close_intent(&op_id, left, e.into()).await);
+                        }
                     }
-                    Err(e) => return Err(e.into()),
+                    intent = Some((op_id, in_flight));
+                }
+                let forgotten = engine
+                    .write_async(|txn| {
+                        forget_device(txn, &id)?;
+                        if let Some((op_id, _)) = &intent {
+                            txn.pending.remove(op_id);
+                        }
+                        Ok(())
+                    })
+                    .await;
+                match (forgotten, &intent) {
+                    (Err(e), Some((op_id, _))) if !e.commit_outcome_unknown() => {
+                        Err(engine.close_intent(op_id, Ok(()), e).await)
+                    }
+                    (other, _) => other,
                 }
             }
-            let r = engine.write(|txn| {
-                let dev = txn
-                    .devices
-                    .get(&id)
-                    .ok_or_else(Error::id_not_found)?
-                    .clone();
-                if !dev.bricks.is_empty() {
-                    return Err(Error::conflict(format!(
-                        "Unable to delete device [{id}] because it contains bricks"
-                    )));
-                }
-                if let Some(n) = txn.nodes.get_mut(&dev.node_id) {
-                    remove_sorted(&mut n.devices, &id);
-                }
-                txn.devices.remove(&id);
-                Ok(())
-            });
+            .await;
             engine.announce(
                 "device.delete",
                 "device.post_delete",

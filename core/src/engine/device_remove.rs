@@ -141,6 +141,7 @@ impl Engine {
                                 }],
                                 status: String::new(),
                                 leftovers: Vec::new(),
+                                target: None,
                             },
                         );
                         Ok(())

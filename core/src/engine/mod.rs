@@ -22,6 +22,7 @@ mod device_remove;
 mod drift;
 mod export;
 mod hosts;
+mod intents;
 #[cfg(feature = "mock")]
 mod mock_restore;
 mod new_bricks;

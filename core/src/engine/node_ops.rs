@@ -5,7 +5,9 @@ use std::future::Future;
 use crate::api::{EntryState, NodeAddRequest, NodeInfo, NodeInfoResponse};
 use crate::error::{Error, Result};
 use crate::id::{is_valid_id, new_id};
-use crate::model::{NodeEntry, insert_sorted, remove_sorted};
+use crate::model::{
+    ChangeKind, NodeEntry, OperationKind, PendingTarget, insert_sorted, remove_sorted,
+};
 use crate::state::State;
 
 use super::Engine;
@@ -185,32 +187,73 @@ impl Engine {
             devices: Vec::new(),
         };
         let new_host = host_of(&entry);
+        // Durable before the probe: a crash from here on leaves a pending operation
+        // whose cleanup detaches the node again (`intents.rs`).
+        let (op_id, _in_flight) = self
+            .record_intent(
+                OperationKind::AddNode,
+                ChangeKind::AddNode,
+                &id,
+                PendingTarget {
+                    node: id.clone(),
+                    cluster: req.cluster.clone(),
+                    manage: new_host.manage.clone(),
+                    storage: new_host.storage.clone(),
+                    device: String::new(),
+                },
+            )
+            .await?;
         // Heketi only checks glusterd on the first node of a cluster; checking every new
         // node first gives a clear error before the pool is touched.
-        ex.glusterd_check(&new_host)
-            .await
-            .map_err(|e| Error::from(e).context("New Node doesn't have glusterd running"))?;
-        if !probe_from.is_empty() {
-            super::rollback::on_first_reachable(&probe_from, |h| {
+        if let Err(e) = ex.glusterd_check(&new_host).await {
+            let e = Error::from(e).context("New Node doesn't have glusterd running");
+            return Err(self.close_intent(&op_id, Ok(()), e).await);
+        }
+        if !probe_from.is_empty()
+            && let Err(e) = super::rollback::on_first_reachable(&probe_from, |h| {
                 let ex = ex.clone();
                 let new_host = new_host.clone();
                 async move { ex.peer_probe(&h, &new_host).await }
             })
-            .await?;
+            .await
+        {
+            return Err(self.close_intent(&op_id, Ok(()), e).await);
         }
-        self.finalize_with(
-            |txn| {
-                let c = txn
-                    .clusters
-                    .get_mut(&req.cluster)
-                    .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
-                insert_sorted(&mut c.info.nodes, &id);
-                txn.nodes.put(&id, entry.clone());
-                Ok(())
-            },
-            |st| super::read::node_info(st, &id),
-        )
-        .await
+        let saved = self
+            .finalize_with(
+                |txn| {
+                    let c = txn
+                        .clusters
+                        .get_mut(&req.cluster)
+                        .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
+                    insert_sorted(&mut c.info.nodes, &id);
+                    txn.nodes.put(&id, entry.clone());
+                    txn.pending.remove(&op_id);
+                    Ok(())
+                },
+                |st| super::read::node_info(st, &id),
+            )
+            .await;
+        match saved {
+            // The record may be durable after all (a failed fsync): keep the node in the
+            // pool. If it was not saved, neither was the removal of the pending
+            // operation, and the cleanup at the next start detaches the node.
+            Err(e) if e.commit_outcome_unknown() => Err(e),
+            Err(e) => {
+                let undo = self.detach_if_present(&probe_from, &new_host).await;
+                let undo = undo.map_err(|u| {
+                    crate::executor::ExecError::new(
+                        crate::executor::ExecErrorKind::Failed,
+                        &new_host.manage,
+                        "peer detach",
+                        None,
+                        u.to_string(),
+                    )
+                });
+                Err(self.close_intent(&op_id, undo, e).await)
+            }
+            ok => ok,
+        }
     }
 
     /// Deletes a node without devices and waits for it.
@@ -254,32 +297,48 @@ impl Engine {
             let _busy = busy;
             let ex = engine.shared.executor.clone();
             let target = host_of(&node);
-            if !peers.is_empty()
-                && let Err(e) = super::rollback::on_first_reachable(&peers, |h| {
-                    let ex = ex.clone();
-                    let target = target.clone();
-                    async move { ex.peer_detach(&h, &target).await }
-                })
-                .await
-            {
-                tracing::warn!(node = %id, error = %e, "peer detach failed; removing the node anyway");
+            let r = async {
+                // Durable before the detach: a crash from here on leaves a pending
+                // operation whose cleanup finishes the delete (`intents.rs`).
+                let (op_id, _in_flight) = engine
+                    .record_intent(
+                        OperationKind::DeleteNode,
+                        ChangeKind::DeleteNode,
+                        &id,
+                        PendingTarget {
+                            node: id.clone(),
+                            cluster: node.info.cluster.clone(),
+                            manage: target.manage.clone(),
+                            storage: target.storage.clone(),
+                            device: String::new(),
+                        },
+                    )
+                    .await?;
+                if !peers.is_empty()
+                    && let Err(e) = super::rollback::on_first_reachable(&peers, |h| {
+                        let ex = ex.clone();
+                        let target = target.clone();
+                        async move { ex.peer_detach_if_present(&h, &target).await }
+                    })
+                    .await
+                {
+                    tracing::warn!(node = %id, error = %e, "peer detach failed; removing the node anyway");
+                }
+                let forgotten = engine
+                    .write_async(|txn| {
+                        forget_node(txn, &id)?;
+                        txn.pending.remove(&op_id);
+                        Ok(())
+                    })
+                    .await;
+                match forgotten {
+                    Err(e) if !e.commit_outcome_unknown() => {
+                        Err(engine.close_intent(&op_id, Ok(()), e).await)
+                    }
+                    other => other,
+                }
             }
-            let r = engine.write(|txn| {
-                let Some(node) = txn.nodes.get(&id).cloned() else {
-                    return Err(Error::id_not_found());
-                };
-                if !node.devices.is_empty() {
-                    return Err(Error::conflict(format!(
-                        "Unable to delete node [{id}] because it contains devices"
-                    )));
-                }
-                if let Some(c) = txn.clusters.get_mut(&node.info.cluster) {
-                    remove_sorted(&mut c.info.nodes, &id);
-                }
-                txn.nodes.remove(&id);
-                refresh_mounts(txn, &node.info.cluster);
-                Ok(())
-            });
+            .await;
             engine.announce(
                 "node.delete",
                 "node.post_delete",
@@ -301,6 +360,25 @@ impl Engine {
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
         self.begin_node_state_with(id, state, super::HealCheck::Enable)
     }
+}
+
+/// Forgets node `id` (no devices), its place in its cluster, and rewrites the mount
+/// hosts of the cluster's volumes.
+pub(super) fn forget_node(txn: &mut crate::state::Txn<'_>, id: &str) -> Result<()> {
+    let Some(node) = txn.nodes.get(id).cloned() else {
+        return Err(Error::id_not_found());
+    };
+    if !node.devices.is_empty() {
+        return Err(Error::conflict(format!(
+            "Unable to delete node [{id}] because it contains devices"
+        )));
+    }
+    if let Some(c) = txn.clusters.get_mut(&node.info.cluster) {
+        remove_sorted(&mut c.info.nodes, id);
+    }
+    txn.nodes.remove(id);
+    refresh_mounts(txn, &node.info.cluster);
+    Ok(())
 }
 
 pub(super) fn node_transition(

@@ -212,6 +212,7 @@ impl Engine {
                         actions,
                         status: String::new(),
                         leftovers: Vec::new(),
+                        target: None,
                     },
                 );
                 Ok(brick_ids)

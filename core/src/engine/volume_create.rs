@@ -127,6 +127,7 @@ impl Engine {
                         actions,
                         status: String::new(),
                         leftovers: Vec::new(),
+                        target: None,
                     },
                 );
                 Ok(brick_ids)

@@ -112,6 +112,7 @@ impl Engine {
                     actions,
                     status: String::new(),
                     leftovers: Vec::new(),
+                    target: None,
                 },
             );
             Ok(vol.bricks.clone())

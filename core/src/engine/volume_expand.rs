@@ -109,6 +109,7 @@ impl Engine {
                         actions,
                         status: String::new(),
                         leftovers: Vec::new(),
+                        target: None,
                     },
                 );
                 Ok(ids)

@@ -353,6 +353,63 @@ impl<T: Transport> Executor for CommandExecutor<T> {
         self.teardown(h, device, vg_id).await
     }
 
+    async fn device_setup_undo(
+        &self,
+        host: &Host,
+        device: &str,
+        vg_id: &str,
+    ) -> Result<(), ExecError> {
+        let h = self.at(host);
+        validate::path(h, "device", device)?;
+        validate::name(h, "device id", vg_id)?;
+        let t = self.config.device_timeout;
+        let [vgremove, pvremove] =
+            <[String; 2]>::try_from(commands::device_teardown(&self.config, device, vg_id))
+                .map_err(|_| {
+                    ExecError::new(
+                        ExecErrorKind::Invalid,
+                        h,
+                        "device teardown",
+                        None,
+                        "the teardown batch is not vgremove and pvremove",
+                    )
+                })?;
+        // Real LVM says `Volume group "vg_…" not found` for a VG that is not there, and
+        // `No PV found on device …` (older: `No PV label found on …`) for a disk that is
+        // no PV; a PV still in another VG is refused ("used by VG") and left alone.
+        let tolerate = |e: ExecError, gone: &[&str]| {
+            if e.kind == ExecErrorKind::Failed && gone.iter().any(|g| e.stderr.contains(g)) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        };
+        if let Err(e) = self.run(h, &vgremove, t).await {
+            tolerate(e, &["not found"])?;
+        }
+        if let Err(e) = self.run(h, &pvremove, t).await {
+            tolerate(e, &["No PV found", "No PV label found", "used by VG"])?;
+        }
+        let rm = commands::rmdir(&commands::vg_mount_parent(vg_id));
+        if let Err(e) = self.run(h, &rm, t).await {
+            tolerate(e, &["No such file or directory"])?;
+        }
+        Ok(())
+    }
+
+    async fn peer_detach_if_present(&self, exec_host: &Host, node: &Host) -> Result<(), ExecError> {
+        match self.peer_detach(exec_host, node).await {
+            Err(e)
+                if e.kind == ExecErrorKind::Failed
+                    && (e.stderr.contains("is not part of cluster")
+                        || e.stderr.contains("is not a friend")) =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     async fn brick_create(&self, host: &Host, brick: &BrickRequest) -> Result<(), ExecError> {
         let h = self.at(host);
         validate::brick(h, brick)?;

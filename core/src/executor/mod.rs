@@ -37,8 +37,10 @@ pub use heal::{BrickHeal, HealInfo};
 pub use inventory::{LvInfo, MountEntry, NodeInventory, PeerInfo, PvInfo, VgInfo};
 #[cfg(feature = "mock")]
 pub use mock::{
-    CloneBrickState, DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, MockConfig, MockExecutor,
-    MockMount, MockNodeState, MockPv, MockThinLv, MockThinPool, MockTransport, MockVg, MockVolume,
+    CloneBrickState, DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, Inventory, InventoryItem,
+    MockConfig, MockExecutor, MockMount, MockNodeState, MockPv, MockStateError, MockThinLv,
+    MockThinPool, MockTransport, MockVg, MockVolume, accounting_errors, compare_inventories,
+    compare_records_with_nodes,
 };
 #[cfg(feature = "ssh")]
 pub use ssh::{SshConfig, SshExecutor, SshSetupError, SshTransport};
@@ -295,6 +297,18 @@ pub trait Executor: Send + Sync {
         device: &str,
         vg_id: &str,
     ) -> Result<(), ExecError>;
+    /// Undo a device setup that may have stopped anywhere (a crashed or failed device
+    /// add): the VG `vg_<vg_id>` if it exists, then the PV if it is in no VG, then the
+    /// VG's mount directory. What is already gone is not an error.
+    async fn device_setup_undo(
+        &self,
+        host: &Host,
+        device: &str,
+        vg_id: &str,
+    ) -> Result<(), ExecError>;
+    /// From `exec_host`, remove `node` from the trusted pool unless it is not in it (the
+    /// undo of a peer probe that may not have happened).
+    async fn peer_detach_if_present(&self, exec_host: &Host, node: &Host) -> Result<(), ExecError>;
     /// Thin pool + LV + XFS + fstab + mount + brick dir. All or nothing: on failure the
     /// steps already done are undone.
     async fn brick_create(&self, host: &Host, brick: &BrickRequest) -> Result<(), ExecError>;

@@ -15,7 +15,9 @@ pub use cluster::ClusterEntry;
 pub use device::DeviceEntry;
 pub use export::{BlockVolumeEntry, DbAttributeEntry, DbExport};
 pub use node::NodeEntry;
-pub use pending::{ChangeKind, OperationKind, PendingAction, PendingOperationEntry, PendingRef};
+pub use pending::{
+    ChangeKind, OperationKind, PendingAction, PendingOperationEntry, PendingRef, PendingTarget,
+};
 pub use volume::VolumeEntry;
 
 /// Keeps an id list sorted and free of duplicates, as Heketi's sorted string slices.

@@ -27,6 +27,14 @@ pub enum OperationKind {
     CloneVolume = 7,
     EvictBrick = 8,
     ExpandBlockVolume = 9,
+    /// Brickyard: a node add (peer probe) in flight; Heketi records none.
+    AddNode = 101,
+    /// Brickyard: a device add (pvcreate, vgcreate) in flight; Heketi records none.
+    AddDevice = 102,
+    /// Brickyard: a node delete (peer detach) in flight; Heketi records none.
+    DeleteNode = 103,
+    /// Brickyard: a device delete (vgremove, pvremove) in flight; Heketi records none.
+    DeleteDevice = 104,
 }
 
 impl OperationKind {
@@ -42,6 +50,10 @@ impl OperationKind {
             7 => CloneVolume,
             8 => EvictBrick,
             9 => ExpandBlockVolume,
+            101 => AddNode,
+            102 => AddDevice,
+            103 => DeleteNode,
+            104 => DeleteDevice,
             _ => return None,
         })
     }
@@ -59,6 +71,10 @@ impl OperationKind {
             CloneVolume => "clone-volume",
             EvictBrick => "evict-brick",
             ExpandBlockVolume => "expand-block-volume",
+            AddNode => "add-node",
+            AddDevice => "add-device",
+            DeleteNode => "delete-node",
+            DeleteDevice => "delete-device",
         }
     }
 }
@@ -80,6 +96,14 @@ pub enum ChangeKind {
     ChildOperation = 12,
     ParentOperation = 13,
     ExpandBlockVolume = 14,
+    /// Brickyard: the node being added.
+    AddNode = 101,
+    /// Brickyard: the device being added.
+    AddDevice = 102,
+    /// Brickyard: the node being deleted.
+    DeleteNode = 103,
+    /// Brickyard: the device being deleted.
+    DeleteDevice = 104,
 }
 
 impl ChangeKind {
@@ -100,6 +124,10 @@ impl ChangeKind {
             12 => ChildOperation,
             13 => ParentOperation,
             14 => ExpandBlockVolume,
+            101 => AddNode,
+            102 => AddDevice,
+            103 => DeleteNode,
+            104 => DeleteDevice,
             _ => return None,
         })
     }
@@ -122,6 +150,10 @@ impl ChangeKind {
             ChildOperation => "Performing child operation",
             ParentOperation => "Belongs to parent operation",
             ExpandBlockVolume => "Expand block volume",
+            AddNode => "Add node",
+            AddDevice => "Add device",
+            DeleteNode => "Delete node",
+            DeleteDevice => "Delete device",
         }
     }
 }
@@ -158,6 +190,30 @@ pub struct PendingOperationEntry {
         deserialize_with = "null_as_default"
     )]
     pub leftovers: Vec<String>,
+    /// Brickyard extra: for a node or device add or delete, the node or device, so
+    /// that the cleanup of a crashed add can undo it on the node without a record of
+    /// it (and a crashed delete be finished). Ignored by Heketi.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<PendingTarget>,
+}
+
+/// The node or device of Brickyard's `add-node`, `add-device`, `delete-node` and
+/// `delete-device` pending operations: enough to undo an add on the node without a
+/// record of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PendingTarget {
+    /// The node's id (the node added or deleted, or the device's node).
+    pub node: String,
+    /// The node's cluster.
+    pub cluster: String,
+    /// The node's manage host.
+    pub manage: String,
+    /// The node's storage host.
+    pub storage: String,
+    /// The device's name (device operations only).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub device: String,
 }
 
 impl PendingOperationEntry {

@@ -5,6 +5,7 @@ mod harness;
 mod answers;
 mod client_inputs;
 mod clone;
+mod crash_nodes;
 mod day2;
 mod heal_launch;
 mod hooks;

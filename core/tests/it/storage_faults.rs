@@ -77,6 +77,9 @@ const SCRIPT: &[Op] = &[
 
 impl Op {
     /// Has a Build step whose commit comes before any node command.
+    /// Node and device adds record a pending operation before their node commands
+    /// too (`engine/intents.rs`), whose cleanup undoes a probe or a device setup that
+    /// was never recorded.
     fn has_build(&self) -> bool {
         matches!(
             self,
@@ -85,6 +88,8 @@ impl Op {
                 | Op::Delete(..)
                 | Op::EvictBrick(..)
                 | Op::DeviceState(..)
+                | Op::AddNode(..)
+                | Op::AddDevice(..)
         )
     }
 
@@ -303,7 +308,6 @@ async fn run_with_fault(
                     );
                     stats.finalize_failed += 1;
                 } else {
-                    // Node and device adds have one commit, after their node commands.
                     assert_eq!(after, before_state, "{op:?}");
                     stats.single_failed += 1;
                 }

@@ -207,6 +207,11 @@ pub struct GlusterfsConfig {
     pub volume_create_retry_limit: Option<u32>,
     /// Env `HEKETI_MOCK_DEVICE_SIZE_GB`: size of every mock executor device.
     pub mock_device_size_gb: Option<u64>,
+    /// Brickyard: `mock_state_file`, where the mock executor keeps its simulated nodes
+    /// (a journal of their changes) so that a restarted server finds them as the last
+    /// run left them; unset: the nodes live in memory and are rebuilt from the records
+    /// at start. Only with executor `mock` or `inject/mock`.
+    pub mock_state_file: Option<PathBuf>,
     /// Brickyard: `hooks`, site policy scripts run inside the engine (Lua).
     pub hooks: Option<HooksConfig>,
     /// `rebalance_on_expansion`: forced on, only env
@@ -565,6 +570,10 @@ fn resolve_glusterfs(
             .filter(|&n| n > 0)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         mock_device_size_gb: None,
+        mock_state_file: g
+            .mock_state_file
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from),
         hooks: g.hooks.and_then(|h| {
             let scripts: Vec<PathBuf> = h
                 .scripts

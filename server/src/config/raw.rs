@@ -74,6 +74,8 @@ pub(crate) struct RawGlusterfs {
     pub kubeexec: Option<serde_json::Value>,
     pub injectexec: Option<serde_json::Value>,
     pub hooks: Option<RawHooks>,
+    /// Brickyard: the mock executor's node state file.
+    pub mock_state_file: Option<String>,
 }
 
 /// Brickyard: `glusterfs.hooks`, site policy scripts.

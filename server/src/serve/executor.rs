@@ -21,23 +21,50 @@ pub fn executor_name(kind: ExecutorKind) -> &'static str {
 }
 
 /// The start-up banner's line about the executor: the mock ones say that the storage
-/// is simulated.
-pub fn executor_banner(kind: ExecutorKind) -> String {
+/// is simulated, and where it is kept (`state_file`: `glusterfs.mock_state_file`).
+pub fn executor_banner(kind: ExecutorKind, state_file: Option<&std::path::Path>) -> String {
     let name = executor_name(kind);
     match kind {
-        ExecutorKind::Mock | ExecutorKind::InjectMock => format!(
-            "{name} (simulated storage nodes: their disks, LVM, XFS and gluster exist only in this process's memory; no real machine or disk is touched)"
-        ),
+        ExecutorKind::Mock | ExecutorKind::InjectMock => match state_file {
+            None => format!(
+                "{name} (simulated storage nodes: their disks, LVM, XFS and gluster exist only in this process's memory; no real machine or disk is touched)"
+            ),
+            Some(f) => format!(
+                "{name} (simulated storage nodes: their disks, LVM, XFS and gluster are kept in {}; no real machine or disk is touched)",
+                f.display()
+            ),
+        },
         ExecutorKind::Ssh | ExecutorKind::InjectSsh | ExecutorKind::Kube => name.to_string(),
     }
 }
 
+/// The mock nodes behind a mock executor.
+#[derive(Clone)]
+pub struct MockNodes {
+    /// The nodes (shared handle).
+    pub transport: MockTransport,
+    /// They have to be rebuilt from the records: they live in memory only, or their
+    /// state file (`glusterfs.mock_state_file`) was just created. A state file that
+    /// existed holds the nodes as the last run left them, and they are not touched.
+    pub rebuild_from_records: bool,
+}
+
 /// The executor for `config` (with the mock nodes' handle when the executor is a mock,
-/// so they can be restored from the records), or why it cannot be made.
+/// so they can be restored from the records), or why it cannot be made. With
+/// `glusterfs.mock_state_file` the mock nodes are loaded from that file (relative
+/// paths from the working directory, as `glusterfs.db`).
 pub fn make_executor(
     config: &ServerConfig,
-) -> Result<(Arc<dyn Executor>, Option<MockTransport>), String> {
+) -> Result<(Arc<dyn Executor>, Option<MockNodes>), String> {
     let g = &config.glusterfs;
+    let state_file = g.mock_state_file.as_deref();
+    let existed = state_file.is_some_and(std::path::Path::exists);
+    let nodes = |transport: &MockTransport| MockNodes {
+        transport: transport.clone(),
+        rebuild_from_records: !existed,
+    };
+    let state_error =
+        |e: brickyard::executor::MockStateError| format!("glusterfs.mock_state_file: {e}");
     let mock = || {
         let mut mock = MockConfig {
             fstab: g.sshexec.fstab.clone(),
@@ -50,8 +77,11 @@ pub fn make_executor(
     };
     match g.executor {
         ExecutorKind::Mock => {
-            let ex = MockExecutor::with_config(mock());
-            let nodes = ex.mock().clone();
+            let ex = match state_file {
+                Some(path) => MockExecutor::durable(mock(), path).map_err(state_error)?,
+                None => MockExecutor::with_config(mock()),
+            };
+            let nodes = nodes(ex.mock());
             Ok((Arc::new(ex), Some(nodes)))
         }
         ExecutorKind::InjectMock => {
@@ -60,11 +90,21 @@ pub fn make_executor(
                     "glusterfs.injectexec: command injection rules are not read by Brickyard; the mock runs without injected failures"
                 );
             }
-            let ex = FaultyMockExecutor::with_config(mock());
-            let nodes = ex.mock().clone();
+            let ex = match state_file {
+                Some(path) => FaultyMockExecutor::durable(mock(), path).map_err(state_error)?,
+                None => FaultyMockExecutor::with_config(mock()),
+            };
+            let nodes = nodes(ex.mock());
             Ok((Arc::new(ex), Some(nodes)))
         }
-        ExecutorKind::Ssh => ssh_executor(config).map(|ex| (ex, None)),
+        ExecutorKind::Ssh => {
+            if state_file.is_some() {
+                tracing::warn!(
+                    "glusterfs.mock_state_file is only used by the mock executors; ignored with executor \"ssh\""
+                );
+            }
+            ssh_executor(config).map(|ex| (ex, None))
+        }
         ExecutorKind::InjectSsh => Err(
             "executor \"inject/ssh\" is a Heketi test mode that Brickyard does not provide (use \"ssh\")".to_string(),
         ),

@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 
 pub use connection::Timeouts;
 pub use dbfile::{absolute, bolt_advice, is_bolt_file};
-pub use executor::{executor_banner, executor_name, make_executor};
+pub use executor::{MockNodes, executor_banner, executor_name, make_executor};
 pub use listener::{ConnectionLimits, fit_to_descriptors, open_file_limit};
 pub use tls::TlsSetupError;
 
@@ -325,7 +325,10 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
             .unwrap_or_else(|| PathBuf::from(&config.glusterfs.db)),
     );
     let (executor, mock_nodes) = make_executor(&config).map_err(ServeError::Unsupported)?;
-    let executor_label = executor_banner(config.glusterfs.executor);
+    let executor_label = executor_banner(
+        config.glusterfs.executor,
+        config.glusterfs.mock_state_file.as_deref(),
+    );
     let listen = opts
         .listen
         .clone()
@@ -348,10 +351,13 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
         options.hooks = Some(hooks);
     }
     let engine = open_engine(options, executor).await?;
-    if let Some(nodes) = &mock_nodes {
-        // Mock nodes live in memory: give them back what the records say exists.
+    if let Some(nodes) = mock_nodes.as_ref().filter(|n| n.rebuild_from_records) {
+        // Mock nodes live in memory (or their state file is new): give them back what
+        // the records say exists. A state file that existed already holds the nodes as
+        // the last run left them (after a crash, as the crash left them), and the
+        // cleanup at open has just worked on them.
         engine
-            .restore_mock_nodes(nodes)
+            .restore_mock_nodes(&nodes.transport)
             .await
             .map_err(|source| ServeError::Engine {
                 path: db.clone(),

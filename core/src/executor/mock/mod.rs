@@ -11,6 +11,8 @@
 mod fs;
 mod gluster;
 mod heal;
+mod inventory;
+mod journal;
 mod lvm;
 mod node;
 mod shell;
@@ -29,6 +31,10 @@ use super::{
     Transport,
 };
 use gluster::Volume;
+pub use inventory::{
+    Inventory, InventoryItem, accounting_errors, compare_inventories, compare_records_with_nodes,
+};
+pub use journal::MockStateError;
 use node::{LvKind, Node};
 pub use snapshot::CloneBrickState;
 
@@ -471,10 +477,13 @@ impl World {
     }
 }
 
-/// The mock nodes behind a [`Transport`]. Clones share the same nodes.
+/// The mock nodes behind a [`Transport`]. Clones share the same nodes (and state file,
+/// see [`MockTransport::open_durable`]).
 #[derive(Clone)]
 pub struct MockTransport {
     world: Arc<Mutex<World>>,
+    /// The state file that keeps the nodes durable, if any (`journal.rs`).
+    journal: Option<Arc<journal::Journal>>,
 }
 
 impl Default for MockTransport {
@@ -497,6 +506,7 @@ impl MockTransport {
                 counter: 0,
                 heal_entries: BTreeMap::new(),
             })),
+            journal: None,
         }
     }
 
@@ -507,47 +517,96 @@ impl MockTransport {
     /// Declare a node with its storage host name (gluster's name for it); the node is
     /// then known by both names.
     pub fn add_node(&self, manage: &str, storage: &str) {
-        self.lock().learn(manage, storage);
+        self.control(
+            || journal::Entry::Learn {
+                manage: manage.to_string(),
+                storage: storage.to_string(),
+            },
+            |w| w.learn(manage, storage),
+        );
     }
 
     /// Give `device` on `manage` a size (KiB) other than the default.
     pub fn set_device_size(&self, manage: &str, device: &str, size_kib: u64) {
-        let mut w = self.lock();
-        let n = w.node_mut(manage);
-        n.missing.remove(device);
-        n.disk_sizes.insert(device.to_string(), size_kib);
+        self.control(
+            || journal::Entry::DeviceSize {
+                host: manage.to_string(),
+                device: device.to_string(),
+                kib: size_kib,
+            },
+            |w| {
+                let n = w.node_mut(manage);
+                n.missing.remove(device);
+                n.disk_sizes.insert(device.to_string(), size_kib);
+            },
+        );
     }
 
     /// Declare `device` absent on `manage` (or present again).
     pub fn set_device_missing(&self, manage: &str, device: &str, missing: bool) {
-        let mut w = self.lock();
-        let n = w.node_mut(manage);
-        if missing {
-            n.missing.insert(device.to_string());
-        } else {
-            n.missing.remove(device);
-        }
+        self.control(
+            || journal::Entry::DeviceMissing {
+                host: manage.to_string(),
+                device: device.to_string(),
+                missing,
+            },
+            |w| {
+                let n = w.node_mut(manage);
+                if missing {
+                    n.missing.insert(device.to_string());
+                } else {
+                    n.missing.remove(device);
+                }
+            },
+        );
     }
 
     /// Start or stop glusterd on `manage`.
     pub fn set_glusterd_running(&self, manage: &str, running: bool) {
-        self.lock().node_mut(manage).glusterd = running;
+        self.control(
+            || journal::Entry::Glusterd {
+                host: manage.to_string(),
+                running,
+            },
+            |w| w.node_mut(manage).glusterd = running,
+        );
     }
 
     /// Make `volume heal … info` report `entries` entries to heal on brick `brick`
     /// (`host:path`); 0 clears it.
     pub fn set_heal_entries(&self, brick: &str, entries: u64) {
-        let mut w = self.lock();
-        if entries == 0 {
-            w.heal_entries.remove(brick);
-        } else {
-            w.heal_entries.insert(brick.to_string(), entries);
-        }
+        self.control(
+            || journal::Entry::Heal {
+                brick: brick.to_string(),
+                entries,
+            },
+            |w| {
+                if entries == 0 {
+                    w.heal_entries.remove(brick);
+                } else {
+                    w.heal_entries.insert(brick.to_string(), entries);
+                }
+            },
+        );
     }
 
     /// Install or remove `udevadm` on `manage` (absent: exit 127, as in containers).
     pub fn set_udev_available(&self, manage: &str, available: bool) {
-        self.lock().node_mut(manage).udev = available;
+        self.control(
+            || journal::Entry::Udev {
+                host: manage.to_string(),
+                available,
+            },
+            |w| w.node_mut(manage).udev = available,
+        );
+    }
+
+    /// A change made from outside (not by a command); with a state file that cannot be
+    /// written the change is not made (logged: every later command fails the same way).
+    fn control(&self, entry: impl FnOnce() -> journal::Entry, change: impl FnOnce(&mut World)) {
+        if let Err(why) = self.change(entry, change) {
+            tracing::error!("mock nodes: change not made: {why}");
+        }
     }
 
     /// Snapshots of every node, by manage host.
@@ -580,9 +639,32 @@ impl MockTransport {
         self.lock().commands.clear();
     }
 
-    /// Interpret one command line on `host` (what [`Transport::run`] does).
+    /// Interpret one command line on `host` (what [`Transport::run`] does). With a state
+    /// file, a command that changed the nodes is in the file before this returns; a
+    /// state file that cannot be written fails the command (exit status 255, as ssh
+    /// when the node cannot be reached) without running it.
     pub fn run_command(&self, host: &str, command: &str) -> CommandOutput {
-        self.lock().run(host, command)
+        let Some(j) = &self.journal else {
+            return self.lock().run(host, command);
+        };
+        let mut w = self.lock();
+        if let Some(why) = j.failed() {
+            return CommandOutput::failed(255, format!("{why}\n"));
+        }
+        let before = journal::change_marker(&w);
+        let out = w.run(host, command);
+        let seq =
+            (!journal::is_query(command) || journal::change_marker(&w) != before).then(|| {
+                j.append(&journal::Entry::Run {
+                    host: host.to_string(),
+                    cmd: command.to_string(),
+                })
+            });
+        drop(w);
+        if let Some(Err(why)) = seq.map(|s| s.and_then(|s| j.sync(s))) {
+            return CommandOutput::failed(255, format!("{why}\n"));
+        }
+        out
     }
 }
 
@@ -600,9 +682,26 @@ impl Transport for MockTransport {
     fn note_host(&self, host: &Host) {
         // Only names of a node that exists: a machine never contacted stays unknown
         // (a peer probe of it fails, as it would for a host that is down).
+        let storage_of = |w: &World| {
+            let key = w.named(&host.manage)?;
+            w.nodes.get(key).map(|n| n.storage.clone())
+        };
         let mut w = self.lock();
-        if w.named(&host.manage).is_some() {
-            w.learn(&host.manage, &host.storage);
+        let Some(before) = storage_of(&w) else {
+            return;
+        };
+        w.learn(&host.manage, &host.storage);
+        if storage_of(&w).as_ref() != Some(&before)
+            && let Some(j) = &self.journal
+        {
+            let seq = j.append(&journal::Entry::Learn {
+                manage: host.manage.clone(),
+                storage: host.storage.clone(),
+            });
+            drop(w);
+            if let Err(why) = seq.and_then(|s| j.sync(s)) {
+                tracing::error!("mock nodes: {why}");
+            }
         }
     }
 }
@@ -632,6 +731,20 @@ impl CommandExecutor<MockTransport> {
             ..CommandConfig::default()
         };
         CommandExecutor::from_transport(MockTransport::new(config), cmd)
+    }
+
+    /// Mock nodes kept durable in the state file `path` (see
+    /// [`MockTransport::open_durable`]); the command layer uses `config`'s fstab.
+    pub fn durable(
+        config: MockConfig,
+        path: &std::path::Path,
+    ) -> Result<MockExecutor, MockStateError> {
+        let cmd = CommandConfig {
+            fstab: config.fstab.clone(),
+            ..CommandConfig::default()
+        };
+        let t = MockTransport::open_durable(config, path)?;
+        Ok(CommandExecutor::from_transport(t, cmd))
     }
 
     /// The mock nodes (shared handle).
@@ -674,6 +787,19 @@ impl CommandExecutor<FaultTransport<MockTransport>> {
             ..CommandConfig::default()
         };
         CommandExecutor::from_transport(FaultTransport::new(MockTransport::new(config)), cmd)
+    }
+
+    /// Mock nodes kept durable in the state file `path`, behind a fault injector.
+    pub fn durable(
+        config: MockConfig,
+        path: &std::path::Path,
+    ) -> Result<FaultyMockExecutor, MockStateError> {
+        let cmd = CommandConfig {
+            fstab: config.fstab.clone(),
+            ..CommandConfig::default()
+        };
+        let t = MockTransport::open_durable(config, path)?;
+        Ok(CommandExecutor::from_transport(FaultTransport::new(t), cmd))
     }
 
     /// The mock nodes (shared handle).

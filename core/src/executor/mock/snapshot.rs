@@ -473,7 +473,8 @@ impl MockTransport {
                 options: SNAP_MOUNT_OPTS.to_string(),
             },
         );
-        Ok(())
+        drop(w);
+        self.journaled(&super::journal::Entry::restore_clone(manage, b))
     }
 }
 
