@@ -13,6 +13,7 @@ mod gluster;
 mod heal;
 mod lvm;
 mod node;
+mod restore;
 mod shell;
 mod snapshot;
 #[cfg(test)]
