@@ -101,7 +101,7 @@ impl Engine {
             DbLocation::File(path) => Store::open(path)?,
             DbLocation::Memory => Store::in_memory()?,
         };
-        let state = State::from_raw(store.load()?)?;
+        let state = State::load(&store)?;
         Self::from_parts(options, executor, store, state).await
     }
 
@@ -112,7 +112,7 @@ impl Engine {
         executor: Arc<dyn Executor>,
         store: Store,
     ) -> Result<Engine> {
-        let state = State::from_raw(store.load()?)?;
+        let state = State::load(&store)?;
         Self::from_parts(options, executor, store, state).await
     }
 

@@ -123,42 +123,54 @@ fn decode_volumes(
     rows: Vec<(String, Vec<u8>)>,
     mounts: &BTreeMap<String, MountValues>,
 ) -> Result<BTreeMap<String, VolumeEntry>, StoreError> {
-    let corrupt = |key: String, source| StoreError::Corrupt {
+    rows.into_iter()
+        .map(|(k, v)| Ok((k.clone(), decode_volume(&k, &v, mounts)?)))
+        .collect()
+}
+
+fn decode_one<T: DeserializeOwned>(table: Table, key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+        table: table.name(),
+        key: key.to_string(),
+        source,
+    })
+}
+
+fn decode_volume(
+    key: &str,
+    bytes: &[u8],
+    mounts: &BTreeMap<String, MountValues>,
+) -> Result<VolumeEntry, StoreError> {
+    let corrupt = |source| StoreError::Corrupt {
         table: Table::Volumes.name(),
-        key,
+        key: key.to_string(),
         source,
     };
-    let mut out = BTreeMap::new();
-    for (k, v) in rows {
-        let (body, mount_ref) = split_mount_ref(&v);
-        // The body without the ref is the record up to its last field: close it.
-        let parsed = match mount_ref {
-            Some(_) => {
-                let mut closed = Vec::with_capacity(body.len() + 1);
-                closed.extend_from_slice(body);
-                closed.push(b'}');
-                serde_json::from_slice::<VolumeEntry>(&closed)
-            }
-            None => serde_json::from_slice::<VolumeEntry>(body),
-        };
-        let mut vol = match parsed {
-            Ok(vol) => vol,
-            Err(e) => return Err(corrupt(k, e)),
-        };
-        if let Some(key) = mount_ref {
-            let Some(m) = mounts.get(key) else {
-                let e = <serde_json::Error as serde::de::Error>::custom(format!(
-                    "its mount values {key} are missing from {}",
-                    Table::MountValues.name()
-                ));
-                return Err(corrupt(k, e));
-            };
-            vol.info.mount.glusterfs.hosts = m.hosts.clone();
-            vol.info.mount.glusterfs.options = m.options.clone();
+    let (body, mount_ref) = split_mount_ref(bytes);
+    // The body without the ref is the record up to its last field: close it.
+    let parsed = match mount_ref {
+        Some(_) => {
+            let mut closed = Vec::with_capacity(body.len() + 1);
+            closed.extend_from_slice(body);
+            closed.push(b'}');
+            serde_json::from_slice::<VolumeEntry>(&closed)
         }
-        out.insert(k, vol);
+        None => serde_json::from_slice::<VolumeEntry>(body),
+    };
+    let mut vol = parsed.map_err(corrupt)?;
+    if let Some(mkey) = mount_ref {
+        let Some(m) = mounts.get(mkey) else {
+            return Err(corrupt(<serde_json::Error as serde::de::Error>::custom(
+                format!(
+                    "its mount values {mkey} are missing from {}",
+                    Table::MountValues.name()
+                ),
+            )));
+        };
+        vol.info.mount.glusterfs.hosts = m.hosts.clone();
+        vol.info.mount.glusterfs.options = m.options.clone();
     }
-    Ok(out)
+    Ok(vol)
 }
 
 /// A volume record as stored. Its mount hosts and options (every storage host of the
@@ -197,6 +209,38 @@ fn volume_bytes(v: &VolumeEntry, cs: &mut ChangeSet, written: &mut BTreeSet<Stri
 }
 
 impl State {
+    /// Loads every record from the store, decoding each as it is read.
+    pub fn load(store: &crate::store::Store) -> Result<State, StoreError> {
+        fn table<T: DeserializeOwned>(
+            store: &crate::store::Store,
+            t: Table,
+            map: &mut BTreeMap<String, T>,
+        ) -> Result<(), StoreError> {
+            store.scan(t, |k, v| {
+                map.insert(k.to_string(), decode_one(t, k, v)?);
+                Ok(())
+            })
+        }
+        let mut s = State::default();
+        let mut mounts = BTreeMap::new();
+        table(store, Table::MountValues, &mut mounts)?;
+        table(store, Table::Clusters, &mut s.clusters)?;
+        table(store, Table::Nodes, &mut s.nodes)?;
+        table(store, Table::Devices, &mut s.devices)?;
+        table(store, Table::Bricks, &mut s.bricks)?;
+        store.scan(Table::Volumes, |k, v| {
+            s.volumes
+                .insert(k.to_string(), decode_volume(k, v, &mounts)?);
+            Ok(())
+        })?;
+        table(store, Table::BlockVolumes, &mut s.blockvolumes)?;
+        table(store, Table::Attributes, &mut s.attributes)?;
+        table(store, Table::Pending, &mut s.pending)?;
+        s.derive();
+        s.derive_device_bricks();
+        Ok(s)
+    }
+
     /// Decodes the raw tables of the store.
     pub fn from_raw(raw: RawTables) -> Result<State, StoreError> {
         let mut s = State::default();
@@ -714,6 +758,12 @@ mod tests {
             &s.volumes["v1"].info.mount.glusterfs.hosts,
             &s.volumes["v3"].info.mount.glusterfs.hosts
         ));
+        // Loading straight from the store's pages gives the same state.
+        let store = crate::store::Store::in_memory().unwrap();
+        store.commit(&cs).unwrap();
+        let loaded = State::load(&store).unwrap();
+        assert_eq!(loaded, State::from_raw(store.load().unwrap()).unwrap());
+        assert_eq!(loaded.volumes["v2"], with_mount("b"));
         // A missing row is a clear corruption error, not empty hosts.
         let err = State::from_raw(vec![(Table::Volumes, volumes)])
             .err()
