@@ -309,4 +309,35 @@ async fn mock_nodes_come_from_their_state_file_not_from_the_records() {
             .and_then(|n| n.vg(&vg).cloned())
             .is_some()
     );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_closes_the_database_even_while_the_state_is_still_held() {
+    let dir = TempDir::new("close");
+    let config = dir.path("heketi.json");
+    std::fs::write(
+        &config,
+        r#"{"port": "8080", "use_auth": false,
+            "glusterfs": {"executor": "mock", "disable_background_cleaner": true}}"#,
+    )
+    .expect("config");
+    let db = dir.path("brickyard.db");
+    let server = start(options(&config, &db)).await.expect("starts");
+    let (status, body) = http(server.local_addr(), "POST", "/clusters", r#"{"file":true}"#).await;
+    assert_eq!(status, 201, "{body}");
+    // Something still holds the engine (a task, an embedder): the file is closed
+    // anyway, so a new server (or a restarted process) opens it at once.
+    let held = server.state().engine.clone();
+    server.shutdown().await.expect("clean shutdown");
+    let err = held
+        .create_cluster(Default::default())
+        .expect_err("writes after the shutdown are refused");
+    assert!(err.to_string().contains("the database is closed"), "{err}");
+    let server = start(options(&config, &db))
+        .await
+        .expect("restarts while the old state is held");
+    let (status, body) = http(server.local_addr(), "GET", "/clusters", "").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"clusters\":[\""), "{body}");
+    server.shutdown().await.expect("clean shutdown");
+    drop(held);
 }

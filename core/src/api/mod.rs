@@ -10,6 +10,7 @@ mod common;
 mod device;
 mod node;
 mod operations;
+mod shared;
 mod topology;
 mod volume;
 
@@ -19,5 +20,6 @@ pub use common::*;
 pub use device::*;
 pub use node::*;
 pub use operations::*;
+pub use shared::{Interner, Shared};
 pub use topology::*;
 pub use volume::*;

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Shared;
 use super::common::{BrickInfo, is_false, is_zero_i64, null_as_default, ser_go_f32};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,13 +78,15 @@ pub struct VolumeCreateRequest {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GlusterFsMount {
+    /// Every storage host of the cluster: the same for all its volumes, so shared.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub hosts: Vec<String>,
+    pub hosts: Shared<Vec<String>>,
     /// `<first storage host>:<volume name>`.
     #[serde(default, rename = "device")]
     pub mount_point: String,
+    /// `backup-volfile-servers`: the same for all volumes of a cluster, so shared.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub options: BTreeMap<String, String>,
+    pub options: Shared<BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

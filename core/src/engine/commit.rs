@@ -27,11 +27,16 @@ struct Queue {
     /// Ticket of the batch whose commit failed: it and every later ticket were not saved.
     failed: u64,
     shutdown: bool,
+    /// Set by [`Committer::close`]: the store is closed, nothing more is accepted.
+    closed: bool,
 }
 
 impl Queue {
     /// The error for a waiter on `t`, once the engine is poisoned.
     fn refused(&self, t: Ticket) -> Option<StoreError> {
+        if self.closed && t.0 > self.committed {
+            return Some(StoreError::Closed);
+        }
         let why = self.poisoned.clone()?;
         Some(if t.0 >= self.failed {
             StoreError::CommitFailed(why)
@@ -45,13 +50,14 @@ struct Shared {
     queue: Mutex<Queue>,
     /// Wakes the committer (work to do) and blocking waiters (work done).
     cv: Condvar,
-    store: Store,
+    /// `None` once closed ([`Committer::close`]).
+    store: Mutex<Option<Store>>,
     durable: watch::Sender<u64>,
 }
 
 pub(crate) struct Committer {
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 fn lock(shared: &Shared) -> MutexGuard<'_, Queue> {
@@ -69,9 +75,10 @@ impl Committer {
                 poisoned: None,
                 failed: u64::MAX,
                 shutdown: false,
+                closed: false,
             }),
             cv: Condvar::new(),
-            store,
+            store: Mutex::new(Some(store)),
             durable,
         });
         let worker = shared.clone();
@@ -81,7 +88,7 @@ impl Committer {
             .map_err(|e| StoreError::Io(redb::StorageError::Io(e).into()))?;
         Ok(Committer {
             shared,
-            thread: Some(thread),
+            thread: Mutex::new(Some(thread)),
         })
     }
 
@@ -90,6 +97,9 @@ impl Committer {
         let mut q = lock(&self.shared);
         if let Some(why) = &q.poisoned {
             return Err(StoreError::Poisoned(why.clone()).into());
+        }
+        if q.closed {
+            return Err(StoreError::Closed.into());
         }
         q.batch.push(cs);
         let t = Ticket(q.open);
@@ -100,10 +110,36 @@ impl Committer {
 
     /// Refuses work when an earlier commit failed.
     pub(crate) fn check(&self) -> Result<()> {
-        match &lock(&self.shared).poisoned {
+        let q = lock(&self.shared);
+        match &q.poisoned {
             Some(why) => Err(StoreError::Poisoned(why.clone()).into()),
+            None if q.closed => Err(StoreError::Closed.into()),
             None => Ok(()),
         }
+    }
+
+    /// Commits what is queued, stops the commit thread and closes the store (a clean
+    /// redb close: the next open needs no repair). Later writes get
+    /// [`StoreError::Closed`]. Idempotent.
+    pub(crate) fn close(&self) {
+        lock(&self.shared).shutdown = true;
+        self.shared.cv.notify_all();
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(t) = thread {
+            let _ = t.join();
+        }
+        lock(&self.shared).closed = true;
+        drop(
+            self.shared
+                .store
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
+        self.shared
+            .durable
+            .send_replace(lock(&self.shared).committed);
+        self.shared.cv.notify_all();
     }
 
     /// True once a commit has failed.
@@ -158,11 +194,7 @@ impl Committer {
 
 impl Drop for Committer {
     fn drop(&mut self) {
-        lock(&self.shared).shutdown = true;
-        self.shared.cv.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.close();
     }
 }
 
@@ -189,7 +221,10 @@ fn run(shared: &Shared) {
             }
             (batch, ticket)
         };
-        let result = shared.store.commit_all(&batch);
+        let result = match &*shared.store.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(store) => store.commit_all(&batch),
+            None => Err(StoreError::Closed),
+        };
         let mut q = lock(shared);
         match result {
             Ok(()) => q.committed = ticket,
@@ -207,6 +242,29 @@ fn run(shared: &Shared) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn close_commits_what_is_queued_and_refuses_later_writes() {
+        let dir = std::env::temp_dir().join(format!("brickyard-close-{}", crate::id::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.redb");
+        let c = Committer::start(Store::open(&path).unwrap()).unwrap();
+        let t = c.stage(one_write("queued")).unwrap();
+        c.close();
+        c.wait_blocking(t).unwrap();
+        let err = c.stage(one_write("late")).unwrap_err();
+        assert!(err.to_string().contains("the database is closed"), "{err}");
+        assert!(c.check().is_err());
+        c.close();
+        // Closed: the file is free to open again, and holds the queued write.
+        let store = Store::open(&path).unwrap();
+        let raw = store.load().unwrap();
+        let attrs = &raw.iter().find(|(t, _)| *t == Table::Attributes).unwrap().1;
+        assert_eq!(attrs.len(), 1);
+        drop(c);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     use super::*;
     use crate::store::{ChangeSet, Table};
 
@@ -244,10 +302,20 @@ mod tests {
                 .contains("an earlier write to the database failed (disk full)"),
             "{err}"
         );
-        // Stopping the committer lets it finish with the queued batch first.
-        let shared = c.shared.clone();
-        drop(c);
-        let raw = shared.store.load().unwrap();
+        // Stopping the commit thread lets it finish with the queued batch first.
+        lock(&c.shared).shutdown = true;
+        c.shared.cv.notify_all();
+        let thread = c.thread.lock().unwrap().take().unwrap();
+        thread.join().unwrap();
+        let raw = c
+            .shared
+            .store
+            .lock()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .load()
+            .unwrap();
         let attrs = &raw.iter().find(|(t, _)| *t == Table::Attributes).unwrap().1;
         let keys: Vec<_> = attrs.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(

@@ -111,7 +111,7 @@ impl Engine {
             DbLocation::File(path) => Store::open(path)?,
             DbLocation::Memory => Store::in_memory()?,
         };
-        let state = State::from_raw(store.load()?)?;
+        let state = State::load(&store)?;
         Self::from_parts(options, executor, store, state).await
     }
 
@@ -122,7 +122,7 @@ impl Engine {
         executor: Arc<dyn Executor>,
         store: Store,
     ) -> Result<Engine> {
-        let state = State::from_raw(store.load()?)?;
+        let state = State::load(&store)?;
         Self::from_parts(options, executor, store, state).await
     }
 
@@ -334,6 +334,16 @@ impl Engine {
         inner.unsaved.retain(|(t, _)| *t > durable);
         inner.unsaved.push((ticket, undo));
         Ok((out, Some(ticket)))
+    }
+
+    /// Makes what is queued durable and closes the database cleanly (the next open
+    /// needs no repair); every later write is refused ([`crate::store::StoreError::Closed`]),
+    /// reads still answer from memory. A process that exits right after may then skip
+    /// freeing the in-memory state (`std::mem::forget`): with many volumes, freeing
+    /// millions of small records takes longer than everything else at exit. Dropping
+    /// the last clone of an engine closes it too.
+    pub fn close(&self) {
+        self.shared.committer.close();
     }
 
     /// A snapshot of the state (for tests, export and consistency checks).

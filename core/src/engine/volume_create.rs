@@ -42,9 +42,9 @@ pub(crate) fn mount_info(state: &State, cluster_id: &str, name: &str) -> VolumeM
     }
     VolumeMount {
         glusterfs: GlusterFsMount {
-            hosts,
+            hosts: hosts.into(),
             mount_point: device,
-            options,
+            options: options.into(),
         },
     }
 }

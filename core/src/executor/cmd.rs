@@ -252,6 +252,10 @@ impl<T: Transport> CommandExecutor<T> {
 
 #[async_trait]
 impl<T: Transport> Executor for CommandExecutor<T> {
+    fn command_config(&self) -> Option<&CommandConfig> {
+        Some(&self.config)
+    }
+
     async fn glusterd_check(&self, host: &Host) -> Result<(), ExecError> {
         let h = self.at(host);
         let t = self.config.glusterd_check_timeout;

@@ -159,13 +159,21 @@ pub fn mkfs_xfs(cfg: &CommandConfig, b: &BrickRequest) -> String {
     }
 }
 
+/// The brick's fstab line (`<dev> <mount> xfs <opts> 1 2`).
+pub fn fstab_line(cfg: &CommandConfig, b: &BrickRequest) -> String {
+    format!(
+        "{} {} xfs {} 1 2",
+        b.dev_node(),
+        b.mount_dir(),
+        cfg.mount_opts
+    )
+}
+
 /// The awk one-liner appending the brick's fstab line.
 pub fn fstab_append(cfg: &CommandConfig, b: &BrickRequest) -> String {
     format!(
-        "awk \"BEGIN {{print \\\"{} {} xfs {} 1 2\\\" >> \\\"{}\\\"}}\"",
-        b.dev_node(),
-        b.mount_dir(),
-        cfg.mount_opts,
+        "awk \"BEGIN {{print \\\"{}\\\" >> \\\"{}\\\"}}\"",
+        fstab_line(cfg, b),
         cfg.fstab
     )
 }

@@ -269,6 +269,11 @@ pub struct GlusterVolume {
 /// Every method names the node it runs on; errors say which node and which command failed.
 #[async_trait]
 pub trait Executor: Send + Sync {
+    /// The command configuration, for an executor that runs Heketi's command lines
+    /// (restoring mock nodes builds what those lines would leave).
+    fn command_config(&self) -> Option<&CommandConfig> {
+        None
+    }
     /// Is glusterd running on `host`?
     async fn glusterd_check(&self, host: &Host) -> Result<(), ExecError>;
     /// From `exec_host`, add `new_node` to the trusted pool.

@@ -5,11 +5,12 @@ mod overlay;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 pub use overlay::Overlay;
 
+use crate::api::{Interner, Shared};
 use crate::model::{
     BlockVolumeEntry, BrickEntry, ClusterEntry, DbAttributeEntry, DbExport, DeviceEntry, NodeEntry,
     PendingOperationEntry, VolumeEntry,
@@ -37,6 +38,41 @@ pub struct State {
     cluster_volumes: BTreeMap<String, BTreeSet<String>>,
     /// Derived: volume ids by volume name.
     volume_names: BTreeMap<String, BTreeSet<String>>,
+    /// One copy of each distinct mount host list and option map (every volume of a
+    /// cluster holds the same): 100 hosts would otherwise cost each volume kilobytes.
+    mounts: MountInterner,
+}
+
+/// The shared mount values of [`State`]; not part of what a state is (equality).
+#[derive(Clone, Default)]
+struct MountInterner {
+    hosts: Interner<Vec<String>>,
+    options: Interner<BTreeMap<String, String>>,
+}
+
+impl MountInterner {
+    fn intern(&mut self, v: &mut VolumeEntry) {
+        let m = &mut v.info.mount.glusterfs;
+        self.hosts.intern(&mut m.hosts);
+        self.options.intern(&mut m.options);
+    }
+
+    fn prune(&mut self) {
+        self.hosts.prune();
+        self.options.prune();
+    }
+}
+
+impl PartialEq for MountInterner {
+    fn eq(&self, _: &MountInterner) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for MountInterner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MountInterner({} host lists)", self.hosts.len())
+    }
 }
 
 fn decode<T: DeserializeOwned>(
@@ -55,24 +91,199 @@ fn decode<T: DeserializeOwned>(
         .collect()
 }
 
+/// The mount values a volume record names instead of carrying (`"MountRef"`).
+#[derive(Serialize, Deserialize)]
+struct MountValues {
+    hosts: Shared<Vec<String>>,
+    options: Shared<BTreeMap<String, String>>,
+}
+
+/// How a volume record ends when it names its mount values: `,"MountRef":"<key>"}`.
+const MOUNT_REF: &[u8] = b",\"MountRef\":\"";
+
+/// The volume record and, when it names shared mount values, their key.
+fn split_mount_ref(bytes: &[u8]) -> (&[u8], Option<&str>) {
+    let Some(body) = bytes.strip_suffix(b"\"}") else {
+        return (bytes, None);
+    };
+    let Some(at) = body.len().checked_sub(16 + MOUNT_REF.len()) else {
+        return (bytes, None);
+    };
+    let (head, tail) = body.split_at(at);
+    match tail
+        .strip_prefix(MOUNT_REF)
+        .and_then(|k| std::str::from_utf8(k).ok())
+    {
+        Some(key) if key.bytes().all(|b| b.is_ascii_hexdigit()) => (head, Some(key)),
+        _ => (bytes, None),
+    }
+}
+
+fn decode_volumes(
+    rows: Vec<(String, Vec<u8>)>,
+    mounts: &BTreeMap<String, MountValues>,
+) -> Result<BTreeMap<String, VolumeEntry>, StoreError> {
+    rows.into_iter()
+        .map(|(k, v)| Ok((k.clone(), decode_volume(&k, &v, mounts)?)))
+        .collect()
+}
+
+fn decode_one<T: DeserializeOwned>(table: Table, key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+        table: table.name(),
+        key: key.to_string(),
+        source,
+    })
+}
+
+fn decode_volume(
+    key: &str,
+    bytes: &[u8],
+    mounts: &BTreeMap<String, MountValues>,
+) -> Result<VolumeEntry, StoreError> {
+    let corrupt = |source| StoreError::Corrupt {
+        table: Table::Volumes.name(),
+        key: key.to_string(),
+        source,
+    };
+    let (body, mount_ref) = split_mount_ref(bytes);
+    // The body without the ref is the record up to its last field: close it.
+    let parsed = match mount_ref {
+        Some(_) => {
+            let mut closed = Vec::with_capacity(body.len() + 1);
+            closed.extend_from_slice(body);
+            closed.push(b'}');
+            serde_json::from_slice::<VolumeEntry>(&closed)
+        }
+        None => serde_json::from_slice::<VolumeEntry>(body),
+    };
+    let mut vol = parsed.map_err(corrupt)?;
+    if let Some(mkey) = mount_ref {
+        let Some(m) = mounts.get(mkey) else {
+            return Err(corrupt(<serde_json::Error as serde::de::Error>::custom(
+                format!(
+                    "its mount values {mkey} are missing from {}",
+                    Table::MountValues.name()
+                ),
+            )));
+        };
+        vol.info.mount.glusterfs.hosts = m.hosts.clone();
+        vol.info.mount.glusterfs.options = m.options.clone();
+    }
+    Ok(vol)
+}
+
+/// A volume record as stored. Its mount hosts and options (every storage host of the
+/// cluster: kilobytes, the same for all volumes of a cluster) go to a
+/// [`Table::MountValues`] row named by their hash, written in the same change set
+/// (once per change set), and the record ends with `,"MountRef":"<key>"}` instead;
+/// a record without it (written before, or without mount values) carries them.
+fn volume_bytes(v: &VolumeEntry, cs: &mut ChangeSet, written: &mut BTreeSet<String>) -> Vec<u8> {
+    use std::hash::{Hash, Hasher};
+    let m = &v.info.mount.glusterfs;
+    if m.hosts.is_empty() && m.options.is_empty() {
+        return to_bytes(v);
+    }
+    let values = to_bytes(&MountValues {
+        hosts: m.hosts.clone(),
+        options: m.options.clone(),
+    });
+    let mut h = std::hash::DefaultHasher::new();
+    values.hash(&mut h);
+    let key = format!("{:016x}", h.finish());
+    if written.insert(key.clone()) {
+        cs.writes
+            .push((Table::MountValues, key.clone(), Some(values)));
+    }
+    let mut bare = v.clone();
+    bare.info.mount.glusterfs.hosts = Shared::default();
+    bare.info.mount.glusterfs.options = Shared::default();
+    let mut bytes = to_bytes(&bare);
+    if bytes.pop() != Some(b'}') {
+        return to_bytes(v); // not an object: cannot happen for a struct
+    }
+    bytes.extend_from_slice(MOUNT_REF);
+    bytes.extend_from_slice(key.as_bytes());
+    bytes.extend_from_slice(b"\"}");
+    bytes
+}
+
 impl State {
+    /// Loads every record from the store, decoding each as it is read.
+    pub fn load(store: &crate::store::Store) -> Result<State, StoreError> {
+        fn table<T: DeserializeOwned>(
+            store: &crate::store::Store,
+            t: Table,
+            map: &mut BTreeMap<String, T>,
+        ) -> Result<(), StoreError> {
+            store.scan(t, |k, v| {
+                map.insert(k.to_string(), decode_one(t, k, v)?);
+                Ok(())
+            })
+        }
+        let mut s = State::default();
+        let mut mounts = BTreeMap::new();
+        table(store, Table::MountValues, &mut mounts)?;
+        table(store, Table::Clusters, &mut s.clusters)?;
+        table(store, Table::Nodes, &mut s.nodes)?;
+        table(store, Table::Devices, &mut s.devices)?;
+        table(store, Table::Bricks, &mut s.bricks)?;
+        store.scan(Table::Volumes, |k, v| {
+            s.volumes
+                .insert(k.to_string(), decode_volume(k, v, &mounts)?);
+            Ok(())
+        })?;
+        table(store, Table::BlockVolumes, &mut s.blockvolumes)?;
+        table(store, Table::Attributes, &mut s.attributes)?;
+        table(store, Table::Pending, &mut s.pending)?;
+        s.derive();
+        s.derive_device_bricks();
+        Ok(s)
+    }
+
     /// Decodes the raw tables of the store.
     pub fn from_raw(raw: RawTables) -> Result<State, StoreError> {
         let mut s = State::default();
+        let mut raw = raw;
+        // Mount values first: volume records name them.
+        let mut mounts = BTreeMap::new();
+        for (table, rows) in raw.iter_mut() {
+            if *table == Table::MountValues {
+                mounts = decode::<MountValues>(*table, std::mem::take(rows))?;
+            }
+        }
         for (table, rows) in raw {
             match table {
+                Table::MountValues => {}
+                Table::Volumes => s.volumes = decode_volumes(rows, &mounts)?,
                 Table::Clusters => s.clusters = decode(table, rows)?,
                 Table::Nodes => s.nodes = decode(table, rows)?,
                 Table::Devices => s.devices = decode(table, rows)?,
                 Table::Bricks => s.bricks = decode(table, rows)?,
-                Table::Volumes => s.volumes = decode(table, rows)?,
                 Table::BlockVolumes => s.blockvolumes = decode(table, rows)?,
                 Table::Attributes => s.attributes = decode(table, rows)?,
                 Table::Pending => s.pending = decode(table, rows)?,
             }
         }
         s.derive();
+        s.derive_device_bricks();
         Ok(s)
+    }
+
+    /// Rebuilds every device's brick list from the bricks' `device` field. The store
+    /// keeps device records without it (a list that grows with the device's bricks would
+    /// be re-encoded and rewritten by every create on the device); a database written
+    /// before carries it, and it is rebuilt the same way.
+    fn derive_device_bricks(&mut self) {
+        for d in self.devices.values_mut() {
+            d.bricks.clear();
+        }
+        // Bricks come in id order: every list ends up sorted, as `insert_sorted` keeps it.
+        for (id, b) in &self.bricks {
+            if let Some(d) = self.devices.get_mut(&b.info.device) {
+                d.bricks.push(id.clone());
+            }
+        }
     }
 
     /// Rebuilds the derived indexes from the records and empties the volume lists of
@@ -83,8 +294,9 @@ impl State {
         for c in self.clusters.values_mut() {
             c.info.volumes.clear();
         }
-        let volumes = std::mem::take(&mut self.volumes);
-        for (id, v) in &volumes {
+        let mut volumes = std::mem::take(&mut self.volumes);
+        for (id, v) in volumes.iter_mut() {
+            self.mounts.intern(v);
             self.index_volume(id, v);
         }
         self.volumes = volumes;
@@ -177,9 +389,13 @@ impl State {
         let mut cs = ChangeSet::default();
         put_all(&mut cs, Table::Clusters, &self.clusters);
         put_all(&mut cs, Table::Nodes, &self.nodes);
-        put_all(&mut cs, Table::Devices, &self.devices);
+        put_all_with(&mut cs, Table::Devices, &self.devices, device_bytes);
         put_all(&mut cs, Table::Bricks, &self.bricks);
-        put_all(&mut cs, Table::Volumes, &self.volumes);
+        let mut written = BTreeSet::new();
+        for (k, v) in &self.volumes {
+            let bytes = volume_bytes(v, &mut cs, &mut written);
+            cs.writes.push((Table::Volumes, k.clone(), Some(bytes)));
+        }
         put_all(&mut cs, Table::BlockVolumes, &self.blockvolumes);
         put_all(&mut cs, Table::Attributes, &self.attributes);
         put_all(&mut cs, Table::Pending, &self.pending);
@@ -216,14 +432,20 @@ impl State {
         apply_map(&mut self.nodes, c.nodes);
         apply_map(&mut self.devices, c.devices);
         apply_map(&mut self.bricks, c.bricks);
+        let mut removed = false;
         for (id, v) in c.volumes {
             if let Some(old) = self.volumes.remove(&id) {
                 self.unindex_volume(&id, &old);
+                removed |= v.is_none();
             }
-            if let Some(v) = v {
+            if let Some(mut v) = v {
+                self.mounts.intern(&mut v);
                 self.index_volume(&id, &v);
                 self.volumes.insert(id, v);
             }
+        }
+        if removed {
+            self.mounts.prune();
         }
         apply_map(&mut self.blockvolumes, c.blockvolumes);
         apply_map(&mut self.attributes, c.attributes);
@@ -237,15 +459,52 @@ fn to_bytes<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("records serialise to JSON")
 }
 
+/// A device record as stored: without its brick list (derived at load from the bricks,
+/// see [`State::derive_device_bricks`]), so a create rewrites a record of constant size.
+fn device_bytes(d: &DeviceEntry) -> Vec<u8> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Stored<'a> {
+        state: &'a crate::api::EntryState,
+        info: &'a crate::api::DeviceInfo,
+        node_id: &'a str,
+        extent_size: u64,
+    }
+    to_bytes(&Stored {
+        state: &d.state,
+        info: &d.info,
+        node_id: &d.node_id,
+        extent_size: d.extent_size,
+    })
+}
+
 fn put_all<T: Serialize>(cs: &mut ChangeSet, table: Table, map: &BTreeMap<String, T>) {
+    put_all_with(cs, table, map, to_bytes);
+}
+
+fn put_all_with<T>(
+    cs: &mut ChangeSet,
+    table: Table,
+    map: &BTreeMap<String, T>,
+    bytes: fn(&T) -> Vec<u8>,
+) {
     for (k, v) in map {
-        cs.writes.push((table, k.clone(), Some(to_bytes(v))));
+        cs.writes.push((table, k.clone(), Some(bytes(v))));
     }
 }
 
 fn encode<T: Serialize>(cs: &mut ChangeSet, table: Table, map: &BTreeMap<String, Option<T>>) {
+    encode_with(cs, table, map, to_bytes);
+}
+
+fn encode_with<T>(
+    cs: &mut ChangeSet,
+    table: Table,
+    map: &BTreeMap<String, Option<T>>,
+    bytes: fn(&T) -> Vec<u8>,
+) {
     for (k, v) in map {
-        cs.writes.push((table, k.clone(), v.as_ref().map(to_bytes)));
+        cs.writes.push((table, k.clone(), v.as_ref().map(bytes)));
     }
 }
 
@@ -280,9 +539,13 @@ impl Changes {
         let mut cs = ChangeSet::default();
         encode(&mut cs, Table::Clusters, &self.clusters);
         encode(&mut cs, Table::Nodes, &self.nodes);
-        encode(&mut cs, Table::Devices, &self.devices);
+        encode_with(&mut cs, Table::Devices, &self.devices, device_bytes);
         encode(&mut cs, Table::Bricks, &self.bricks);
-        encode(&mut cs, Table::Volumes, &self.volumes);
+        let mut written = BTreeSet::new();
+        for (k, v) in &self.volumes {
+            let bytes = v.as_ref().map(|v| volume_bytes(v, &mut cs, &mut written));
+            cs.writes.push((Table::Volumes, k.clone(), bytes));
+        }
         encode(&mut cs, Table::BlockVolumes, &self.blockvolumes);
         encode(&mut cs, Table::Attributes, &self.attributes);
         encode(&mut cs, Table::Pending, &self.pending);
@@ -384,5 +647,128 @@ mod tests {
         // Equal to a state derived afresh from the same records.
         let fresh = State::from_export(s.to_export());
         assert_eq!(fresh, s);
+    }
+
+    #[test]
+    fn device_records_are_stored_without_their_bricks_and_get_them_back_at_load() {
+        let mut s = State::default();
+        let mut d = DeviceEntry::default();
+        d.info.id = "d1".into();
+        d.node_id = "n1".into();
+        // A database written before: the stored record lists its bricks.
+        d.bricks = vec!["b2".into(), "gone".into()];
+        let old = serde_json::to_vec(&d).unwrap();
+        let mut txn = Txn::new(&s);
+        txn.devices.put("d1", d);
+        for id in ["b2", "b1"] {
+            let mut b = BrickEntry::default();
+            b.info.id = id.into();
+            b.info.device = "d1".into();
+            txn.bricks.put(id, b);
+        }
+        let mut b = BrickEntry::default();
+        b.info.device = "elsewhere".into();
+        txn.bricks.put("b3", b);
+        let changes = txn.into_changes();
+        let cs = changes.to_changeset();
+        s.apply(changes);
+        let (_, _, stored) = cs
+            .writes
+            .iter()
+            .find(|(t, _, _)| *t == Table::Devices)
+            .unwrap();
+        let stored = stored.clone().unwrap();
+        assert!(
+            !String::from_utf8_lossy(&stored).contains("b2"),
+            "{}",
+            String::from_utf8_lossy(&stored)
+        );
+        let rows = |dev: Vec<u8>| -> RawTables {
+            vec![
+                (Table::Devices, vec![("d1".into(), dev)]),
+                (
+                    Table::Bricks,
+                    s.bricks
+                        .iter()
+                        .map(|(k, v)| (k.clone(), serde_json::to_vec(v).unwrap()))
+                        .collect(),
+                ),
+            ]
+        };
+        for dev in [stored, old] {
+            let loaded = State::from_raw(rows(dev)).unwrap();
+            assert_eq!(loaded.devices["d1"].bricks, ["b1", "b2"]);
+            assert_eq!(loaded.devices["d1"].node_id, "n1");
+        }
+        // The export still lists them (Heketi's format).
+        assert_eq!(
+            State::from_raw(rows(serde_json::to_vec(&s.devices["d1"]).unwrap()))
+                .unwrap()
+                .to_export()
+                .deviceentries["d1"]
+                .bricks,
+            ["b1", "b2"]
+        );
+    }
+
+    #[test]
+    fn volume_records_name_their_shared_mount_values_instead_of_carrying_them() {
+        let hosts: Vec<String> = (0..100).map(|i| format!("10.0.0.{i}")).collect();
+        let mut options = BTreeMap::new();
+        options.insert("backup-volfile-servers".to_string(), hosts[1..].join(","));
+        let with_mount = |name: &str| {
+            let mut v = volume("c1", name);
+            v.info.mount.glusterfs.hosts = hosts.clone().into();
+            v.info.mount.glusterfs.options = options.clone().into();
+            v.info.mount.glusterfs.mount_point = format!("10.0.0.0:{name}");
+            v
+        };
+        let empty = State::default();
+        let mut txn = Txn::new(&empty);
+        txn.volumes.put("v1", with_mount("a"));
+        txn.volumes.put("v2", with_mount("b"));
+        let cs = txn.into_changes().to_changeset();
+        let rows = |t: Table| -> Vec<(String, Vec<u8>)> {
+            cs.writes
+                .iter()
+                .filter(|(table, _, _)| *table == t)
+                .map(|(_, k, v)| (k.clone(), v.clone().unwrap()))
+                .collect()
+        };
+        // One row of mount values for both; the volume records are small.
+        assert_eq!(rows(Table::MountValues).len(), 1);
+        for (_, v) in rows(Table::Volumes) {
+            assert!(v.len() < 1000, "{}", String::from_utf8_lossy(&v));
+            assert!(!String::from_utf8_lossy(&v).contains("10.0.0.99"));
+        }
+        // A record written before carries its values: it loads as well.
+        let old = serde_json::to_vec(&with_mount("c")).unwrap();
+        let mut volumes = rows(Table::Volumes);
+        volumes.push(("v3".into(), old));
+        let raw: RawTables = vec![
+            (Table::Volumes, volumes.clone()),
+            (Table::MountValues, rows(Table::MountValues)),
+        ];
+        let s = State::from_raw(raw).unwrap();
+        for (id, name) in [("v1", "a"), ("v2", "b"), ("v3", "c")] {
+            assert_eq!(s.volumes[id], with_mount(name), "{id}");
+        }
+        // Loaded values are shared between the records, not copied.
+        assert!(Shared::ptr_eq(
+            &s.volumes["v1"].info.mount.glusterfs.hosts,
+            &s.volumes["v3"].info.mount.glusterfs.hosts
+        ));
+        // Loading straight from the store's pages gives the same state.
+        let store = crate::store::Store::in_memory().unwrap();
+        store.commit(&cs).unwrap();
+        let loaded = State::load(&store).unwrap();
+        assert_eq!(loaded, State::from_raw(store.load().unwrap()).unwrap());
+        assert_eq!(loaded.volumes["v2"], with_mount("b"));
+        // A missing row is a clear corruption error, not empty hosts.
+        let err = State::from_raw(vec![(Table::Volumes, volumes)])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("mount values"), "{err}");
+        assert!(err.to_string().contains("volumes/v1"), "{err}");
     }
 }

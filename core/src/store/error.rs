@@ -34,6 +34,8 @@ pub enum StoreError {
         "writing to the database failed ({0}); this change was not saved, and writes are refused until Brickyard is restarted"
     )]
     CommitFailed(String),
+    #[error("the database is closed: Brickyard is stopping; retry once it is started again")]
+    Closed,
 }
 
 macro_rules! from_redb {

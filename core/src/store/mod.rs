@@ -25,10 +25,13 @@ pub enum Table {
     BlockVolumes,
     Attributes,
     Pending,
+    /// Mount values (hosts and options) that many volume records share: a volume record
+    /// names its row instead of carrying them (see `state::volume_bytes`).
+    MountValues,
 }
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Clusters,
         Table::Nodes,
         Table::Devices,
@@ -37,6 +40,7 @@ impl Table {
         Table::BlockVolumes,
         Table::Attributes,
         Table::Pending,
+        Table::MountValues,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +53,7 @@ impl Table {
             Table::BlockVolumes => "blockvolumes",
             Table::Attributes => "attributes",
             Table::Pending => "pending_operations",
+            Table::MountValues => "mount_values",
         }
     }
 }

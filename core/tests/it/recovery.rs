@@ -231,3 +231,63 @@ async fn a_new_process_with_mock_nodes_restores_them_from_the_records() {
     drop(engine);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn restoring_mock_nodes_directly_equals_replaying_their_commands() {
+    let dir = temp_dir("restore-direct");
+    let path = dir.join("db.redb");
+    let b = bed_with(EngineOptions::with_file(&path), 4, 2).await;
+    let plain = b.engine.create_volume(replica(2, 3)).await.unwrap();
+    b.engine.expand_volume(&plain.info.id, 1).await.unwrap();
+    let mut arb = replica(1, 3);
+    arb.gid = 2001;
+    arb.glustervolumeoptions = vec![
+        "user.heketi.arbiter true".into(),
+        "performance.rda-cache-limit 10MB".into(),
+    ];
+    b.engine.create_volume(arb).await.unwrap();
+    let mut dist = replica(3, 1);
+    dist.durability.kind = "none".into();
+    b.engine.create_volume(dist).await.unwrap();
+    let mut snap = replica(1, 3);
+    snap.snapshot.enable = true;
+    snap.snapshot.factor = 1.5;
+    let src = b.engine.create_volume(snap).await.unwrap();
+    b.engine.clone_volume(&src.info.id, "c1").await.unwrap();
+    drop(b);
+
+    let restored = |direct: bool| {
+        let path = path.clone();
+        async move {
+            let mock = Arc::new(FaultyMockExecutor::new());
+            let engine = Engine::open(
+                EngineOptions::with_file(&path),
+                mock.clone() as Arc<dyn Executor>,
+            )
+            .await
+            .unwrap();
+            if direct {
+                engine.restore_mock_nodes(mock.mock()).await.unwrap();
+            } else {
+                engine
+                    .restore_mock_nodes_by_commands(mock.mock())
+                    .await
+                    .unwrap();
+            }
+            assert_agree(&engine, &mock.nodes());
+            (engine, mock)
+        }
+    };
+    let (engine, replayed) = restored(false).await;
+    let replayed_nodes = replayed.nodes();
+    drop(engine);
+    let (engine, direct) = restored(true).await;
+    assert_eq!(direct.nodes(), replayed_nodes);
+    // The directly restored nodes take further work.
+    let v = engine.create_volume(replica(1, 3)).await.unwrap();
+    engine.delete_volume(&v.info.id).await.unwrap();
+    engine.delete_volume(&plain.info.id).await.unwrap();
+    assert_agree(&engine, &direct.nodes());
+    drop(engine);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -56,7 +56,7 @@ async fn nodes_with_separate_manage_and_storage_names_join_and_host_volumes() {
         "node2-manage.lab"
     );
     let vol = engine.create_volume(replica(5, 3)).await.unwrap();
-    let mut hosts = vol.info.mount.glusterfs.hosts.clone();
+    let mut hosts: Vec<String> = vol.info.mount.glusterfs.hosts.to_vec();
     hosts.sort();
     assert_eq!(
         hosts,

@@ -276,6 +276,17 @@ impl RunningServer {
     /// Stops accepting requests, stops the background tasks and waits up to the
     /// drain timeout for running operations.
     pub async fn shutdown(self) -> Result<ShutdownReport, ServeError> {
+        self.stop_serving(false).await
+    }
+
+    /// [`RunningServer::shutdown`] for a process that exits right after: the database
+    /// is closed cleanly as well, but the in-memory state is left to the exit instead
+    /// of being freed record by record (with 100,000 volumes, freeing takes seconds).
+    pub async fn shutdown_for_exit(self) -> Result<ShutdownReport, ServeError> {
+        self.stop_serving(true).await
+    }
+
+    async fn stop_serving(self, exiting: bool) -> Result<ShutdownReport, ServeError> {
         let _ = self.stop.send(true);
         let served = self.server.await;
         for task in self.tasks {
@@ -290,6 +301,12 @@ impl RunningServer {
                 tracing::warn!(queue_id = %id, operation = %label,
                     "still running at shutdown: it stays pending in the database and is cleaned at the next start");
             }
+        }
+        // Whatever is queued becomes durable, and the file is closed cleanly (the next
+        // start needs no repair), before the memory is let go.
+        self.state.engine.close();
+        if exiting {
+            std::mem::forget(self.state);
         }
         match served {
             Ok(Ok(())) => Ok(ShutdownReport {
@@ -490,7 +507,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     } else {
         std::future::pending::<()>().await;
     }
-    let report = running.shutdown().await?;
+    let report = running.shutdown_for_exit().await?;
     if !report.drained {
         println!(
             "{} operation(s) were still running; they stay pending and are cleaned at the next start",

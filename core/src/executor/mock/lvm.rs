@@ -704,8 +704,7 @@ impl World {
                 format!("mkfs.xfs: cannot open {dev}: Device or resource busy"),
             );
         }
-        let mut dirs = std::collections::BTreeMap::new();
-        dirs.insert(String::new(), Default::default());
+        let dirs = [(String::new(), Default::default())].into_iter().collect();
         l.fs = Some(super::node::Xfs {
             arbiter,
             stripe,

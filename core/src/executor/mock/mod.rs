@@ -15,6 +15,7 @@ mod inventory;
 mod journal;
 mod lvm;
 mod node;
+mod restore;
 mod shell;
 mod snapshot;
 #[cfg(test)]

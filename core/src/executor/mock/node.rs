@@ -26,7 +26,59 @@ pub(super) struct Xfs {
     pub arbiter: bool,
     pub stripe: Option<String>,
     /// Directories by path relative to the file system root ("" = root).
-    pub dirs: BTreeMap<String, DirMeta>,
+    pub dirs: DirMap,
+}
+
+/// The directories of one brick file system: two or three, so a sorted vector (a
+/// `BTreeMap` node alone takes a kilobyte, for each of hundreds of thousands of bricks).
+#[derive(Clone, Debug, Default)]
+pub(super) struct DirMap(Vec<(String, DirMeta)>);
+
+impl DirMap {
+    fn find(&self, path: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(path))
+    }
+
+    pub fn get(&self, path: &str) -> Option<&DirMeta> {
+        self.find(path).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn get_mut(&mut self, path: &str) -> Option<&mut DirMeta> {
+        self.find(path).ok().map(|i| &mut self.0[i].1)
+    }
+
+    pub fn insert(&mut self, path: String, meta: DirMeta) {
+        match self.find(&path) {
+            Ok(i) => self.0[i].1 = meta,
+            Err(i) => self.0.insert(i, (path, meta)),
+        }
+    }
+
+    pub fn remove(&mut self, path: &str) {
+        if let Ok(i) = self.find(path) {
+            self.0.remove(i);
+        }
+    }
+
+    /// Whether a directory lies under `dir/`.
+    fn has_key_under(&self, dir: &str) -> bool {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        let start = self.find(&prefix).unwrap_or_else(|i| i);
+        self.0
+            .get(start)
+            .is_some_and(|(k, _)| k.starts_with(&prefix))
+    }
+}
+
+impl FromIterator<(String, DirMeta)> for DirMap {
+    fn from_iter<I: IntoIterator<Item = (String, DirMeta)>>(iter: I) -> DirMap {
+        let mut m = DirMap::default();
+        for (k, v) in iter {
+            m.insert(k, v);
+        }
+        m.0.shrink_to_fit();
+        m
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -232,6 +284,11 @@ impl Node {
         has_key_under(&self.mounts, dir)
     }
 
+    /// Whether a mount point is `path` or one of its ancestors.
+    pub fn has_mount_above(&self, path: &str) -> bool {
+        matches!(self.locate(path), Loc::Fs { .. })
+    }
+
     pub fn locate(&self, path: &str) -> Loc {
         let path = if path.len() > 1 {
             path.trim_end_matches('/')
@@ -262,7 +319,7 @@ impl Node {
         }
     }
 
-    fn fs_dirs_mut(&mut self, vg: &str, lv: &str) -> Option<&mut BTreeMap<String, DirMeta>> {
+    fn fs_dirs_mut(&mut self, vg: &str, lv: &str) -> Option<&mut DirMap> {
         self.vgs
             .get_mut(vg)?
             .lvs
@@ -272,7 +329,7 @@ impl Node {
             .map(|f| &mut f.dirs)
     }
 
-    fn fs_dirs(&self, vg: &str, lv: &str) -> Option<&BTreeMap<String, DirMeta>> {
+    fn fs_dirs(&self, vg: &str, lv: &str) -> Option<&DirMap> {
         self.vgs.get(vg)?.lvs.get(lv)?.fs.as_ref().map(|f| &f.dirs)
     }
 
@@ -335,6 +392,24 @@ impl Node {
         Ok(())
     }
 
+    /// `mkdir -p path` for a path on the root file system (no mount point above it, as
+    /// for a brick's mount directory), by lookups of the missing ancestors only: what
+    /// [`Node::mkdir`] does, without resolving mounts for every ancestor.
+    pub fn mkdir_root_p(&mut self, path: &str) {
+        let path = if path.len() > 1 {
+            path.trim_end_matches('/')
+        } else {
+            path
+        };
+        if self.dirs.contains_key(path) {
+            return;
+        }
+        if let Some(p) = parent(path) {
+            self.mkdir_root_p(p);
+        }
+        self.dirs.insert(path.to_string(), DirMeta::default());
+    }
+
     /// `rmdir path`.
     pub fn rmdir(&mut self, path: &str) -> Result<(), String> {
         let path = path.trim_end_matches('/');
@@ -351,7 +426,7 @@ impl Node {
         let loc = self.locate(path);
         let has_children = match &loc {
             Loc::Root(p) => has_key_under(&self.dirs, p),
-            Loc::Fs { vg, lv, rel } => self.fs_dirs(vg, lv).is_some_and(|d| has_key_under(d, rel)),
+            Loc::Fs { vg, lv, rel } => self.fs_dirs(vg, lv).is_some_and(|d| d.has_key_under(rel)),
         } || self.has_mount_under(path);
         if has_children {
             return Err(format!(

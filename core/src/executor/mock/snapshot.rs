@@ -439,16 +439,19 @@ impl MockTransport {
                 },
             );
         }
-        let mut dirs = BTreeMap::new();
-        dirs.insert(String::new(), DirMeta::default());
-        dirs.insert(
-            "brick".to_string(),
-            DirMeta {
-                gid: (b.gid != 0).then_some(b.gid),
-                mode: (b.gid != 0).then(|| "2775".to_string()),
-                volume_id: None,
-            },
-        );
+        let dirs = [
+            (String::new(), DirMeta::default()),
+            (
+                "brick".to_string(),
+                DirMeta {
+                    gid: (b.gid != 0).then_some(b.gid),
+                    mode: (b.gid != 0).then(|| "2775".to_string()),
+                    volume_id: None,
+                },
+            ),
+        ]
+        .into_iter()
+        .collect();
         v.lvs.insert(
             b.lv.clone(),
             Lv {

@@ -1,0 +1,184 @@
+//! Recreating mock nodes from the records without interpreting commands: what
+//! [`commands::brick_create`] and [`commands::volume_create`] leave on the nodes, built
+//! directly. A restart with 100,000 volumes would otherwise replay millions of command
+//! lines through the executor before it could answer (minutes); built directly it takes
+//! about a second. `core/tests/it/recovery.rs` checks that both ways give equal nodes.
+
+use super::gluster::{Layout, Volume};
+use super::node::{DirMeta, Lv, LvKind, Mount, Xfs, mapper_name};
+use super::{MockTransport, World};
+use crate::executor::commands;
+use crate::executor::{BrickFormat, BrickRequest, CommandConfig, VolumeDurability, VolumeRequest};
+
+impl MockTransport {
+    /// Recreates a brick on `manage` exactly as the commands of
+    /// [`commands::brick_create`] leave it: the mount directory, a thin pool with its
+    /// thin LV, the XFS file system with its `brick` directory (group and mode when the
+    /// brick has a gid), the fstab line and the mount. For restoring mock nodes from the
+    /// records only; the brick's VG must exist.
+    pub fn restore_brick(
+        &self,
+        manage: &str,
+        cfg: &CommandConfig,
+        b: &BrickRequest,
+    ) -> Result<(), String> {
+        let mut w = self.lock();
+        w.restore_brick(manage, cfg, b)
+    }
+
+    /// Recreates a started gluster volume as the commands of [`commands::volume_create`]
+    /// leave it (create, add-brick, each `volume set`, start), from `manage`'s pool.
+    /// Its bricks must have been restored first.
+    pub fn restore_volume(
+        &self,
+        manage: &str,
+        cfg: &CommandConfig,
+        v: &VolumeRequest,
+    ) -> Result<(), String> {
+        let _ = cfg;
+        let mut w = self.lock();
+        w.restore_volume(manage, v)
+    }
+}
+
+impl World {
+    fn restore_brick(
+        &mut self,
+        manage: &str,
+        cfg: &CommandConfig,
+        b: &BrickRequest,
+    ) -> Result<(), String> {
+        let (vg, tp, lv, mount_dir) = (b.vg_name(), b.tp_name(), b.lv_name(), b.mount_dir());
+        let node = self.node_mut(manage);
+        let Some(v) = node.vgs.get_mut(&vg) else {
+            return Err(format!("volume group {vg} not found on {manage}"));
+        };
+        for name in [&tp, &lv] {
+            if v.lvs.contains_key(name.as_str()) {
+                return Err(format!("logical volume {vg}/{name} already exists"));
+            }
+        }
+        let ext = v.extent_kib.max(1);
+        let extents = b.tp_size.div_ceil(ext) + b.pool_metadata_size.div_ceil(ext);
+        if extents > v.free_extents() {
+            return Err(format!("no room for thin pool {vg}/{tp}"));
+        }
+        v.lvs.insert(
+            tp.clone(),
+            Lv {
+                kind: LvKind::Pool {
+                    data_kib: b.tp_size.div_ceil(ext) * ext,
+                    meta_kib: b.pool_metadata_size.div_ceil(ext) * ext,
+                    extents,
+                },
+                fs: None,
+            },
+        );
+        let dirs = [
+            (String::new(), DirMeta::default()),
+            (
+                "brick".to_string(),
+                DirMeta {
+                    gid: (b.gid != 0).then_some(b.gid),
+                    mode: (b.gid != 0).then(|| "2775".to_string()),
+                    volume_id: None,
+                },
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let (arbiter, stripe) = match b.format {
+            BrickFormat::Arbiter => (true, None),
+            BrickFormat::Normal if cfg.xfs_su > 0 && cfg.xfs_sw > 0 => {
+                (false, Some(format!("su={}k,sw={}", cfg.xfs_su, cfg.xfs_sw)))
+            }
+            BrickFormat::Normal => (false, None),
+        };
+        v.lvs.insert(
+            lv.clone(),
+            Lv {
+                kind: LvKind::Thin {
+                    pool: tp,
+                    virtual_kib: b.size,
+                },
+                fs: Some(Xfs {
+                    arbiter,
+                    stripe,
+                    dirs,
+                }),
+            },
+        );
+        if node.has_mount_above(&mount_dir) {
+            node.mkdir(&mount_dir, true)?;
+        } else {
+            node.mkdir_root_p(&mount_dir);
+        }
+        node.files
+            .entry(cfg.fstab.clone())
+            .or_default()
+            .push(commands::fstab_line(cfg, b));
+        node.add_mount(
+            mount_dir.trim_end_matches('/').to_string(),
+            Mount {
+                device: mapper_name(&vg, &lv),
+                vg,
+                lv,
+                options: cfg.mount_opts.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    fn restore_volume(&mut self, manage: &str, v: &VolumeRequest) -> Result<(), String> {
+        let op = format!("volume create: {}", v.name);
+        let pool = self.node_mut(manage).pool;
+        if self
+            .volumes
+            .get(&pool)
+            .is_some_and(|vols| vols.contains_key(&v.name))
+        {
+            return Err(format!("{op}: failed: Volume {} already exists", v.name));
+        }
+        let layout = match v.durability {
+            VolumeDurability::Distribute => Layout::Distribute,
+            VolumeDurability::Replicate { replica, arbiter } => {
+                Layout::Replicate { replica, arbiter }
+            }
+            VolumeDurability::Disperse { data, redundancy } => {
+                Layout::Disperse { data, redundancy }
+            }
+        };
+        let bricks: Vec<String> = v.bricks.iter().map(|b| b.gluster_name()).collect();
+        let names: Vec<&str> = bricks.iter().map(String::as_str).collect();
+        let located = self
+            .check_bricks(pool, &op, &names, false, &layout, &[])
+            .map_err(|e| e.text)?;
+        let mut options: Vec<(String, String)> = Vec::new();
+        for o in v.options.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+            let mut words = o.split_whitespace();
+            let key = words.next().unwrap_or_default();
+            let value = words.collect::<Vec<_>>().join(" ");
+            if value.is_empty() || (!key.contains('.') && key != "group") {
+                return Err(format!("volume set: failed: option : {key} does not exist"));
+            }
+            match options.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = value,
+                None => options.push((key.to_string(), value)),
+            }
+        }
+        let id = self.gluster_uuid();
+        self.mark_bricks(&located, &id);
+        self.volumes.entry(pool).or_default().insert(
+            v.name.clone(),
+            Volume {
+                name: v.name.clone(),
+                id,
+                layout,
+                bricks,
+                status: "Started",
+                options,
+            },
+        );
+        Ok(())
+    }
+}
