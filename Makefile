@@ -118,10 +118,12 @@ bench: deps
 
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml
 
 ## ---- ssh executor on real machinery (needs root; part of `make test`) ----
 SSH_APT_PACKAGES := openssh-server openssh-client
