@@ -31,10 +31,13 @@ flags+=" -Cllvm-args=-sanitizer-coverage-trace-compares"
 flags+=" --cfg fuzzing -Cdebug-assertions -Coverflow-checks -Cforce-frame-pointers"
 toolchain=()
 kind=fuzz
+rss_limit_mb=1024
 if [[ "${FUZZ_ASAN:-}" == 1 ]]; then
     toolchain=(+nightly)
     flags+=" -Zsanitizer=address"
     kind=fuzz-asan
+    # ASAN's shadow memory and quarantine (up to 450 MB after 5 s of gluster_xml).
+    rss_limit_mb=3072
 fi
 target_dir="${CARGO_TARGET_DIR:-$root/target}/$kind"
 
@@ -64,9 +67,9 @@ run() {
         mkdir -p "$work" "$artifacts"
         echo "fuzz: $t for ${seconds}s"
         # -timeout: one input over 5 s is a hang; -rss_limit_mb/-malloc_limit_mb: a
-        # process over 1 GiB or one allocation over 256 MiB is a finding.
+        # process over 1 GiB (3 GiB with ASAN) or one allocation over 256 MiB is a finding.
         if ! "$bin" "$work" "$root/fuzz/corpus/$t" \
-            -max_total_time="$seconds" -timeout=5 -rss_limit_mb=1024 \
+            -max_total_time="$seconds" -timeout=5 -rss_limit_mb="$rss_limit_mb" \
             -malloc_limit_mb=256 -max_len=16384 -print_final_stats=1 \
             -artifact_prefix="$artifacts" 2>"$log"; then
             tail -n 40 "$log" | cat -v >&2
