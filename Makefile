@@ -104,12 +104,12 @@ test-lua: deps lua-module
 
 ## Fuzzing (fuzz/, libFuzzer): topology.json, heketi.json, every REST request body, the
 ## gluster --xml and LVM output parsers, db import. test-fuzz builds the targets on
-## stable Rust (sanitizer coverage, no cargo-fuzz) and runs each FUZZ_SECONDS from its
+## stable Rust (sanitizer coverage, no cargo-fuzz) and runs each FUZZ_SECONDS (8) from its
 ## committed seeds; a crash, a hang (5 s) or an allocation over 256 MiB fails it, with
 ## the input saved in fuzz/artifacts/<target>/. `make fuzz` is the longer campaign
 ## (FUZZ_CAMPAIGN_SECONDS per target, FUZZ_TARGETS to pick some), with nightly and
 ## AddressSanitizer when nightly is installed. See scripts/fuzz.sh.
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 8
 FUZZ_CAMPAIGN_SECONDS ?= 600
 test-fuzz: deps
 	bash scripts/fuzz.sh build
@@ -119,17 +119,19 @@ fuzz: deps
 	@if rustup run nightly rustc --version >/dev/null 2>&1; then asan=1; else \
 	  echo "fuzz: no nightly toolchain, running without AddressSanitizer"; asan=; fi; \
 	FUZZ_ASAN=$$asan bash scripts/fuzz.sh build && \
-	FUZZ_ASAN=$$asan bash scripts/fuzz.sh run $(FUZZ_CAMPAIGN_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_ASAN=$$asan FUZZ_KEEP_CORPUS=1 bash scripts/fuzz.sh run $(FUZZ_CAMPAIGN_SECONDS) $(FUZZ_TARGETS)
 
 bench: deps
 	$(CARGO) bench -p brickyard-benches
 
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml
 
 ## ---- ssh executor on real machinery (needs root; part of `make test`) ----
 SSH_APT_PACKAGES := openssh-server openssh-client

@@ -3,9 +3,12 @@
 #
 #   scripts/fuzz.sh build                 # stable: sanitizer coverage, no ASAN
 #   scripts/fuzz.sh run [SECONDS] [TARGET...]
-#       each target SECONDS (default 10) from its committed seeds (fuzz/corpus/<t>);
+#       each target SECONDS (default 10) from its committed seeds (fuzz/corpus/<t>)
+#       only, in a fresh working corpus (so the time does not grow with earlier runs);
 #       a crash, hang or oversized allocation fails with the input saved in
 #       fuzz/artifacts/<target>/, and the command to reproduce it printed.
+#   FUZZ_KEEP_CORPUS=1 scripts/fuzz.sh run ...   # campaign: go on from the inputs
+#       earlier campaigns found (target/fuzz*/corpus/<target>)
 #   FUZZ_ASAN=1 scripts/fuzz.sh ...       # nightly + AddressSanitizer (`make fuzz`)
 #
 # No cargo-fuzz and no nightly are needed: stable rustc has the sanitizer-coverage pass
@@ -28,10 +31,13 @@ flags+=" -Cllvm-args=-sanitizer-coverage-trace-compares"
 flags+=" --cfg fuzzing -Cdebug-assertions -Coverflow-checks -Cforce-frame-pointers"
 toolchain=()
 kind=fuzz
+rss_limit_mb=1024
 if [[ "${FUZZ_ASAN:-}" == 1 ]]; then
     toolchain=(+nightly)
     flags+=" -Zsanitizer=address"
     kind=fuzz-asan
+    # ASAN's shadow memory and quarantine (up to 450 MB after 5 s of gluster_xml).
+    rss_limit_mb=3072
 fi
 target_dir="${CARGO_TARGET_DIR:-$root/target}/$kind"
 
@@ -51,21 +57,29 @@ run() {
     for t in "${targets[@]}"; do
         local bin="$target_dir/$triple/release/$t"
         local work="$target_dir/corpus/$t"
+        local log="$target_dir/$t.campaign.log"
+        if [[ "${FUZZ_KEEP_CORPUS:-}" != 1 ]]; then
+            work="$target_dir/corpus-run/$t"
+            log="$target_dir/$t.log"
+            rm -rf "$work"
+        fi
         local artifacts="$root/fuzz/artifacts/$t/"
         mkdir -p "$work" "$artifacts"
         echo "fuzz: $t for ${seconds}s"
         # -timeout: one input over 5 s is a hang; -rss_limit_mb/-malloc_limit_mb: a
-        # process over 1 GiB or one allocation over 256 MiB is a finding.
+        # process over 1 GiB (3 GiB with ASAN) or one allocation over 256 MiB is a finding.
         if ! "$bin" "$work" "$root/fuzz/corpus/$t" \
-            -max_total_time="$seconds" -timeout=5 -rss_limit_mb=1024 \
+            -max_total_time="$seconds" -timeout=5 -rss_limit_mb="$rss_limit_mb" \
             -malloc_limit_mb=256 -max_len=16384 -print_final_stats=1 \
-            -artifact_prefix="$artifacts" 2>"$target_dir/$t.log"; then
-            tail -n 40 "$target_dir/$t.log" >&2
-            echo "fuzz: $t FAILED; input saved in $artifacts; reproduce with:" >&2
-            echo "  $bin $artifacts<file>" >&2
+            -artifact_prefix="$artifacts" 2>"$log"; then
+            tail -n 40 "$log" | cat -v >&2
+            local saved
+            saved="$(grep -a -o 'written to [^ ]*' "$log" | tail -n 1 | cut -d' ' -f3)"
+            echo "fuzz: $t FAILED; input saved in ${saved:-$artifacts}; reproduce with:" >&2
+            echo "  $bin ${saved:-$artifacts<file>}" >&2
             failed+=("$t")
         else
-            grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$target_dir/$t.log" |
+            grep -aE '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$log" |
                 sed "s/^/fuzz: $t /" || true
         fi
     done
