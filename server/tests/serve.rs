@@ -309,6 +309,7 @@ async fn mock_nodes_come_from_their_state_file_not_from_the_records() {
             .and_then(|n| n.vg(&vg).cloned())
             .is_some()
     );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_closes_the_database_even_while_the_state_is_still_held() {
