@@ -12,6 +12,7 @@ mod import_export;
 mod model;
 mod operations;
 mod properties;
+mod read_forms;
 mod recovery;
 mod self_contained;
 mod storage_faults;
