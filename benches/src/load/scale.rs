@@ -202,6 +202,8 @@ impl Work {
                 "db": db,
                 "mock_device_size_gb": device_gb,
                 "max_inflight_operations": scenario.max_inflight,
+                // Heketi's default is 1,000 volumes per cluster; negative: no limit.
+                "max_volumes_per_cluster": -1,
             }
         });
         std::fs::write(&config, serde_json::to_vec_pretty(&text)?)?;
