@@ -14,6 +14,27 @@ pub fn cpu_time(pid: u32) -> Result<Duration> {
     parse_cpu_ticks(&stat).map(|ticks| Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
 }
 
+/// CPU time of the children `pid` has waited for (`cutime` + `cstime`): a command's
+/// own CPU time is the difference around running it.
+pub fn children_cpu_time(pid: u32) -> Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("reading /proc/{pid}/stat"))?;
+    let fields = fields_after_name(&stat)?;
+    // cutime is field 16, cstime field 17.
+    let cutime: u64 = fields.get(13).context("no cutime")?.parse()?;
+    let cstime: u64 = fields.get(14).context("no cstime")?.parse()?;
+    Ok(Duration::from_millis(
+        (cutime + cstime) * 1000 / TICKS_PER_SECOND,
+    ))
+}
+
+fn fields_after_name(stat: &str) -> Result<Vec<&str>> {
+    let Some(end) = stat.rfind(')') else {
+        bail!("no command name in /proc stat");
+    };
+    Ok(stat[end + 1..].split_whitespace().collect())
+}
+
 fn parse_cpu_ticks(stat: &str) -> Result<u64> {
     // The command name (field 2) may contain spaces: fields are counted after its ')'.
     let Some(end) = stat.rfind(')') else {

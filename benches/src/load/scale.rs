@@ -295,6 +295,10 @@ pub struct Report {
     pub volume_info: Samples,
     pub topology_cli: Duration,
     pub topology_cli_bytes: u64,
+    /// Server CPU time while the CLI ran.
+    pub topology_server_cpu: Duration,
+    /// The CLI's own CPU time.
+    pub topology_cli_cpu: Duration,
     pub deletes: RunResult,
     pub rss_after_run: u64,
     pub db_size: u64,
@@ -370,15 +374,16 @@ async fn run_in(scenario: &Scenario, work: &Work) -> Result<Report> {
     // Read latencies, one client, one request at a time.
     let mut client = Client::new(&target);
     let nodes = node_ids(&mut client, &cluster).await?;
-    sample(&mut client, &mut report.cluster_info, 20, |_| {
+    let pid = server.pid;
+    sample(&mut client, pid, &mut report.cluster_info, 20, |_| {
         format!("/clusters/{cluster}")
     })
     .await?;
-    sample(&mut client, &mut report.volume_list, 20, |_| {
+    sample(&mut client, pid, &mut report.volume_list, 20, |_| {
         "/volumes".to_string()
     })
     .await?;
-    sample(&mut client, &mut report.node_info, 100, |i| {
+    sample(&mut client, pid, &mut report.node_info, 100, |i| {
         format!("/nodes/{}", nodes[(i * 7) % nodes.len().max(1)])
     })
     .await?;
@@ -386,6 +391,7 @@ async fn run_in(scenario: &Scenario, work: &Work) -> Result<Report> {
     let step = (ids.len() / 1000).max(1);
     sample(
         &mut client,
+        pid,
         &mut report.volume_info,
         ids.len().min(1000),
         |i| format!("/volumes/{}", ids[(i * step) % ids.len()]),
@@ -394,6 +400,8 @@ async fn run_in(scenario: &Scenario, work: &Work) -> Result<Report> {
 
     // topology info through Brickyard's CLI.
     let out = work.dir.join("topology.txt");
+    let cpu = procfs::cpu_time(server.pid)?;
+    let cli_cpu = procfs::children_cpu_time(std::process::id())?;
     let at = Instant::now();
     let status = Command::new(&scenario.brickyard)
         .args(["topology", "info"])
@@ -405,6 +413,9 @@ async fn run_in(scenario: &Scenario, work: &Work) -> Result<Report> {
         .status()
         .await?;
     report.topology_cli = at.elapsed();
+    report.topology_server_cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu);
+    report.topology_cli_cpu =
+        procfs::children_cpu_time(std::process::id())?.saturating_sub(cli_cpu);
     if !status.success() {
         bail!("brickyard topology info failed: {status}");
     }
@@ -531,10 +542,12 @@ async fn node_ids(client: &mut Client, cluster: &str) -> Result<Vec<String>> {
 /// `n` sequential `GET path(i)` (each must be 200) into `samples`.
 async fn sample(
     client: &mut Client,
+    server: u32,
     samples: &mut Samples,
     n: usize,
     path: impl Fn(usize) -> String,
 ) -> Result<()> {
+    let cpu = procfs::cpu_time(server)?;
     for i in 0..n {
         let path = path(i);
         let at = Instant::now();
@@ -544,6 +557,7 @@ async fn sample(
             bail!("GET {path}: {} {}", answer.status, answer.text());
         }
     }
+    samples.add_cpu(procfs::cpu_time(server)?.saturating_sub(cpu));
     Ok(())
 }
 
@@ -595,10 +609,11 @@ pub fn table(scenario: &Scenario, r: &Report) -> String {
     );
     let p = |s: &Samples| {
         format!(
-            "{} (p99 {}, n={})",
+            "{} (p99 {}, n={}, server CPU {} each)",
             ms(s.percentile(50.0)),
             ms(s.percentile(99.0)),
-            s.len()
+            s.len(),
+            ms(s.cpu_each())
         )
     };
     row("GET /clusters/{id} p50", p(&r.cluster_info), "<= 30 ms");
@@ -608,9 +623,11 @@ pub fn table(scenario: &Scenario, r: &Report) -> String {
     row(
         "brickyard topology info",
         format!(
-            "{:.2} s ({})",
+            "{:.2} s ({} of text, CPU: server {}, CLI {})",
             r.topology_cli.as_secs_f64(),
-            procfs::mib(r.topology_cli_bytes)
+            procfs::mib(r.topology_cli_bytes),
+            ms(r.topology_server_cpu),
+            ms(r.topology_cli_cpu)
         ),
         "<= 5 s",
     );
@@ -652,6 +669,17 @@ pub fn table(scenario: &Scenario, r: &Report) -> String {
         scenario.max_inflight,
         scenario.polling.interval.as_millis()
     );
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let _ = writeln!(
+            out,
+            "machine: {} CPUs, load average at the end {} (latencies are wall-clock; the CPU figures are the server's own)",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     let _ = writeln!(
         out,
         "| {:width$} | {:now_width$} | target |",

@@ -4,9 +4,19 @@ use std::time::Duration;
 
 /// Latencies of one kind of request.
 #[derive(Clone, Debug, Default)]
-pub struct Samples(Vec<Duration>);
+pub struct Samples(Vec<Duration>, Duration);
 
 impl Samples {
+    /// Adds server CPU time used by the samples' requests.
+    pub fn add_cpu(&mut self, cpu: Duration) {
+        self.1 += cpu;
+    }
+
+    /// Server CPU time per sample.
+    pub fn cpu_each(&self) -> Duration {
+        self.1 / u32::try_from(self.0.len().max(1)).unwrap_or(u32::MAX)
+    }
+
     pub fn push(&mut self, d: Duration) {
         self.0.push(d);
     }
