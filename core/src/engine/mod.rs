@@ -93,6 +93,8 @@ struct Inner {
     /// Undo of each change applied to memory but not yet known durable, in staging
     /// order: when a commit fails, memory goes back to the durable state with them.
     unsaved: Vec<(commit::Ticket, Changes)>,
+    /// The big read answers as JSON, dropped by every change to the state.
+    read_cache: read_json::ReadCache,
 }
 
 impl Engine {
@@ -152,6 +154,7 @@ impl Engine {
                     views,
                     reserved_hosts: HashSet::new(),
                     unsaved: Vec::new(),
+                    read_cache: read_json::ReadCache::default(),
                 }),
                 committer: commit::Committer::start(store)?,
                 executor,
@@ -214,6 +217,7 @@ impl Engine {
                 undone += 1;
             }
         }
+        inner.read_cache.clear();
         inner.views = views::build_all(&inner.state);
         tracing::warn!(
             changes = undone,
@@ -309,12 +313,14 @@ impl Engine {
         let touched = views::touched(&inner.state, &changes);
         let undo = inner.state.undo_of(&changes);
         inner.state.apply(changes);
+        inner.read_cache.clear();
         views::refresh(&mut inner.views, &inner.state, touched);
         let ticket = match self.shared.committer.stage(cs) {
             Ok(t) => t,
             Err(e) => {
                 // Poisoned in between: this change never reaches the store.
                 inner.state.apply(undo);
+                inner.read_cache.clear();
                 self.forget_unsaved(inner);
                 return Err(e);
             }

@@ -15,6 +15,9 @@
 //! then [`Engine::volume_infos_json`] and [`Engine::node_infos_json`] for a few
 //! hundred ids at a time), each piece under the lock for a short while.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::api::{ClusterInfoResponse, TopologyCluster};
@@ -23,6 +26,26 @@ use crate::state::State;
 
 use super::read::{cluster_info_without_volumes, volume_info};
 use super::{Engine, not_found_if_none};
+
+/// The answers written since the last change to the state: read again without a change
+/// in between (the usual case for lists polled by clients and for reads after a burst
+/// of creates), they are copied instead of written again. The engine drops them with
+/// every change it applies to memory (`Engine::stage_locked`, and the undo of unsaved
+/// changes), so they never outlive the state they were written from.
+#[derive(Debug, Default)]
+pub(crate) struct ReadCache {
+    volume_list: Option<Arc<[u8]>>,
+    clusters: HashMap<String, Arc<[u8]>>,
+    nodes: HashMap<String, Arc<[u8]>>,
+}
+
+impl ReadCache {
+    pub(crate) fn clear(&mut self) {
+        self.volume_list = None;
+        self.clusters.clear();
+        self.nodes.clear();
+    }
+}
 
 /// A cluster of the topology without its volumes' and nodes' contents.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -164,31 +187,52 @@ fn node_info_json(st: &State, id: &str, out: &mut Vec<u8>) -> bool {
 impl Engine {
     /// `GET /volumes` as JSON: `{"volumes":[…]}`.
     pub fn volume_list_json(&self) -> Vec<u8> {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        if let Some(cached) = &inner.read_cache.volume_list {
+            return cached.to_vec();
+        }
         let mut out = Vec::with_capacity(16 + inner.state.volumes.len() * 35);
         out.extend_from_slice(b"{\"volumes\":");
         push_ids(&mut out, visible_volumes(&inner.state, None));
         out.push(b'}');
+        inner.read_cache.volume_list = Some(Arc::from(out.as_slice()));
         out
     }
 
     /// `GET /clusters/{id}` as JSON.
     pub fn cluster_info_json(&self, id: &str) -> Result<Vec<u8>> {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        if let Some(cached) = inner.read_cache.clusters.get(id) {
+            return Ok(cached.to_vec());
+        }
         let st = &inner.state;
         let info: ClusterInfoResponse = not_found_if_none(cluster_info_without_volumes(st, id))?;
         let mut out = Vec::with_capacity(256 + st.cluster_volume_count(id) * 35);
         splice(&mut out, &info, "volumes", |out| {
             push_ids(out, visible_volumes(st, Some(id)));
         });
+        inner
+            .read_cache
+            .clusters
+            .insert(id.to_string(), Arc::from(out.as_slice()));
         Ok(out)
     }
 
     /// `GET /nodes/{id}` as JSON.
     pub fn node_info_json(&self, id: &str) -> Result<Vec<u8>> {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        if let Some(cached) = inner.read_cache.nodes.get(id) {
+            return Ok(cached.to_vec());
+        }
         let mut out = Vec::new();
-        not_found_if_none(node_info_json(&inner.state, id, &mut out).then_some(out))
+        if !node_info_json(&inner.state, id, &mut out) {
+            return not_found_if_none(None);
+        }
+        inner
+            .read_cache
+            .nodes
+            .insert(id.to_string(), Arc::from(out.as_slice()));
+        Ok(out)
     }
 
     /// The clusters of the topology with their visible volume ids and node ids.
