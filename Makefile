@@ -19,7 +19,7 @@ BUILD_ALL := $(CARGO) build --workspace --all-targets
 # targets use it so that the realnodes crate is compiled once for them.
 REALNODES := --workspace --features brickyard-realnodes/realnodes
 
-.PHONY: all demo test soak test-rust test-python test-py test-ansible py-develop test-lua lua-module bench lint fmt deps deps-python build clean-demo test-fuzz fuzz
+.PHONY: all demo test soak test-rust test-python test-py test-ansible py-develop test-lua lua-module bench bench-scale lint fmt deps deps-python build clean-demo test-fuzz fuzz
 
 all: build
 
@@ -123,6 +123,20 @@ fuzz: deps
 
 bench: deps
 	$(CARGO) bench -p brickyard-benches
+
+## The scale scenario (issue #13) with the REST load generator `brickyard-load`: first its
+## own ceiling against a built-in instant server, then `brickyard serve` (mock executor,
+## temporary database), 100 nodes x 10 devices through the API, VOLUMES (default
+## 100000) 1-GiB replica-3 creates by CLIENTS (16) clients, read latencies, topology info
+## through the CLI, deletes, restart timings, RSS and database size, as a table against
+## the targets. Release build. VOLUMES=10000 for a quick run.
+VOLUMES ?= 100000
+CLIENTS ?= 16
+RELEASE_DIR = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/release
+bench-scale: deps
+	$(CARGO) build --release -p brickyard-cli -p brickyard-benches --bin brickyard --bin brickyard-load
+	$(RELEASE_DIR)/brickyard-load --clients $(CLIENTS) fake --volumes 50000
+	$(RELEASE_DIR)/brickyard-load --clients $(CLIENTS) scale --brickyard $(RELEASE_DIR)/brickyard --volumes $(VOLUMES)
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -183,15 +183,44 @@ pub fn encode<T: Serialize>(value: &T, indented: bool) -> Result<Vec<u8>, AppErr
     } else {
         serde_json::to_string(value).map_err(|e| AppError::internal(e.to_string()))?
     };
-    let mut escaped = go_escape(&text);
-    escaped.push('\n');
-    Ok(escaped.into_bytes())
+    Ok(finish_json(text.into_bytes()))
+}
+
+/// Compact JSON made elsewhere (the engine's prepared answers, streamed pieces) with
+/// Go's escaping applied and, for a whole answer, the newline added.
+pub fn finish_json(mut json: Vec<u8>) -> Vec<u8> {
+    json = go_escape_bytes(json);
+    json.push(b'\n');
+    json
+}
+
+/// [`go_escape`] on bytes, without a copy when nothing needs escaping (the usual
+/// case: ids, sizes, paths). Not UTF-8 bytes are left alone.
+pub fn go_escape_bytes(json: Vec<u8>) -> Vec<u8> {
+    // `<`, `>`, `&`, and 0xE2, the first byte of U+2028 and U+2029 in UTF-8.
+    if !json.iter().any(|b| matches!(b, b'<' | b'>' | b'&' | 0xE2)) {
+        return json;
+    }
+    match String::from_utf8(json) {
+        Ok(text) => go_escape(&text).into_bytes(),
+        Err(e) => e.into_bytes(),
+    }
+}
+
+/// A `200` answer whose JSON the engine serialised ([`finish_json`] is applied).
+#[derive(Clone, Debug)]
+pub struct RawJson(pub Vec<u8>);
+
+impl IntoResponse for RawJson {
+    fn into_response(self) -> Response {
+        json_response(StatusCode::OK, finish_json(self.0))
+    }
 }
 
 /// Go's `json` escapes `<`, `>`, `&`, U+2028 and U+2029 even inside strings. In
 /// serialised JSON these characters can only occur inside strings, so a plain
 /// replacement is exact.
-fn go_escape(text: &str) -> String {
+pub fn go_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -8,6 +8,12 @@
 //! `303` (relative `Location`) / `204` / `500` with the error text, then `404 Id not
 //! found`. At most `max_inflight_operations` run at once; beyond that `429 Server
 //! busy. Retry operation later.`
+//!
+//! A poll of a running operation waits up to [`POLL_WAIT`] for it to finish before
+//! answering `X-Pending` (Heketi answers at once): a client that polls right after the
+//! `202`, as Heketi's clients do, gets the final answer in that same poll when the
+//! operation takes less than that, instead of a pending answer and a pause (a second
+//! for Heketi's clients) before the next poll. The answers are Heketi's either way.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -21,6 +27,9 @@ use tokio::sync::watch;
 
 use crate::error::AppError;
 use crate::redirect::redirect;
+
+/// How long a poll of a running operation waits for its end (see the module doc).
+pub const POLL_WAIT: Duration = Duration::from_millis(500);
 
 /// How a finished operation is reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +123,8 @@ struct Inner {
     retention: Retention,
     entries: Mutex<Entries>,
     in_flight: watch::Sender<usize>,
+    /// Counts finished operations: polls waiting for an end watch it.
+    finished: watch::Sender<u64>,
     succeeded: AtomicU64,
     failed: AtomicU64,
 }
@@ -141,12 +152,14 @@ impl Queue {
     /// A queue that forgets unpolled results as `retention` says.
     pub fn with_retention(max_inflight: usize, retention: Retention) -> Queue {
         let (in_flight, _) = watch::channel(0);
+        let (finished, _) = watch::channel(0);
         Queue {
             inner: Arc::new(Inner {
                 limit: max_inflight.max(1),
                 retention,
                 entries: Mutex::new(Entries::default()),
                 in_flight,
+                finished,
                 succeeded: AtomicU64::new(0),
                 failed: AtomicU64::new(0),
             }),
@@ -226,6 +239,25 @@ impl Queue {
                 }
             },
         }
+    }
+
+    /// [`Queue::poll`], after waiting up to `wait` for a running operation to finish.
+    pub async fn poll_wait(&self, id: &str, wait: Duration) -> Response {
+        // Subscribed before looking, so an end between the look and the wait is seen.
+        let mut finished = self.inner.finished.subscribe();
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let running = matches!(self.entries().map.get(id), Some(Entry::Pending { .. }));
+            if !running {
+                break;
+            }
+            match tokio::time::timeout_at(deadline, finished.changed()).await {
+                Ok(Ok(())) => continue,
+                // The wait is over (or the queue is gone): answer what there is.
+                Ok(Err(_)) | Err(_) => break,
+            }
+        }
+        self.poll(id)
     }
 
     /// Labels of the operations still running, by id (for diagnostics).
@@ -318,6 +350,7 @@ impl Slot {
             }
             let retention = queue.inner.retention;
             queue.entries().finish(task_id, result, retention);
+            queue.inner.finished.send_modify(|n| *n += 1);
             queue.release();
         });
         Accepted { id }
@@ -391,6 +424,40 @@ mod tests {
         // A poll also expires: the fresh one is now too old as well.
         assert_eq!(queue.poll(&fresh[0]).status(), StatusCode::NOT_FOUND);
         assert_eq!(queue.unpolled(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_poll_waits_for_the_end_of_a_short_operation_and_not_longer_than_its_wait() {
+        let queue = Queue::new(100);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let id = queue
+            .start("volume create", async move {
+                let _ = rx.await;
+                Ok(OpOutcome::Redirect("/volumes/0123abcd".into()))
+            })
+            .unwrap()
+            .id;
+        // Still running when the wait is over: pending, after the wait.
+        let at = Instant::now();
+        let pending = queue.poll_wait(&id, Duration::from_millis(100)).await;
+        assert_eq!(pending.status(), StatusCode::OK);
+        assert_eq!(pending.headers()["X-Pending"], "true");
+        assert!(at.elapsed() >= Duration::from_millis(100));
+        // Ends while the poll waits: the poll answers the end at once.
+        let end = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            tx.send(()).unwrap();
+        });
+        let at = Instant::now();
+        let done = queue.poll_wait(&id, Duration::from_secs(30)).await;
+        assert_eq!(done.status(), StatusCode::SEE_OTHER);
+        assert!(at.elapsed() < Duration::from_secs(10));
+        end.await.unwrap();
+        // Finished and polled: gone, at once.
+        let at = Instant::now();
+        let gone = queue.poll_wait(&id, Duration::from_secs(30)).await;
+        assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+        assert!(at.elapsed() < Duration::from_secs(10));
     }
 
     #[tokio::test]

@@ -389,10 +389,20 @@ impl Client {
 
     // ----- topology -----
 
-    /// The topology as the Go client builds it (there is no REST route):
+    /// The whole topology: Brickyard's `GET /topology` (one request), or, from a server
+    /// without it (Heketi answers `404`), one request per cluster, volume and node as
+    /// the Go client does ([`Client::topology_info_per_item`]).
+    pub fn topology_info(&self) -> Result<TopologyInfoResponse, ClientError> {
+        match self.call_json("GET", "/topology", None, OK) {
+            Err(ClientError::Server { status: 404, .. }) => self.topology_info_per_item(),
+            other => other,
+        }
+    }
+
+    /// The topology as the Go client builds it (Heketi has no topology route):
     /// `GET /clusters`, then each cluster, its volumes (kept when their
     /// `cluster` matches) and its nodes. Block volumes are not fetched.
-    pub fn topology_info(&self) -> Result<TopologyInfoResponse, ClientError> {
+    pub fn topology_info_per_item(&self) -> Result<TopologyInfoResponse, ClientError> {
         let list = self.cluster_list()?;
         let mut clusters = Vec::with_capacity(list.clusters.len());
         for id in &list.clusters {

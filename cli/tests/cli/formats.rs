@@ -1,6 +1,6 @@
 //! Human and `--json` output against the transcript's exact bytes.
 
-use crate::support::{Canned, fixture, run};
+use crate::support::{Canned, Fake, fixture, run};
 use crate::transcript::{self, CLUSTER, VOLUME};
 
 #[test]
@@ -43,10 +43,12 @@ fn topology_info_matches_transcript() {
     let r = run(&fake, &["topology", "info"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.stdout, fixture("topology_info.txt"));
-    // The Go client's TopologyInfo(): clusters, each cluster, its volumes, its nodes.
+    // Brickyard's one-request route first; Heketi answers 404, so the Go client's
+    // TopologyInfo() follows: clusters, each cluster, its volumes, its nodes.
     assert_eq!(
         fake.calls(),
         vec![
+            "GET /topology".to_string(),
             "GET /clusters".to_string(),
             format!("GET /clusters/{CLUSTER}"),
             format!("GET /volumes/{VOLUME}"),
@@ -55,6 +57,20 @@ fn topology_info_matches_transcript() {
             format!("GET /nodes/{}", transcript::NODES[2]),
         ]
     );
+}
+
+#[test]
+fn topology_info_takes_one_request_where_the_server_has_the_topology_route() {
+    // The JSON of the per-item answers, as `GET /topology` gives it.
+    let per_item = transcript::server();
+    let json = run(&per_item, &["--json", "topology", "info"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let fake = Fake::start();
+    fake.get_json("/topology", &json.stdout);
+    let r = run(&fake, &["topology", "info"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, fixture("topology_info.txt"));
+    assert_eq!(fake.calls(), vec!["GET /topology".to_string()]);
 }
 
 #[test]

@@ -30,6 +30,7 @@ mod node_ops;
 mod options;
 mod placement_hooks;
 mod read;
+mod read_json;
 mod reconcile;
 mod replace;
 mod rollback;
@@ -56,6 +57,7 @@ pub use device_remove::RemovalProgress;
 pub use drift::{Drift, DriftKind, ReconcileReport};
 pub use export::to_heketi_json;
 pub use options::{DbLocation, EngineOptions};
+pub use read_json::TopologyOutline;
 pub use replace::NodeReplaceRequest;
 pub use topology_apply::{ItemOutcome, TopologyItem, TopologyReport};
 pub use validate::tags_problem;
@@ -101,6 +103,8 @@ struct Inner {
     /// Undo of each change applied to memory but not yet known durable, in staging
     /// order: when a commit fails, memory goes back to the durable state with them.
     unsaved: Vec<(commit::Ticket, Changes)>,
+    /// The big read answers as JSON, dropped by every change to the state.
+    read_cache: read_json::ReadCache,
 }
 
 impl Engine {
@@ -160,6 +164,7 @@ impl Engine {
                     views,
                     reserved_hosts: HashSet::new(),
                     unsaved: Vec::new(),
+                    read_cache: read_json::ReadCache::default(),
                 }),
                 committer: commit::Committer::start(store)?,
                 executor,
@@ -224,6 +229,7 @@ impl Engine {
                 undone += 1;
             }
         }
+        inner.read_cache.clear();
         inner.views = views::build_all(&inner.state);
         tracing::warn!(
             changes = undone,
@@ -320,12 +326,14 @@ impl Engine {
         let touched = views::touched(&inner.state, &changes);
         let undo = inner.state.undo_of(&changes);
         inner.state.apply(changes);
+        inner.read_cache.clear();
         views::refresh(&mut inner.views, &inner.state, touched);
         let ticket = match self.shared.committer.stage(cs) {
             Ok(t) => t,
             Err(e) => {
                 // Poisoned in between: this change never reaches the store.
                 inner.state.apply(undo);
+                inner.read_cache.clear();
                 self.forget_unsaved(inner);
                 return Err(e);
             }

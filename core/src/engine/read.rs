@@ -13,13 +13,20 @@ use crate::state::State;
 use super::{Engine, not_found_if_none};
 
 pub(crate) fn cluster_info(st: &State, id: &str) -> Option<ClusterInfoResponse> {
-    let c = st.clusters.get(id)?;
-    let mut info = c.info.clone();
+    let mut info = cluster_info_without_volumes(st, id)?;
     info.volumes = st
         .cluster_volumes(id)
         .filter(|v| st.volumes.get(*v).is_some_and(|v| !v.pending.is_pending()))
         .cloned()
         .collect();
+    Some(info)
+}
+
+/// The cluster's answer with an empty volume list.
+pub(crate) fn cluster_info_without_volumes(st: &State, id: &str) -> Option<ClusterInfoResponse> {
+    let c = st.clusters.get(id)?;
+    let mut info = c.info.clone();
+    info.volumes.clear();
     info.blockvolumes.retain(|v| {
         st.blockvolumes
             .get(v)

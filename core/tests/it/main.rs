@@ -13,6 +13,7 @@ mod import_export;
 mod model;
 mod operations;
 mod properties;
+mod read_forms;
 mod reconcile;
 mod recovery;
 mod self_contained;

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use brickyard::api::{ClusterFlags, ClusterInfoResponse, ClusterListResponse};
 
 use super::HexId;
-use crate::body::{Json, JsonBody};
+use crate::body::{Json, JsonBody, RawJson};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -36,11 +36,9 @@ async fn list(State(state): State<AppState>) -> Json<ClusterListResponse> {
 }
 
 /// `GET /clusters/{id}` → the cluster, or `404 Id not found`.
-async fn info(
-    State(state): State<AppState>,
-    HexId(id): HexId,
-) -> Result<Json<ClusterInfoResponse>, AppError> {
-    Ok(Json::ok(state.engine.cluster_info(&id)?))
+async fn info(State(state): State<AppState>, HexId(id): HexId) -> Result<RawJson, AppError> {
+    // Every volume id of the cluster, written in one pass (`engine::read_json`).
+    Ok(RawJson(state.engine.cluster_info_json(&id)?))
 }
 
 /// `DELETE /clusters/{id}` → `200` with an empty body; `404`; `409` when not empty.

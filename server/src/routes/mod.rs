@@ -30,6 +30,7 @@ mod queue;
 mod replace;
 mod requests;
 mod slash;
+mod topology;
 mod volumes;
 
 use axum::Router;
@@ -72,6 +73,7 @@ pub fn table(state: AppState) -> Router {
         .merge(operations::routes())
         .merge(db::routes())
         .merge(examine::routes())
+        .merge(topology::routes())
         .fallback(slash::fallback)
         .with_state(state)
 }

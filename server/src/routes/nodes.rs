@@ -8,7 +8,7 @@ use brickyard::api::{NodeAddRequest, NodeInfoResponse, Tags};
 
 use super::requests::{StateBody, TagsBody};
 use super::{HexId, op};
-use crate::body::{Json, JsonBody};
+use crate::body::{Json, JsonBody, RawJson};
 use crate::error::AppError;
 use crate::queue::{Accepted, OpOutcome};
 use crate::state::AppState;
@@ -46,11 +46,9 @@ async fn add(
 }
 
 /// `GET /nodes/{id}` → the node with its devices and bricks.
-async fn info(
-    State(state): State<AppState>,
-    HexId(id): HexId,
-) -> Result<Json<NodeInfoResponse>, AppError> {
-    Ok(Json::ok(state.engine.node_info(&id)?))
+async fn info(State(state): State<AppState>, HexId(id): HexId) -> Result<RawJson, AppError> {
+    // Written from the records without building the answer first (`engine::read_json`).
+    Ok(RawJson(state.engine.node_info_json(&id)?))
 }
 
 /// `DELETE /nodes/{id}` → `202` → `204`; `404`, `409` while it has devices.

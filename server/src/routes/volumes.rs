@@ -13,12 +13,12 @@ use axum::routing::{get, post};
 use brickyard::ErrorKind;
 use brickyard::api::{
     VolumeBlockRestrictionRequest, VolumeCloneRequest, VolumeCreateRequest, VolumeExpandRequest,
-    VolumeInfoResponse, VolumeListResponse,
+    VolumeInfoResponse,
 };
 use brickyard::engine::VolumePlan;
 
 use super::{HexId, op};
-use crate::body::{Json, JsonBody};
+use crate::body::{Json, JsonBody, RawJson};
 use crate::error::AppError;
 use crate::queue::{Accepted, OpOutcome};
 use crate::state::AppState;
@@ -96,8 +96,9 @@ async fn plan(
 }
 
 /// `GET /volumes` → `{"volumes":[ids]}` (pending volumes excluded).
-async fn list(State(state): State<AppState>) -> Json<VolumeListResponse> {
-    Json::ok(state.engine.volume_list())
+async fn list(State(state): State<AppState>) -> RawJson {
+    // Every volume id, written in one pass (`engine::read_json`).
+    RawJson(state.engine.volume_list_json())
 }
 
 /// `GET /volumes/{id}` → the volume; `404 Id not found` also while it is pending.

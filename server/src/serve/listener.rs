@@ -69,6 +69,36 @@ pub fn fit_to_descriptors(wanted: usize, descriptors: Option<u64>) -> usize {
     }
 }
 
+/// Highest open-file soft limit [`raise_open_file_limit`] asks for (a hard limit of
+/// "unlimited" or of billions would make per-descriptor tables needlessly large).
+pub const MAX_RAISED_OPEN_FILES: u64 = 1 << 20;
+
+/// Raises the soft open-file limit to the hard one (at most [`MAX_RAISED_OPEN_FILES`]),
+/// as Go programs such as Heketi do at start: the usual soft limit of 1,024 would
+/// otherwise bound the connections (clients that open a connection per request,
+/// like heketi-cli's older Go clients, reach it quickly). The soft limit after the
+/// call, or `None` when it cannot be read.
+pub fn raise_open_file_limit() -> Option<u64> {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let wanted = limit
+        .maximum
+        .unwrap_or(MAX_RAISED_OPEN_FILES)
+        .min(MAX_RAISED_OPEN_FILES);
+    if let Some(current) = limit.current
+        && current < wanted
+    {
+        let raised = rustix::process::Rlimit {
+            current: Some(wanted),
+            maximum: limit.maximum,
+        };
+        if let Err(e) = setrlimit(Resource::Nofile, raised) {
+            tracing::debug!(error = %e, "cannot raise the open-file limit");
+        }
+    }
+    getrlimit(Resource::Nofile).current
+}
+
 /// The soft open-file limit of this process (Linux: `/proc/self/limits`).
 pub fn open_file_limit() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/limits").ok()?;
@@ -235,6 +265,30 @@ mod tests {
         assert_eq!(fit_to_descriptors(1024, Some(1024)), 896);
         assert_eq!(fit_to_descriptors(1024, Some(100)), 1);
         assert_eq!(fit_to_descriptors(0, None), 1);
+    }
+
+    #[test]
+    fn the_soft_open_file_limit_is_raised_to_the_hard_one() {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let hard = getrlimit(Resource::Nofile).maximum;
+        let want = hard
+            .unwrap_or(MAX_RAISED_OPEN_FILES)
+            .min(MAX_RAISED_OPEN_FILES);
+        // One below what it should become (lowering the soft limit is always allowed;
+        // by one only, as other tests of this process run meanwhile).
+        let lowered = Rlimit {
+            current: Some(want - 1),
+            maximum: hard,
+        };
+        setrlimit(Resource::Nofile, lowered).expect("the soft limit can be lowered");
+        let soft = raise_open_file_limit();
+        assert!(
+            soft.is_some_and(|s| s >= want),
+            "soft {soft:?}, hard {hard:?}"
+        );
+        if cfg!(target_os = "linux") {
+            assert!(open_file_limit().is_none_or(|l| l >= want));
+        }
     }
 
     #[test]

@@ -473,6 +473,7 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
 /// The accept loop's bounds for `http`, the connection bound fitted to the open-file
 /// limit (with a warning when that lowers it).
 fn connection_limits(http: &crate::config::HttpConfig) -> ConnectionLimits {
+    listener::raise_open_file_limit();
     let descriptors = open_file_limit();
     let max_connections = fit_to_descriptors(http.max_connections, descriptors);
     if max_connections < http.max_connections {
