@@ -70,6 +70,26 @@ impl DirMap {
     }
 }
 
+impl DirMap {
+    /// A brick file system as brick creation leaves it: its root and the `brick`
+    /// directory, owned by `gid` with the set-group-id mode when a GID is asked.
+    pub fn fresh_brick(gid: i64) -> DirMap {
+        [
+            (String::new(), DirMeta::default()),
+            (
+                "brick".to_string(),
+                DirMeta {
+                    gid: (gid != 0).then_some(gid),
+                    mode: (gid != 0).then(|| "2775".to_string()),
+                    volume_id: None,
+                },
+            ),
+        ]
+        .into_iter()
+        .collect()
+    }
+}
+
 impl FromIterator<(String, DirMeta)> for DirMap {
     fn from_iter<I: IntoIterator<Item = (String, DirMeta)>>(iter: I) -> DirMap {
         let mut m = DirMap::default();
@@ -121,6 +141,28 @@ impl Vg {
     }
     pub fn free_extents(&self) -> u64 {
         self.total_extents.saturating_sub(self.allocated_extents())
+    }
+    /// Adds thin pool `name` with room for `data_kib` and `meta_kib` (each rounded up to
+    /// whole extents); `false` when the VG has no room for it.
+    #[must_use]
+    pub fn add_thin_pool(&mut self, name: &str, data_kib: u64, meta_kib: u64) -> bool {
+        let ext = self.extent_kib.max(1);
+        let extents = data_kib.div_ceil(ext) + meta_kib.div_ceil(ext);
+        if extents > self.free_extents() {
+            return false;
+        }
+        self.lvs.insert(
+            name.to_string(),
+            Lv {
+                kind: LvKind::Pool {
+                    data_kib: data_kib.div_ceil(ext) * ext,
+                    meta_kib: meta_kib.div_ceil(ext) * ext,
+                    extents,
+                },
+                fs: None,
+            },
+        );
+        true
     }
 }
 

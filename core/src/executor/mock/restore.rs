@@ -5,7 +5,7 @@
 //! about a second. `core/tests/it/recovery.rs` checks that both ways give equal nodes.
 
 use super::gluster::{Layout, Volume};
-use super::node::{DirMeta, Lv, LvKind, Mount, Xfs, mapper_name};
+use super::node::{DirMap, Lv, LvKind, Mount, Xfs, mapper_name};
 use super::{MockTransport, World};
 use crate::executor::commands;
 use crate::executor::{BrickFormat, BrickRequest, CommandConfig, VolumeDurability, VolumeRequest};
@@ -58,35 +58,10 @@ impl World {
                 return Err(format!("logical volume {vg}/{name} already exists"));
             }
         }
-        let ext = v.extent_kib.max(1);
-        let extents = b.tp_size.div_ceil(ext) + b.pool_metadata_size.div_ceil(ext);
-        if extents > v.free_extents() {
+        if !v.add_thin_pool(&tp, b.tp_size, b.pool_metadata_size) {
             return Err(format!("no room for thin pool {vg}/{tp}"));
         }
-        v.lvs.insert(
-            tp.clone(),
-            Lv {
-                kind: LvKind::Pool {
-                    data_kib: b.tp_size.div_ceil(ext) * ext,
-                    meta_kib: b.pool_metadata_size.div_ceil(ext) * ext,
-                    extents,
-                },
-                fs: None,
-            },
-        );
-        let dirs = [
-            (String::new(), DirMeta::default()),
-            (
-                "brick".to_string(),
-                DirMeta {
-                    gid: (b.gid != 0).then_some(b.gid),
-                    mode: (b.gid != 0).then(|| "2775".to_string()),
-                    volume_id: None,
-                },
-            ),
-        ]
-        .into_iter()
-        .collect();
+        let dirs = DirMap::fresh_brick(b.gid);
         let (arbiter, stripe) = match b.format {
             BrickFormat::Arbiter => (true, None),
             BrickFormat::Normal if cfg.xfs_su > 0 && cfg.xfs_sw > 0 => {

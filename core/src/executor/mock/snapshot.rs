@@ -415,43 +415,16 @@ impl MockTransport {
     /// (made when missing: the source is gone), mounted with its `brick` directory, no
     /// fstab line. For restoring mock nodes from the records only.
     pub fn restore_clone_brick(&self, manage: &str, b: &CloneBrickState) -> Result<(), String> {
-        use super::node::{DirMeta, Lv, Xfs};
+        use super::node::{DirMap, Lv, Xfs};
         let mut w = self.lock();
         let node = w.node_mut(manage);
         let Some(v) = node.vgs.get_mut(&b.vg) else {
             return Err(format!("volume group {} not found on {manage}", b.vg));
         };
-        let ext = v.extent_kib.max(1);
-        if !v.lvs.contains_key(&b.pool) {
-            let extents = b.pool_kib.div_ceil(ext) + b.metadata_kib.div_ceil(ext);
-            if extents > v.free_extents() {
-                return Err(format!("no room for thin pool {}/{}", b.vg, b.pool));
-            }
-            v.lvs.insert(
-                b.pool.clone(),
-                Lv {
-                    kind: LvKind::Pool {
-                        data_kib: b.pool_kib.div_ceil(ext) * ext,
-                        meta_kib: b.metadata_kib.div_ceil(ext) * ext,
-                        extents,
-                    },
-                    fs: None,
-                },
-            );
+        if !v.lvs.contains_key(&b.pool) && !v.add_thin_pool(&b.pool, b.pool_kib, b.metadata_kib) {
+            return Err(format!("no room for thin pool {}/{}", b.vg, b.pool));
         }
-        let dirs = [
-            (String::new(), DirMeta::default()),
-            (
-                "brick".to_string(),
-                DirMeta {
-                    gid: (b.gid != 0).then_some(b.gid),
-                    mode: (b.gid != 0).then(|| "2775".to_string()),
-                    volume_id: None,
-                },
-            ),
-        ]
-        .into_iter()
-        .collect();
+        let dirs = DirMap::fresh_brick(b.gid);
         v.lvs.insert(
             b.lv.clone(),
             Lv {
