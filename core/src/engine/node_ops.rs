@@ -1,9 +1,11 @@
 //! Node operations: add (peer probe), delete (peer detach), state, with Heketi's checks.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use crate::api::{EntryState, NodeAddRequest, NodeInfo, NodeInfoResponse};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::executor::{ExecError, ExecErrorKind, Executor, Host};
 use crate::id::{is_valid_id, new_id};
 use crate::model::{
     ChangeKind, NodeEntry, OperationKind, PendingTarget, insert_sorted, remove_sorted,
@@ -314,15 +316,20 @@ impl Engine {
                         },
                     )
                     .await?;
-                if !peers.is_empty()
-                    && let Err(e) = super::rollback::on_first_reachable(&peers, |h| {
+                let mut detached = false;
+                if !peers.is_empty() {
+                    match super::rollback::on_first_reachable(&peers, |h| {
                         let ex = ex.clone();
                         let target = target.clone();
                         async move { ex.peer_detach_if_present(&h, &target).await }
                     })
                     .await
-                {
-                    tracing::warn!(node = %id, error = %e, "peer detach failed; removing the node anyway");
+                    {
+                        Ok(()) => detached = true,
+                        Err(e) => {
+                            tracing::warn!(node = %id, error = %e, "peer detach failed; removing the node anyway");
+                        }
+                    }
                 }
                 let forgotten = engine
                     .write_async(|txn| {
@@ -332,6 +339,13 @@ impl Engine {
                     })
                     .await;
                 match forgotten {
+                    // A device was added to the node while it was being detached (found
+                    // by the crash test: a node replace beside a device add): the node
+                    // stays, so it goes back into the gluster pool.
+                    Err(e) if detached && e.kind() == ErrorKind::Conflict => {
+                        let undo = reprobe(&ex, &peers, &target).await;
+                        Err(engine.close_intent(&op_id, undo, e).await)
+                    }
                     Err(e) if !e.commit_outcome_unknown() => {
                         Err(engine.close_intent(&op_id, Ok(()), e).await)
                     }
@@ -360,6 +374,31 @@ impl Engine {
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
         self.begin_node_state_with(id, state, super::HealCheck::Enable)
     }
+}
+
+/// Probes `target` back into the pool from the first reachable of `peers`.
+async fn reprobe(
+    ex: &Arc<dyn Executor>,
+    peers: &[Host],
+    target: &Host,
+) -> std::result::Result<(), ExecError> {
+    let mut last = None;
+    for h in peers {
+        match ex.peer_probe(h, target).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind == ExecErrorKind::Unreachable => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        ExecError::new(
+            ExecErrorKind::Unreachable,
+            &target.manage,
+            "gluster peer probe",
+            None,
+            "no node of the cluster is reachable to probe the node back",
+        )
+    }))
 }
 
 /// Forgets node `id` (no devices), its place in its cluster, and rewrites the mount
