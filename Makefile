@@ -19,7 +19,7 @@ BUILD_ALL := $(CARGO) build --workspace --all-targets
 # targets use it so that the realnodes crate is compiled once for them.
 REALNODES := --workspace --features brickyard-realnodes/realnodes
 
-.PHONY: all demo test soak test-rust test-python test-py test-ansible py-develop test-lua lua-module bench bench-scale lint fmt deps deps-python build clean-demo test-fuzz fuzz
+.PHONY: all demo test test-serial test-beside-real-nodes soak test-rust test-python test-py test-ansible py-develop test-lua lua-module bench bench-scale lint fmt deps deps-python build clean-demo test-fuzz fuzz
 
 all: build
 
@@ -46,7 +46,18 @@ demo: deps
 	$(CARGO) build -p brickyard-cli
 	BRICKYARD_BIN=$(BRICKYARD_BIN) bash scripts/demo.sh
 
-test: deps-python test-rust test-ssh test-real-nodes test-python test-py test-ansible test-lua test-fuzz
+## Every test. After the Rust suites, the real-node beds (about 12 minutes, most of it
+## waiting on User-Mode-Linux nodes and ssh) run beside the other suites (Python, Ansible,
+## Lua, fuzzing, the private sshd): two jobs at a time, each target's output printed
+## whole when it ends. Packages are installed first, one apt run at a time.
+## `make test-serial` runs the same targets one after another.
+test: deps-python deps-ssh deps-real-nodes
+	$(MAKE) --no-print-directory test-rust
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-real-nodes test-beside-real-nodes
+
+test-beside-real-nodes: test-ssh test-python test-py test-ansible test-lua test-fuzz
+
+test-serial: deps-python test-rust test-ssh test-real-nodes test-python test-py test-ansible test-lua test-fuzz
 
 test-rust: deps-python
 	$(BUILD_ALL)
