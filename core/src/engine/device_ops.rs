@@ -63,6 +63,18 @@ impl Engine {
                 )));
             }
             let host = (host_of(node), node.info.cluster.clone());
+            // A node delete detaches the node from the pool and then forgets it: a
+            // device added meanwhile would leave a recorded device on a node out of
+            // the pool (found by the crash test). The two exclude each other.
+            if inner
+                .reserved_hosts
+                .contains(&super::node_ops::delete_key(&req.node))
+            {
+                return Err(Error::conflict(format!(
+                    "Node {} is being deleted",
+                    req.node
+                )));
+            }
             if !inner.reserved_hosts.insert(key.clone()) {
                 return Err(Error::AlreadyExists(format!(
                     "Device {} is being added by another request",

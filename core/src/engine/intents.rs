@@ -15,7 +15,9 @@
 //!   the add on the node: a peer detach from another node of the cluster, or a VG and
 //!   PV removal that tolerates whatever step the add had reached;
 //! - delete: finishes it, as a volume delete is finished: the detach or the VG and PV
-//!   removal again (tolerating what is already gone), then the record goes.
+//!   removal again (tolerating what is already gone), then the record goes; except a
+//!   node delete whose node has devices again: the node is probed back into the pool
+//!   and stays.
 
 use crate::api::EntryState;
 use crate::error::{Error, Result};
@@ -116,6 +118,15 @@ impl Engine {
         }
     }
 
+    fn node_has_devices(&self, id: &str) -> bool {
+        let inner = self.lock();
+        inner
+            .state
+            .nodes
+            .get(id)
+            .is_some_and(|n| !n.devices.is_empty())
+    }
+
     /// The online nodes of `cluster` other than `except` (to run a peer detach from).
     pub(super) fn cluster_peers(&self, cluster: &str, except: &str) -> Vec<Host> {
         let inner = self.lock();
@@ -195,6 +206,15 @@ impl Engine {
         }
         let ex = self.shared.executor.clone();
         let host = Host::new(&t.manage, &t.storage);
+        // A node delete that met a device added to the node meanwhile (a process of
+        // before the two excluded each other, or one that died before it could put the
+        // node back): the node stays, so it goes back into the pool.
+        if is_node && !is_add && self.node_has_devices(id) {
+            let peers = self.cluster_peers(&t.cluster, id);
+            super::node_ops::reprobe(&ex, &peers, &host).await?;
+            drop_op(self)?;
+            return Ok(CleanupOutcome::RolledBack);
+        }
         if is_node {
             let peers = self.cluster_peers(&t.cluster, id);
             self.detach_if_present(&peers, &host).await?;

@@ -92,13 +92,18 @@ struct Shared {
     generation: AtomicU64,
     /// Node and device deletions running (they change nodes before their records).
     busy: AtomicUsize,
+    /// One lock per cluster, held by a node add or delete from the choice of the peer
+    /// it probes from (or detaches from) to its record: two adds into an empty cluster
+    /// would otherwise each find no peer and start two gluster pools.
+    pools: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 struct Inner {
     state: State,
     views: BTreeMap<String, ClusterView>,
     /// Hostnames (and `device:<node>:<name>` keys) claimed by node and device additions
-    /// that have not finished yet; released by [`ReservedNames`].
+    /// that have not finished yet, and `node-delete:<node>` keys of node deletes in
+    /// progress; released by [`ReservedNames`].
     reserved_hosts: HashSet<String>,
     /// Undo of each change applied to memory but not yet known durable, in staging
     /// order: when a commit fails, memory goes back to the durable state with them.
@@ -173,6 +178,7 @@ impl Engine {
                 recovery: Mutex::new(CleanupReport::default()),
                 generation: AtomicU64::new(0),
                 busy: AtomicUsize::new(0),
+                pools: Mutex::new(std::collections::HashMap::new()),
             }),
         };
         engine.mark_all_stale()?;
@@ -398,6 +404,15 @@ impl Engine {
         Busy {
             engine: self.clone(),
         }
+    }
+
+    /// Waits for (and holds) the pool lock of `cluster` (see [`Shared::pools`]).
+    async fn pool_lock(&self, cluster: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut pools = self.shared.pools.lock().unwrap_or_else(|p| p.into_inner());
+            pools.entry(cluster.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
     }
 
     /// The write generation, and whether the engine is quiet: no operation in flight,

@@ -116,13 +116,12 @@ impl Engine {
         req: NodeAddRequest,
     ) -> Result<impl Future<Output = Result<NodeInfoResponse>> + Send + 'static> {
         validate_node_request(&req)?;
-        let (probe_from, hosts) = {
+        let hosts = {
             let mut inner = self.lock();
             let st = &inner.state;
-            let cluster = st
-                .clusters
-                .get(&req.cluster)
-                .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
+            if !st.clusters.contains_key(&req.cluster) {
+                return Err(Error::not_found("Cluster id does not exist"));
+            }
             let hosts: Vec<String> = req
                 .hostnames
                 .manage
@@ -142,21 +141,9 @@ impl Engine {
                     )));
                 }
             }
-            let probe_from: Vec<_> = cluster
-                .info
-                .nodes
-                .iter()
-                .filter_map(|n| st.nodes.get(n))
-                .filter(|n| n.state == EntryState::Online)
-                .map(host_of)
-                .collect();
-            if !cluster.info.nodes.is_empty() && probe_from.is_empty() {
-                return Err(Error::invalid(
-                    "None of the nodes in cluster has glusterd running",
-                ));
-            }
+            probe_peers(st, &req.cluster)?;
             inner.reserved_hosts.extend(hosts.iter().cloned());
-            (probe_from, hosts)
+            hosts
         };
         let engine = self.clone();
         let reserved = super::ReservedNames {
@@ -164,17 +151,17 @@ impl Engine {
             names: hosts,
         };
         Ok(async move {
-            let out = engine.exec_node_add(req, probe_from).await;
+            let out = engine.exec_node_add(req).await;
             drop(reserved);
             engine.announce("node.add", "node.post_add", super::to_json, out)
         })
     }
 
-    async fn exec_node_add(
-        &self,
-        req: NodeAddRequest,
-        probe_from: Vec<crate::executor::Host>,
-    ) -> Result<NodeInfoResponse> {
+    async fn exec_node_add(&self, req: NodeAddRequest) -> Result<NodeInfoResponse> {
+        // The peers to probe from are chosen under the cluster's pool lock, held until
+        // the node is recorded: an add that ran meanwhile is one of them.
+        let _pool = self.pool_lock(&req.cluster).await;
+        let probe_from = probe_peers(&self.lock().state, &req.cluster)?;
         let ex = self.shared.executor.clone();
         let id = new_id();
         let entry = NodeEntry {
@@ -267,8 +254,9 @@ impl Engine {
         &self,
         id: &str,
     ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
-        let (node, peers) = {
-            let inner = self.lock();
+        let key = delete_key(id);
+        let node = {
+            let mut inner = self.lock();
             let st = &inner.state;
             let node = st.nodes.get(id).ok_or_else(Error::id_not_found)?.clone();
             if !node.devices.is_empty() {
@@ -276,30 +264,37 @@ impl Engine {
                     "Unable to delete node [{id}] because it contains devices"
                 )));
             }
-            let peers: Vec<_> = st
-                .clusters
-                .get(&node.info.cluster)
-                .map(|c| {
-                    c.info
-                        .nodes
-                        .iter()
-                        .filter(|n| *n != id)
-                        .filter_map(|n| st.nodes.get(n))
-                        .filter(|n| n.state == EntryState::Online)
-                        .map(host_of)
-                        .collect()
-                })
-                .unwrap_or_default();
-            (node, peers)
+            // Excludes device adds on this node (see `begin_device_add`) and a second
+            // delete of it.
+            let adding = format!("device:{id}:");
+            if inner.reserved_hosts.iter().any(|k| k.starts_with(&adding)) {
+                return Err(Error::conflict(format!(
+                    "Unable to delete node [{id}] because a device is being added to it"
+                )));
+            }
+            if inner.reserved_hosts.contains(&key) {
+                return Err(Error::conflict(format!("Node {id} is being deleted")));
+            }
+            inner.reserved_hosts.insert(key.clone());
+            node
+        };
+        let reserved = super::ReservedNames {
+            engine: self.clone(),
+            names: vec![key],
         };
         let engine = self.clone();
         let id = id.to_string();
         let busy = self.busy();
         Ok(async move {
             let _busy = busy;
+            let _reserved = reserved;
             let ex = engine.shared.executor.clone();
             let target = host_of(&node);
             let r = async {
+                // The peers to detach from (and, if the node must stay, to probe it
+                // back from), chosen under the cluster's pool lock.
+                let _pool = engine.pool_lock(&node.info.cluster).await;
+                let peers = engine.cluster_peers(&node.info.cluster, &id);
                 // Durable before the detach: a crash from here on leaves a pending
                 // operation whose cleanup finishes the delete (`intents.rs`).
                 let (op_id, _in_flight) = engine
@@ -376,12 +371,44 @@ impl Engine {
     }
 }
 
+/// The online nodes of `cluster` a new node is probed from (none for its first node);
+/// an error when it has nodes but none online.
+fn probe_peers(st: &crate::state::State, cluster: &str) -> Result<Vec<Host>> {
+    let cluster = st
+        .clusters
+        .get(cluster)
+        .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
+    let peers: Vec<_> = cluster
+        .info
+        .nodes
+        .iter()
+        .filter_map(|n| st.nodes.get(n))
+        .filter(|n| n.state == EntryState::Online)
+        .map(host_of)
+        .collect();
+    if !cluster.info.nodes.is_empty() && peers.is_empty() {
+        return Err(Error::invalid(
+            "None of the nodes in cluster has glusterd running",
+        ));
+    }
+    Ok(peers)
+}
+
+/// The name a node delete holds in `reserved_hosts` while it runs.
+pub(super) fn delete_key(node: &str) -> String {
+    format!("node-delete:{node}")
+}
+
 /// Probes `target` back into the pool from the first reachable of `peers`.
-async fn reprobe(
+pub(super) async fn reprobe(
     ex: &Arc<dyn Executor>,
     peers: &[Host],
     target: &Host,
 ) -> std::result::Result<(), ExecError> {
+    // The only node of its cluster: no pool to go back into.
+    if peers.is_empty() {
+        return Ok(());
+    }
     let mut last = None;
     for h in peers {
         match ex.peer_probe(h, target).await {

@@ -231,6 +231,140 @@ async fn a_node_delete_cut_at_the_detach_is_finished_at_open() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A node delete and a device add on the same node exclude each other while either
+/// runs (the crash test once found a device recorded on a node that a concurrent
+/// delete had detached from the pool); and a delete-node left pending by a process
+/// that died after a device reached the node is undone at the next open: the node is
+/// probed back into the pool and keeps its device.
+#[tokio::test]
+async fn a_node_delete_and_a_device_add_on_its_node_exclude_each_other() {
+    let dir = temp_dir("crash-nodedel-devadd");
+    let path = dir.join("db.redb");
+    let b = bed_with(EngineOptions::with_file(&path), 4, 1).await;
+    let st = b.engine.state();
+    let node = st.nodes.keys().last().unwrap().clone();
+    let dev = st.nodes[&node].devices[0].clone();
+    b.engine.set_device_state(&dev, "offline").await.unwrap();
+    b.engine.set_device_state(&dev, "failed").await.unwrap();
+    b.engine.delete_device(&dev, false).await.unwrap();
+    b.engine.set_node_state(&node, "offline").await.unwrap();
+    let add = |name: &str| DeviceAddRequest {
+        node: node.clone(),
+        name: name.into(),
+        ..Default::default()
+    };
+
+    // A device add in progress: the delete is refused, before any command.
+    let reached = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = reached.clone();
+    b.mock.faults().fail_matching(
+        move |_, c| {
+            let hit = c.contains("pvcreate");
+            if hit {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            hit
+        },
+        Fault::Hang,
+        true,
+    );
+    let e = b.engine.clone();
+    let req = add("/dev/sdx");
+    let adding = tokio::spawn(async move { e.add_device(req).await });
+    while !reached.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let err = b.engine.delete_node(&node).await.unwrap_err();
+    assert_eq!(err.kind(), brickyard::ErrorKind::Conflict, "{err}");
+    assert!(err.to_string().contains("a device is being added"), "{err}");
+    adding.abort();
+    let _ = adding.await;
+    b.mock.faults().clear();
+    // The aborted add's pending operation is undone by the next open; here, by hand.
+    let pending: Vec<String> = b.engine.state().pending.keys().cloned().collect();
+    assert_eq!(pending.len(), 1);
+    b.engine.cleanup_pending(None).await.unwrap();
+    assert!(b.engine.state().pending.is_empty());
+
+    // A node delete in progress: a device add on the node is refused.
+    let target = host(&b.engine, &node);
+    let from = host(&b.engine, st.nodes.keys().next().unwrap());
+    let e = b.engine.clone();
+    let n2 = node.clone();
+    cut_at(b.engine.clone(), &b.mock, "peer detach", async move {
+        let _ = e.delete_node(&n2).await;
+    })
+    .await;
+    // `cut_at` dropped the delete: its hold on the node went with it, but its
+    // pending operation stays, as after a crash. The detach was done.
+    b.mock.peer_detach(&from, &target).await.unwrap();
+    let records = b.engine.state();
+    assert_eq!(records.pending.len(), 1);
+    // What the crash test met: a device reached the node meanwhile.
+    b.engine.add_device(add("/dev/sdy")).await.unwrap();
+    drop(b.engine);
+    let engine = reopen(&path, &b.mock).await;
+    assert_eq!(
+        one_outcome(&engine, "delete-node"),
+        CleanupOutcome::RolledBack
+    );
+    assert_eq!(engine.state().nodes[&node].devices.len(), 1);
+    assert_exact(&engine, &b.mock);
+    drop(engine);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// While a node delete waits on its detach, a device add on that node is refused.
+#[tokio::test]
+async fn a_device_add_is_refused_while_its_node_is_being_deleted() {
+    let b = bed(4, 1).await;
+    let st = b.engine.state();
+    let node = st.nodes.keys().last().unwrap().clone();
+    let dev = st.nodes[&node].devices[0].clone();
+    b.engine.set_device_state(&dev, "offline").await.unwrap();
+    b.engine.set_device_state(&dev, "failed").await.unwrap();
+    b.engine.delete_device(&dev, false).await.unwrap();
+    b.engine.set_node_state(&node, "offline").await.unwrap();
+    let reached = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = reached.clone();
+    b.mock.faults().fail_matching(
+        move |_, c| {
+            let hit = c.contains("peer detach");
+            if hit {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            hit
+        },
+        Fault::Hang,
+        true,
+    );
+    let e = b.engine.clone();
+    let n2 = node.clone();
+    let deleting = tokio::spawn(async move { e.delete_node(&n2).await });
+    while !reached.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let before = b.mock.nodes();
+    let err = b
+        .engine
+        .add_device(DeviceAddRequest {
+            node: node.clone(),
+            name: "/dev/sdz".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), brickyard::ErrorKind::Conflict, "{err}");
+    assert_eq!(err.to_string(), format!("Node {node} is being deleted"));
+    assert_eq!(b.mock.nodes(), before, "no command ran");
+    // A second delete of the same node is refused too.
+    let err = b.engine.delete_node(&node).await.unwrap_err();
+    assert_eq!(err.kind(), brickyard::ErrorKind::Conflict, "{err}");
+    deleting.abort();
+    let _ = deleting.await;
+    b.mock.faults().clear();
+}
+
 /// The comparison itself: agreement is empty; a leaked LV, a lost mount, a stray fstab
 /// line and a gluster volume on one side only are each listed, and so is inexact
 /// accounting.

@@ -87,3 +87,67 @@ async fn nodes_with_separate_manage_and_storage_names_join_and_host_volumes() {
     let peers = mock.mock().node("node1-manage.lab").unwrap().peers;
     assert_eq!(peers, ["node2-storage.lab"]);
 }
+
+/// Nodes added all at once into an empty cluster (as `brickyard-load` and
+/// `heketi-cli topology load` in parallel do) form one gluster pool: each add chooses
+/// the peer it probes from only once the adds before it are recorded. Before that, the
+/// adds that started together each found the cluster empty, probed nobody, and every
+/// node was a pool of its own (found by `make bench-scale`: "Host … is not in 'Peer in
+/// Cluster' state" at the first volume create).
+#[tokio::test]
+async fn nodes_added_together_into_an_empty_cluster_form_one_pool() {
+    let mock = Arc::new(FaultyMockExecutor::new());
+    let engine = Engine::open(EngineOptions::in_memory(), mock.clone())
+        .await
+        .unwrap();
+    let cluster = engine
+        .create_cluster(ClusterFlags {
+            block: false,
+            file: true,
+        })
+        .unwrap()
+        .id;
+    // Every add is checked (and would have chosen its peers) before any of them runs.
+    let adds: Vec<_> = (1..=6)
+        .map(|n| {
+            engine
+                .begin_node_add(NodeAddRequest {
+                    zone: n,
+                    hostnames: HostAddresses {
+                        manage: vec![format!("node-{n:02}")],
+                        storage: vec![format!("10.1.0.{n}")],
+                    },
+                    cluster: cluster.clone(),
+                    tags: Default::default(),
+                })
+                .unwrap()
+        })
+        .collect();
+    let tasks: Vec<_> = adds.into_iter().map(tokio::spawn).collect();
+    let mut nodes = Vec::new();
+    for t in tasks {
+        nodes.push(t.await.unwrap().expect("node joins").info.id);
+    }
+    for node in &nodes {
+        engine
+            .add_device(DeviceAddRequest {
+                name: "/dev/sdb".into(),
+                node: node.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    for n in 1..=6 {
+        let mut peers = mock.mock().node(&format!("node-{n:02}")).unwrap().peers;
+        peers.sort();
+        let others: Vec<String> = (1..=6)
+            .filter(|m| *m != n)
+            .map(|m| format!("10.1.0.{m}"))
+            .collect();
+        assert_eq!(peers, others, "the pool as node-{n:02} sees it");
+    }
+    for _ in 0..4 {
+        engine.create_volume(replica(1, 3)).await.unwrap();
+    }
+}
