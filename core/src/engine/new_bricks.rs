@@ -68,7 +68,8 @@ pub(crate) fn reserve_bricks(
                 pending: PendingRef {
                     id: op_id.to_string(),
                 },
-                lvm_thin_pool: format!("tp_{brick_id}"),
+                // The default `tp_<id>` (`BrickEntry::thin_pool_name`).
+                lvm_thin_pool: String::new(),
                 lvm_lv: String::new(),
                 sub_type: if pb.arbiter {
                     BrickSubType::Arbiter

@@ -34,13 +34,20 @@ pub struct State {
     pub blockvolumes: BTreeMap<String, BlockVolumeEntry>,
     pub attributes: BTreeMap<String, DbAttributeEntry>,
     pub pending: BTreeMap<String, PendingOperationEntry>,
-    /// Derived: volume ids by cluster id.
-    cluster_volumes: BTreeMap<String, BTreeSet<String>>,
-    /// Derived: volume ids by volume name.
-    volume_names: BTreeMap<String, BTreeSet<String>>,
+    /// Derived: how many volumes each cluster holds (the ids are listed from
+    /// `volumes` itself: a second set of 100,000 ids cost 100 bytes a volume).
+    cluster_volume_counts: BTreeMap<String, usize>,
+    /// Derived: volume ids by volume name, for names other than Heketi's default
+    /// `vol_<id>` (found from the id itself: indexing them cost 300 bytes a volume).
+    volume_names: BTreeMap<String, Vec<String>>,
     /// One copy of each distinct mount host list and option map (every volume of a
     /// cluster holds the same): 100 hosts would otherwise cost each volume kilobytes.
     mounts: MountInterner,
+}
+
+/// Whether volume `id` is called Heketi's default name for it, `vol_<id>`.
+fn has_default_name(id: &str, v: &VolumeEntry) -> bool {
+    v.info.request.name.strip_prefix("vol_") == Some(id)
 }
 
 /// The shared mount values of [`State`]; not part of what a state is (equality).
@@ -286,13 +293,17 @@ impl State {
         }
     }
 
-    /// Rebuilds the derived indexes from the records and empties the volume lists of
-    /// the cluster records (a database written before they were derived carries them).
+    /// Rebuilds the derived indexes from the records, empties the volume lists of the
+    /// cluster records (a database written before they were derived carries them) and
+    /// clears the bricks' default thin pool names ([`BrickEntry::compact_names`]).
     fn derive(&mut self) {
-        self.cluster_volumes.clear();
+        self.cluster_volume_counts.clear();
         self.volume_names.clear();
         for c in self.clusters.values_mut() {
             c.info.volumes.clear();
+        }
+        for b in self.bricks.values_mut() {
+            b.compact_names();
         }
         let mut volumes = std::mem::take(&mut self.volumes);
         for (id, v) in volumes.iter_mut() {
@@ -303,50 +314,70 @@ impl State {
     }
 
     fn index_volume(&mut self, id: &str, v: &VolumeEntry) {
-        self.cluster_volumes
+        *self
+            .cluster_volume_counts
             .entry(v.info.cluster.clone())
-            .or_default()
-            .insert(id.to_string());
-        self.volume_names
-            .entry(v.info.request.name.clone())
-            .or_default()
-            .insert(id.to_string());
+            .or_default() += 1;
+        if !has_default_name(id, v) {
+            let ids = self
+                .volume_names
+                .entry(v.info.request.name.clone())
+                .or_default();
+            if let Err(at) = ids.binary_search_by(|x| x.as_str().cmp(id)) {
+                ids.insert(at, id.to_string());
+            }
+        }
     }
 
     fn unindex_volume(&mut self, id: &str, v: &VolumeEntry) {
-        if let Some(set) = self.cluster_volumes.get_mut(&v.info.cluster) {
-            set.remove(id);
-            if set.is_empty() {
-                self.cluster_volumes.remove(&v.info.cluster);
+        if let Some(n) = self.cluster_volume_counts.get_mut(&v.info.cluster) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.cluster_volume_counts.remove(&v.info.cluster);
             }
         }
-        if let Some(set) = self.volume_names.get_mut(&v.info.request.name) {
-            set.remove(id);
-            if set.is_empty() {
+        if let Some(ids) = self.volume_names.get_mut(&v.info.request.name) {
+            ids.retain(|x| x != id);
+            if ids.is_empty() {
                 self.volume_names.remove(&v.info.request.name);
             }
         }
     }
 
     /// The ids of a cluster's volumes (pending ones included), in id order.
-    pub fn cluster_volumes(&self, cluster_id: &str) -> impl Iterator<Item = &String> + '_ {
-        self.cluster_volumes
-            .get(cluster_id)
-            .into_iter()
-            .flat_map(|s| s.iter())
+    pub fn cluster_volumes<'a>(
+        &'a self,
+        cluster_id: &'a str,
+    ) -> impl Iterator<Item = &'a String> + 'a {
+        let any = self.cluster_volume_counts.contains_key(cluster_id);
+        self.volumes
+            .iter()
+            .take_while(move |_| any)
+            .filter(move |(_, v)| v.info.cluster == cluster_id)
+            .map(|(id, _)| id)
     }
 
     /// How many volumes (pending ones included) a cluster holds.
     pub fn cluster_volume_count(&self, cluster_id: &str) -> usize {
-        self.cluster_volumes.get(cluster_id).map_or(0, |s| s.len())
+        self.cluster_volume_counts
+            .get(cluster_id)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The ids of the volumes called `name`, in any cluster.
-    pub fn volumes_named(&self, name: &str) -> impl Iterator<Item = &String> + '_ {
+    pub fn volumes_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a String> + 'a {
+        // A volume called `vol_<its own id>` is not in the index: found by its id.
+        let by_id = name
+            .strip_prefix("vol_")
+            .and_then(|id| self.volumes.get_key_value(id))
+            .filter(|(id, v)| has_default_name(id, v))
+            .map(|(id, _)| id);
         self.volume_names
             .get(name)
             .into_iter()
-            .flat_map(|s| s.iter())
+            .flatten()
+            .chain(by_id)
     }
 
     /// The state as a Heketi `db export`.
@@ -358,7 +389,11 @@ impl State {
         DbExport {
             clusterentries: clusters,
             volumeentries: self.volumes.clone(),
-            brickentries: self.bricks.clone(),
+            brickentries: self
+                .bricks
+                .iter()
+                .map(|(id, b)| (id.clone(), b.with_full_names()))
+                .collect(),
             nodeentries: self.nodes.clone(),
             deviceentries: self.devices.clone(),
             blockvolumeentries: self.blockvolumes.clone(),
@@ -603,6 +638,73 @@ mod tests {
         v.info.cluster = cluster.into();
         v.info.request.name = name.into();
         v
+    }
+
+    /// Volumes called Heketi's default `vol_<id>` are found by name without an index
+    /// entry; a volume that took another's default name as its own is found too.
+    #[test]
+    fn volumes_are_found_by_default_and_chosen_names() {
+        let mut s = State::default();
+        let mut txn = Txn::new(&s);
+        txn.volumes.put("v1", volume("c1", "vol_v1"));
+        txn.volumes.put("v2", volume("c1", "vol_v1"));
+        txn.volumes.put("v3", volume("c2", "vol_v9"));
+        txn.volumes.put("v4", volume("c2", "mine"));
+        s.apply(txn.into_changes());
+        // Only the chosen names (v1 is called its default name) are in the index.
+        assert_eq!(s.volume_names.len(), 3, "{:?}", s.volume_names);
+        assert_eq!(s.volumes_named("vol_v1").collect::<Vec<_>>(), ["v2", "v1"]);
+        assert_eq!(s.volumes_named("vol_v9").collect::<Vec<_>>(), ["v3"]);
+        assert_eq!(s.volumes_named("vol_v3").count(), 0);
+        assert_eq!(s.volumes_named("vol_v4").count(), 0);
+        assert_eq!(s.volumes_named("mine").collect::<Vec<_>>(), ["v4"]);
+        assert_eq!(s.cluster_volumes("c2").collect::<Vec<_>>(), ["v3", "v4"]);
+        assert_eq!(s.cluster_volumes("c3").count(), 0);
+        assert_eq!(s.cluster_volume_count("c1"), 2);
+        // A rename away from the default name, and back.
+        let mut txn = Txn::new(&s);
+        txn.volumes.get_mut("v1").unwrap().info.request.name = "other".into();
+        s.apply(txn.into_changes());
+        assert_eq!(s.volumes_named("vol_v1").collect::<Vec<_>>(), ["v2"]);
+        assert_eq!(s.volumes_named("other").collect::<Vec<_>>(), ["v1"]);
+        let mut txn = Txn::new(&s);
+        txn.volumes.get_mut("v1").unwrap().info.request.name = "vol_v1".into();
+        txn.volumes.remove("v2");
+        s.apply(txn.into_changes());
+        assert_eq!(s.volumes_named("vol_v1").collect::<Vec<_>>(), ["v1"]);
+        assert_eq!(s.volumes_named("other").count(), 0);
+        assert!(s.volume_names.keys().all(|k| k == "vol_v9" || k == "mine"));
+        assert_eq!(State::from_export(s.to_export()), s);
+    }
+
+    /// Default thin pool names are not kept in memory; the Heketi export names them all.
+    #[test]
+    fn default_thin_pool_names_are_dropped_on_load_and_written_on_export() {
+        let b1 = br#"{"Info":{"id":"b1","path":"/p1","device":"d1","node":"n1","volume":"v1","size":1},"LvmThinPool":"tp_b1"}"#;
+        let b2 = br#"{"Info":{"id":"b2","path":"/p2","device":"d1","node":"n1","volume":"v2","size":1},"LvmThinPool":"tp_b1"}"#;
+        let b3 = br#"{"Info":{"id":"b3","path":"/p3","device":"d1","node":"n1","volume":"v3","size":1},"LvmThinPool":""}"#;
+        let raw: RawTables = vec![(
+            Table::Bricks,
+            vec![
+                ("b1".into(), b1.to_vec()),
+                ("b2".into(), b2.to_vec()),
+                ("b3".into(), b3.to_vec()),
+            ],
+        )];
+        let s = State::from_raw(raw).unwrap();
+        assert_eq!(s.bricks["b1"].lvm_thin_pool, "");
+        // A clone's brick names its source's pool: kept.
+        assert_eq!(s.bricks["b2"].lvm_thin_pool, "tp_b1");
+        let names: Vec<String> = s.bricks.values().map(|b| b.thin_pool_name()).collect();
+        assert_eq!(names, ["tp_b1", "tp_b1", "tp_b3"]);
+        let export = s.to_export();
+        let exported: Vec<&str> = export
+            .brickentries
+            .values()
+            .map(|b| b.lvm_thin_pool.as_str())
+            .collect();
+        assert_eq!(exported, ["tp_b1", "tp_b1", "tp_b3"]);
+        assert_eq!(State::from_export(export), s);
     }
 
     #[test]
