@@ -155,7 +155,7 @@ fn logs(buf: &Arc<Mutex<Vec<u8>>>) -> String {
 async fn a_half_sent_request_head_is_closed_after_the_header_timeout() {
     let (server, _dir) = server(
         "header",
-        r#"{"header_read_timeout": 0.5, "idle_timeout": 30}"#,
+        r#"{"header_read_timeout": 1.5, "idle_timeout": 30}"#,
     )
     .await;
     let addr = server.local_addr();
@@ -165,14 +165,14 @@ async fn a_half_sent_request_head_is_closed_after_the_header_timeout() {
     let closed = closed_after(&mut half, Duration::from_secs(10))
         .await
         .expect("the half-sent head was not closed within 10 s");
-    assert!(closed >= Duration::from_millis(400), "{closed:?}");
+    assert!(closed >= Duration::from_millis(1300), "{closed:?}");
 
     // A client that connects and sends nothing is held no longer.
     let mut silent = TcpStream::connect(addr).await.expect("connect");
     let closed = closed_after(&mut silent, Duration::from_secs(10))
         .await
         .expect("the silent connection was not closed within 10 s");
-    assert!(closed >= Duration::from_millis(400), "{closed:?}");
+    assert!(closed >= Duration::from_millis(1300), "{closed:?}");
 
     // A head completed in time is answered, even when it comes in pieces.
     let mut slow = TcpStream::connect(addr).await.expect("connect");
@@ -188,13 +188,15 @@ async fn a_half_sent_request_head_is_closed_after_the_header_timeout() {
 async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     let (server, _dir) = server(
         "idle",
-        r#"{"header_read_timeout": 30, "idle_timeout": 0.8}"#,
+        r#"{"header_read_timeout": 30, "idle_timeout": 2}"#,
     )
     .await;
     let mut conn = TcpStream::connect(server.local_addr())
         .await
         .expect("connect");
-    // Requests closer together than the idle timeout keep the connection.
+    // Requests closer together than the idle timeout keep the connection. (The
+    // timeouts leave a second and more of margin: on a loaded 2-core machine a 400 ms
+    // pause against a 0.8 s timeout lost the connection.)
     for _ in 0..3 {
         hello(&mut conn).await;
         tokio::time::sleep(Duration::from_millis(400)).await;
@@ -204,7 +206,7 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
         .await
         .expect("the idle connection was not closed within 10 s");
     assert!(
-        closed >= Duration::from_millis(700) && closed < Duration::from_secs(5),
+        closed >= Duration::from_millis(1800) && closed < Duration::from_secs(8),
         "{closed:?}"
     );
     server.shutdown().await.expect("shutdown");
