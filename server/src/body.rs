@@ -197,14 +197,25 @@ pub fn finish_json(mut json: Vec<u8>) -> Vec<u8> {
 /// [`go_escape`] on bytes, without a copy when nothing needs escaping (the usual
 /// case: ids, sizes, paths). Not UTF-8 bytes are left alone.
 pub fn go_escape_bytes(json: Vec<u8>) -> Vec<u8> {
-    // `<`, `>`, `&`, and 0xE2, the first byte of U+2028 and U+2029 in UTF-8.
-    if !json.iter().any(|b| matches!(b, b'<' | b'>' | b'&' | 0xE2)) {
+    if !needs_go_escape(&json) {
         return json;
     }
     match String::from_utf8(json) {
         Ok(text) => go_escape(&text).into_bytes(),
         Err(e) => e.into_bytes(),
     }
+}
+
+/// Whether `json` holds `<`, `>`, `&`, or 0xE2 (the first byte of U+2028 and U+2029
+/// in UTF-8). Checked 64 bytes at a time without an early exit inside a block, which
+/// the compiler vectorises: the byte-at-a-time `any` took a quarter of the server's
+/// time on a 400 MB `GET /topology`.
+fn needs_go_escape(json: &[u8]) -> bool {
+    json.chunks(64).any(|block| {
+        block
+            .iter()
+            .fold(false, |hit, b| hit | matches!(b, b'<' | b'>' | b'&' | 0xE2))
+    })
 }
 
 /// A `200` answer whose JSON the engine serialised ([`finish_json`] is applied).
@@ -238,6 +249,33 @@ pub fn go_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every character Go escapes is found wherever it sits in the 64-byte blocks.
+    #[test]
+    fn escaped_characters_are_found_at_every_position() {
+        for len in [1, 63, 64, 65, 130] {
+            let plain = vec![b'a'; len];
+            assert!(!needs_go_escape(&plain));
+            assert_eq!(go_escape_bytes(plain.clone()), plain);
+            for at in [0, len / 2, len.saturating_sub(2), len - 1] {
+                for c in [b'<', b'>', b'&', 0xE2] {
+                    let mut v = plain.clone();
+                    v[at] = c;
+                    assert!(needs_go_escape(&v), "{c} at {at} of {len}");
+                }
+            }
+        }
+        let text = "{\"a\":\"x<y>&z\u{2028}\"}".to_string();
+        assert_eq!(
+            String::from_utf8(go_escape_bytes(text.clone().into_bytes())).unwrap(),
+            go_escape(&text)
+        );
+        let escaped = go_escape(&text);
+        assert!(
+            escaped.contains("x\\u003cy\\u003e\\u0026z\\u2028"),
+            "{escaped}"
+        );
+    }
     use axum::body::Body;
     use http_body_util::BodyExt;
     use serde::Deserialize;

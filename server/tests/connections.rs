@@ -186,11 +186,7 @@ async fn a_half_sent_request_head_is_closed_after_the_header_timeout() {
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
-    let (server, _dir) = server(
-        "idle",
-        r#"{"header_read_timeout": 30, "idle_timeout": 2}"#,
-    )
-    .await;
+    let (server, _dir) = server("idle", r#"{"header_read_timeout": 30, "idle_timeout": 2}"#).await;
     let mut conn = TcpStream::connect(server.local_addr())
         .await
         .expect("connect");
