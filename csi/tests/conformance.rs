@@ -1189,7 +1189,10 @@ async fn node_errors_and_info() {
         .collect();
     assert_eq!(
         rpcs,
-        vec![node_service_capability::rpc::Type::GetVolumeStats as i32]
+        vec![
+            node_service_capability::rpc::Type::GetVolumeStats as i32,
+            node_service_capability::rpc::Type::VolumeCondition as i32
+        ]
     );
     // No staging: NodeStageVolume is not offered.
     assert_eq!(
@@ -1200,6 +1203,146 @@ async fn node_errors_and_info() {
         ),
         Code::Unimplemented
     );
+    d.stop().await;
+}
+
+fn stats_req(target: &Path) -> NodeGetVolumeStatsRequest {
+    NodeGetVolumeStatsRequest {
+        volume_id: publish_req(target, false).volume_id,
+        volume_path: target.display().to_string(),
+        staging_target_path: String::new(),
+    }
+}
+
+/// A node driver with the volume of [`publish_req`] published at a target, and that
+/// target.
+async fn published(tag: &str) -> (Arc<FakeMounter>, Driver, std::path::PathBuf) {
+    let mounter = Arc::new(FakeMounter::default());
+    let mut d = Driver::start(Mode::Node, None, mounter.clone()).await;
+    let target = d.dir.path(&format!("pods/{tag}/mount"));
+    d.node
+        .node_publish_volume(publish_req(&target, false))
+        .await
+        .unwrap();
+    (mounter, d, target)
+}
+
+/// A mount whose glusterfs client died (the mount table still shows it, every access
+/// fails with ENOTCONN): NodeGetVolumeStats reports an abnormal volume condition
+/// saying so instead of failing; a healthy mount's condition is normal.
+#[tokio::test]
+async fn the_stats_of_a_stale_mount_are_an_abnormal_condition() {
+    let (mounter, mut d, target) = published("stale-stats").await;
+    let healthy = d
+        .node
+        .node_get_volume_stats(stats_req(&target))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!healthy.usage.is_empty());
+    assert_eq!(
+        healthy.volume_condition,
+        Some(VolumeCondition {
+            abnormal: false,
+            message: String::new()
+        })
+    );
+    mounter.kill_client(&target);
+    let stale = d
+        .node
+        .node_get_volume_stats(stats_req(&target))
+        .await
+        .expect("the stats of a stale mount are an abnormal condition, not an error")
+        .into_inner();
+    assert!(stale.usage.is_empty(), "{:?}", stale.usage);
+    let condition = stale.volume_condition.expect("a volume condition");
+    assert!(condition.abnormal);
+    assert!(
+        condition.message.contains(&format!(
+            "at {}: the mount is stale (ENOTCONN: Transport endpoint is not connected)",
+            target.display()
+        )) && condition.message.contains("NodePublishVolume"),
+        "{}",
+        condition.message
+    );
+    d.stop().await;
+}
+
+/// A publish onto a stale mount of the same volume unmounts it and mounts again (it
+/// used to answer "already published" and leave the pod a dead mount); a plain umount
+/// that fails on it is followed by `umount -l`. A healthy mount is left alone.
+#[tokio::test]
+async fn a_publish_onto_a_stale_mount_mounts_again() {
+    let (mounter, mut d, target) = published("stale-pub").await;
+    let t = target.display();
+    let req = publish_req(&target, false);
+    mounter.kill_client(&target);
+    let before = mounter.calls().len();
+    d.node.node_publish_volume(req.clone()).await.unwrap();
+    assert_eq!(
+        mounter.calls()[before..],
+        [
+            format!("umount {t}"),
+            format!("mount 10.0.0.1:/vol_0123 {t}")
+        ]
+    );
+    assert!(
+        mounter
+            .spec(&target)
+            .expect("mounted")
+            .options
+            .contains(&"auto_unmount".to_string())
+    );
+    let again = d
+        .node
+        .node_get_volume_stats(stats_req(&target))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!again.volume_condition.expect("condition").abnormal);
+    // A healthy mount: nothing done.
+    let before = mounter.calls().len();
+    d.node.node_publish_volume(req.clone()).await.unwrap();
+    assert_eq!(mounter.calls().len(), before);
+
+    *mounter.stale_refuses_umount.lock().unwrap() = true;
+    mounter.kill_client(&target);
+    let before = mounter.calls().len();
+    d.node.node_publish_volume(req.clone()).await.unwrap();
+    assert_eq!(
+        mounter.calls()[before..],
+        [
+            format!("umount {t}"),
+            format!("umount -l {t}"),
+            format!("mount 10.0.0.1:/vol_0123 {t}")
+        ]
+    );
+    assert!(mounter.stale.lock().unwrap().is_empty());
+    d.stop().await;
+}
+
+/// An unpublish of a stale mount that a plain umount refuses detaches it lazily and
+/// cleans up as usual (it used to fail, and the kubelet retried forever).
+#[tokio::test]
+async fn an_unpublish_removes_a_stale_mount() {
+    let (mounter, mut d, target) = published("stale-unpub").await;
+    let t = target.display();
+    *mounter.stale_refuses_umount.lock().unwrap() = true;
+    mounter.kill_client(&target);
+    let before = mounter.calls().len();
+    d.node
+        .node_unpublish_volume(NodeUnpublishVolumeRequest {
+            volume_id: publish_req(&target, false).volume_id,
+            target_path: t.to_string(),
+        })
+        .await
+        .expect("unpublish of a stale mount");
+    assert_eq!(
+        mounter.calls()[before..],
+        [format!("umount {t}"), format!("umount -l {t}")]
+    );
+    assert!(mounter.spec(&target).is_none());
+    assert!(!target.exists(), "the target directory is removed");
     d.stop().await;
 }
 
