@@ -1829,3 +1829,130 @@ async fn an_https_back_end_is_trusted_through_tls_ca() {
         "{log}"
     );
 }
+
+/// A back end on HTTPS signed by a private CA, with the driver started without
+/// `--tls-ca`: the CA's PEM text in the StorageClass parameter `restcacert` makes
+/// CreateVolume and GetCapacity trust it, in the secret's entry `restcacert` (next to
+/// the key) DeleteVolume and ControllerExpandVolume; without it they are UNAVAILABLE;
+/// text that is not a certificate is INVALID_ARGUMENT naming where it came from.
+#[tokio::test]
+async fn an_https_back_end_is_trusted_through_restcacert() {
+    let certs = Scratch::new("pki-sc");
+    let pki = Pki::new(&certs);
+    let ca = std::fs::read_to_string(&pki.ca).unwrap();
+    let rest = RestServer::start_tls(&pki);
+    let d = Driver::start(Mode::Controller, None, Arc::new(FakeMounter::default())).await;
+    let mut c = d.controller.clone();
+
+    // Without the CA: not trusted.
+    let err = c
+        .create_volume(create_req("pvc-ca", GIB, &rest))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(err.message().contains("restcacert"), "{}", err.message());
+
+    let mut req = create_req("pvc-ca", GIB, &rest);
+    req.parameters.insert("restcacert".into(), ca.clone());
+    let v = c
+        .create_volume(req.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .volume
+        .unwrap();
+    let capacity = c
+        .get_capacity(GetCapacityRequest {
+            parameters: req.parameters.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(capacity.available_capacity > 0);
+
+    let key_only = map(&[("key", SECRET)]);
+    let with_ca = map(&[("key", SECRET), ("restcacert", &ca)]);
+    let expand =
+        |secrets: &std::collections::HashMap<String, String>| ControllerExpandVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            capacity_range: Some(CapacityRange {
+                required_bytes: 2 * GIB,
+                limit_bytes: 0,
+            }),
+            secrets: secrets.clone(),
+            ..Default::default()
+        };
+    assert_eq!(
+        code(c.controller_expand_volume(expand(&key_only)).await),
+        Code::Unavailable
+    );
+    let expanded = c
+        .controller_expand_volume(expand(&with_ca))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(expanded.capacity_bytes, 2 * GIB);
+
+    // Not a certificate: INVALID_ARGUMENT, saying where and what.
+    let mut bad = req.clone();
+    bad.name = "pvc-ca-bad".into();
+    bad.parameters
+        .insert("restcacert".into(), "not a certificate".into());
+    let err = c.create_volume(bad).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert!(
+        err.message()
+            .starts_with("the StorageClass parameter restcacert holds no certificate"),
+        "{}",
+        err.message()
+    );
+    let broken = ca.replace("MII", "M!I");
+    let err = c
+        .delete_volume(DeleteVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            secrets: map(&[("key", SECRET), ("restcacert", &broken)]),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert!(
+        err.message()
+            .starts_with("the secret's entry restcacert is not valid PEM"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(rest_volumes(&rest, &pki), 1);
+
+    assert_eq!(
+        code(
+            c.delete_volume(DeleteVolumeRequest {
+                volume_id: v.volume_id.clone(),
+                secrets: key_only.clone(),
+            })
+            .await
+        ),
+        Code::Unavailable
+    );
+    c.delete_volume(DeleteVolumeRequest {
+        volume_id: v.volume_id.clone(),
+        secrets: with_ca,
+    })
+    .await
+    .unwrap();
+    assert_eq!(rest_volumes(&rest, &pki), 0);
+    d.stop().await;
+}
+
+/// How many volumes the HTTPS back end has.
+fn rest_volumes(rest: &RestServer, pki: &Pki) -> usize {
+    let tls = brickyard_cli::client::TlsOptions::load(false, std::slice::from_ref(&pki.ca))
+        .expect("ca loads");
+    brickyard_cli::client::Client::new(
+        brickyard_cli::client::ClientConfig::new(rest.url.clone(), "admin", SECRET).with_tls(tls),
+    )
+    .volume_list()
+    .unwrap()
+    .volumes
+    .len()
+}
