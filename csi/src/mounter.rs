@@ -335,6 +335,27 @@ pub fn same_source(mounted: &str, wanted: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_directory_that_answers_is_healthy() {
+        let dir = std::env::temp_dir();
+        assert_eq!(probe(&dir).await, MountHealth::Healthy);
+        // Not the client's fault: no repair for a path that does not exist.
+        assert_eq!(
+            probe(&dir.join("bycsi-no-such-path")).await,
+            MountHealth::Healthy
+        );
+        assert!(is_stale_errno(Errno::ENOTCONN) && is_stale_errno(Errno::ESTALE));
+        assert!(is_stale_errno(Errno::EIO) && !is_stale_errno(Errno::ENOENT));
+        assert_eq!(MountHealth::Healthy.problem(), None);
+        assert_eq!(
+            MountHealth::Stale(Errno::ENOTCONN).problem().as_deref(),
+            Some(
+                "the mount is stale (ENOTCONN: Transport endpoint is not connected): \
+                 the glusterfs client process serving it is gone"
+            )
+        );
+    }
+
     #[test]
     fn command_line() {
         let spec = MountSpec {

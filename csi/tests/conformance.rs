@@ -1419,6 +1419,17 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
         "no second mount when mounted: {calls}"
     );
     assert_eq!(calls.lines().last().unwrap(), format!("umount {t}"));
+    // A stale mount a plain umount refused is detached with `umount -l`.
+    let lazy = SystemMounter {
+        mount_program: mount.clone(),
+        umount_program: umount.clone(),
+        mountinfo: mountinfo.clone(),
+    };
+    brickyard_csi::mounter::Mounter::unmount_lazy(&lazy, &target)
+        .await
+        .unwrap();
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(calls.lines().last().unwrap(), format!("umount -l {t}"));
 
     // A mount that fails as mount.glusterfs does: the client's log says why, and the
     // error carries its end (the program itself only points at the file).
