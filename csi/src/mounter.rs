@@ -91,7 +91,8 @@ pub enum MountHealth {
     /// `stat` and `statvfs` of the mount point answered.
     Healthy,
     /// They failed with `ENOTCONN`, `EIO` or `ESTALE`: the FUSE client serving the
-    /// mount is gone (or its handle is stale), and nothing will ever answer there.
+    /// mount is gone, and nothing will ever answer there (a live client that lost
+    /// every brick answers `ENOTCONN` too; mounting again is what helps either way).
     Stale(Errno),
     /// They did not answer within [`PROBE_TIMEOUT`] (a live client waiting for its
     /// servers, or a hung one).
@@ -104,7 +105,8 @@ impl MountHealth {
         match self {
             MountHealth::Healthy => None,
             MountHealth::Stale(e) => Some(format!(
-                "the mount is stale ({e}): the glusterfs client process serving it is gone"
+                "the mount is stale ({e}): the glusterfs client process serving it is gone \
+                 (or has lost every server)"
             )),
             MountHealth::Unresponsive => Some(format!(
                 "the mount did not answer stat/statvfs within {} s",
@@ -351,7 +353,7 @@ mod tests {
             MountHealth::Stale(Errno::ENOTCONN).problem().as_deref(),
             Some(
                 "the mount is stale (ENOTCONN: Transport endpoint is not connected): \
-                 the glusterfs client process serving it is gone"
+                 the glusterfs client process serving it is gone (or has lost every server)"
             )
         );
     }
