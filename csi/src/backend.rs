@@ -17,7 +17,14 @@ pub struct Backend {
     pub user: String,
     /// JWT key; empty when authentication is disabled.
     pub key: String,
+    /// PEM text of CA certificates trusted for this back end's `https://`
+    /// certificate in addition to `--tls-ca`'s (`restcacert`); empty: none.
+    pub ca_pem: String,
 }
+
+/// The StorageClass parameter and the secret entry that hold the PEM text of the CA
+/// certificate(s) of an `https://` back end.
+pub const CA_KEY: &str = "restcacert";
 
 impl std::fmt::Debug for Backend {
     // The key never appears in logs or messages.
@@ -33,6 +40,7 @@ impl std::fmt::Debug for Backend {
                     "<redacted>"
                 },
             )
+            .field("ca_pem", &format!("{} bytes", self.ca_pem.len()))
             .finish()
     }
 }
@@ -44,7 +52,14 @@ impl Backend {
             url: url.trim_end_matches('/').to_string(),
             user: user.to_string(),
             key: key.to_string(),
+            ca_pem: String::new(),
         }
+    }
+
+    /// This back end with `ca_pem` (checked by [`parse_ca`]) trusted as well.
+    pub fn with_ca(mut self, ca_pem: Option<String>) -> Backend {
+        self.ca_pem = ca_pem.unwrap_or_default();
+        self
     }
 
     /// The cache key: one back end per URL and user.
@@ -55,11 +70,38 @@ impl Backend {
     /// A client for this back end polling pending operations every `poll`; an
     /// `https://` back end's certificate is checked as `tls` says.
     pub fn client(&self, poll: Duration, tls: &TlsOptions) -> Client {
-        let mut config = ClientConfig::new(self.url.clone(), self.user.clone(), self.key.clone())
-            .with_tls(tls.clone());
+        let mut tls = tls.clone();
+        if !self.ca_pem.is_empty() {
+            // Checked when the parameter or secret was read.
+            tls.trusted
+                .extend(parse_ca(&self.ca_pem, CA_KEY).unwrap_or_default());
+        }
+        let mut config =
+            ClientConfig::new(self.url.clone(), self.user.clone(), self.key.clone()).with_tls(tls);
         config.poll_delay = poll;
         Client::new(config)
     }
+}
+
+/// The CA certificates of the PEM text `pem`; `source` names where it came from in
+/// the error (PEM that does not parse, or holds no certificate).
+pub fn parse_ca(pem: &str, source: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(pem.as_bytes()) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(format!("{source} is not valid PEM: {e}")),
+        }
+    }
+    if certs.is_empty() {
+        return Err(format!(
+            "{source} holds no certificate: give the PEM text of the CA certificate that \
+             signed the REST server's, with its -----BEGIN CERTIFICATE----- and \
+             -----END CERTIFICATE----- lines"
+        ));
+    }
+    Ok(certs)
 }
 
 /// Runs a blocking client call on the blocking pool; `what` names it in errors.

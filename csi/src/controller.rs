@@ -202,7 +202,8 @@ impl ControllerService {
                 .filter(|d| d.url == vid.url && d.user == vid.user)
                 .map(|d| d.key.clone())
         });
-        Ok(vid.backend(&key.unwrap_or_default()))
+        let ca = params::ca_from_secrets(secrets).map_err(status::invalid)?;
+        Ok(vid.backend(&key.unwrap_or_default()).with_ca(ca))
     }
 
     async fn create(&self, req: CreateVolumeRequest) -> Result<Volume, Status> {

@@ -1,9 +1,19 @@
 //! Mounting GlusterFS volumes: the [`Mounter`] trait, and [`SystemMounter`],
 //! which runs `mount -t glusterfs` and `umount` and reads `/proc/self/mountinfo`.
 //! Tests substitute their own implementation.
+//!
+//! A GlusterFS mount is served by a FUSE client process (`glusterfs`). When that
+//! process dies (OOM kill, a node plugin restarted without `auto_unmount`), the mount
+//! stays in the mount table and every access to it fails with `ENOTCONN`: a *stale*
+//! mount. [`Mounter::health`] tells one apart ([`MountHealth`]); the node service
+//! mounts again over it, unmounts it lazily when a plain unmount fails, and reports it
+//! as an abnormal volume condition.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
+
+use nix::errno::Errno;
 
 use thiserror::Error;
 
@@ -75,6 +85,63 @@ impl MountError {
     }
 }
 
+/// Whether a mounted file system answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MountHealth {
+    /// `stat` and `statvfs` of the mount point answered.
+    Healthy,
+    /// They failed with `ENOTCONN`, `EIO` or `ESTALE`: the FUSE client serving the
+    /// mount is gone, and nothing will ever answer there (a live client that lost
+    /// every brick answers `ENOTCONN` too; mounting again is what helps either way).
+    Stale(Errno),
+    /// They did not answer within [`PROBE_TIMEOUT`] (a live client waiting for its
+    /// servers, or a hung one).
+    Unresponsive,
+}
+
+impl MountHealth {
+    /// What is wrong, for messages (`None` when healthy).
+    pub fn problem(self) -> Option<String> {
+        match self {
+            MountHealth::Healthy => None,
+            MountHealth::Stale(e) => Some(format!(
+                "the mount is stale ({e}): the glusterfs client process serving it is gone \
+                 (or has lost every server)"
+            )),
+            MountHealth::Unresponsive => Some(format!(
+                "the mount did not answer stat/statvfs within {} s",
+                PROBE_TIMEOUT.as_secs()
+            )),
+        }
+    }
+}
+
+/// How long [`probe`] waits for `stat`/`statvfs` of a mount point.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether `errno`, from an access to a mount point, means the mount is stale:
+/// `ENOTCONN` (the FUSE client died), `ESTALE` or `EIO`.
+pub fn is_stale_errno(errno: Errno) -> bool {
+    matches!(errno, Errno::ENOTCONN | Errno::ESTALE | Errno::EIO)
+}
+
+/// The health of the mount at `target`, from `stat` and `statvfs` of it on the
+/// blocking pool (at most [`PROBE_TIMEOUT`]). Other failures (`ENOENT`, `EACCES`)
+/// are not about the mount's client: [`MountHealth::Healthy`].
+pub async fn probe(target: &Path) -> MountHealth {
+    let path = target.to_path_buf();
+    let task = tokio::task::spawn_blocking(move || {
+        nix::sys::stat::stat(&path)
+            .map(|_| ())
+            .and_then(|()| nix::sys::statvfs::statvfs(&path).map(|_| ()))
+    });
+    match tokio::time::timeout(PROBE_TIMEOUT, task).await {
+        Ok(Ok(Err(e))) if is_stale_errno(e) => MountHealth::Stale(e),
+        Ok(_) => MountHealth::Healthy,
+        Err(_) => MountHealth::Unresponsive,
+    }
+}
+
 /// Makes and removes mounts.
 #[async_trait::async_trait]
 pub trait Mounter: Send + Sync + 'static {
@@ -82,8 +149,15 @@ pub trait Mounter: Send + Sync + 'static {
     async fn mount(&self, spec: &MountSpec) -> Result<(), MountError>;
     /// Unmounts `target`.
     async fn unmount(&self, target: &Path) -> Result<(), MountError>;
+    /// Detaches `target` lazily (`umount -l`): for a stale mount a plain unmount
+    /// could not remove.
+    async fn unmount_lazy(&self, target: &Path) -> Result<(), MountError>;
     /// The mount at exactly `target`, if any.
     async fn mounted(&self, target: &Path) -> Result<Option<Mounted>, MountError>;
+    /// Whether the mount at `target` answers (see [`probe`], the default).
+    async fn health(&self, target: &Path) -> MountHealth {
+        probe(target).await
+    }
 }
 
 /// The command line of a GlusterFS mount: `mount -t glusterfs -o OPTS SOURCE TARGET`.
@@ -176,6 +250,14 @@ impl Mounter for SystemMounter {
         run(&self.umount_program, &[target.display().to_string()]).await
     }
 
+    async fn unmount_lazy(&self, target: &Path) -> Result<(), MountError> {
+        run(
+            &self.umount_program,
+            &["-l".to_string(), target.display().to_string()],
+        )
+        .await
+    }
+
     async fn mounted(&self, target: &Path) -> Result<Option<Mounted>, MountError> {
         let text = tokio::fs::read_to_string(&self.mountinfo).await?;
         Ok(find_in_mountinfo(&text, target))
@@ -254,6 +336,27 @@ pub fn same_source(mounted: &str, wanted: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_directory_that_answers_is_healthy() {
+        let dir = std::env::temp_dir();
+        assert_eq!(probe(&dir).await, MountHealth::Healthy);
+        // Not the client's fault: no repair for a path that does not exist.
+        assert_eq!(
+            probe(&dir.join("bycsi-no-such-path")).await,
+            MountHealth::Healthy
+        );
+        assert!(is_stale_errno(Errno::ENOTCONN) && is_stale_errno(Errno::ESTALE));
+        assert!(is_stale_errno(Errno::EIO) && !is_stale_errno(Errno::ENOENT));
+        assert_eq!(MountHealth::Healthy.problem(), None);
+        assert_eq!(
+            MountHealth::Stale(Errno::ENOTCONN).problem().as_deref(),
+            Some(
+                "the mount is stale (ENOTCONN: Transport endpoint is not connected): \
+                 the glusterfs client process serving it is gone (or has lost every server)"
+            )
+        );
+    }
 
     #[test]
     fn command_line() {

@@ -2,6 +2,11 @@
 //! (`mount -t glusterfs HOST:/VOL TARGET -o backup-volfile-servers=…`), unmounts,
 //! and reports usage from statvfs.
 //!
+//! A stale mount (its glusterfs client died: every access fails with `ENOTCONN`) is
+//! repaired where the kubelet can act on it: a publish onto it unmounts it and mounts
+//! again, an unpublish removes it (lazily when a plain `umount` fails), and the volume
+//! stats report it as an abnormal volume condition (capability `VOLUME_CONDITION`).
+//!
 //! Each mount's FUSE client logs to its own file in the log directory, named after
 //! the target as glusterfs would name it; a failed mount's error carries the end of
 //! that log (mount.glusterfs itself only says "Mount failed. Check the log file"), and
@@ -14,7 +19,7 @@ use tonic::{Request, Response, Status};
 
 use crate::capability;
 use crate::controller::context;
-use crate::mounter::{MountError, MountSpec, Mounter, same_source};
+use crate::mounter::{MountError, MountHealth, MountSpec, Mounter, same_source};
 use crate::proto::node_server::Node;
 use crate::proto::node_service_capability::{self, rpc};
 use crate::proto::volume_usage::Unit;
@@ -22,7 +27,7 @@ use crate::proto::{
     NodeGetCapabilitiesRequest, NodeGetCapabilitiesResponse, NodeGetInfoRequest,
     NodeGetInfoResponse, NodeGetVolumeStatsRequest, NodeGetVolumeStatsResponse,
     NodePublishVolumeRequest, NodePublishVolumeResponse, NodeServiceCapability,
-    NodeUnpublishVolumeRequest, NodeUnpublishVolumeResponse, VolumeUsage,
+    NodeUnpublishVolumeRequest, NodeUnpublishVolumeResponse, VolumeCondition, VolumeUsage,
 };
 use crate::status;
 
@@ -49,6 +54,23 @@ impl NodeService {
             mounter,
             log_dir,
         }
+    }
+
+    /// Unmounts `target`; when a plain unmount fails and the mount does not answer
+    /// (stale or hung), detaches it lazily (`umount -l`) instead.
+    async fn unmount(&self, target: &Path) -> Result<(), MountError> {
+        let Err(e) = self.mounter.unmount(target).await else {
+            return Ok(());
+        };
+        let health = self.mounter.health(target).await;
+        let Some(problem) = health.problem() else {
+            return Err(e);
+        };
+        tracing::warn!(
+            "unmount of {} failed ({e}); {problem}: detaching it lazily",
+            target.display()
+        );
+        self.mounter.unmount_lazy(target).await
     }
 }
 
@@ -168,16 +190,35 @@ impl Node for NodeService {
             .await
             .map_err(|e| mount_status(&what, &e))?
         {
-            if same_source(&m.source, &source) && m.read_only == read_only {
-                return Ok(Response::new(NodePublishVolumeResponse {}));
+            if !(same_source(&m.source, &source) && m.read_only == read_only) {
+                return Err(Status::already_exists(format!(
+                    "{} already has {} mounted{}: not {source}{}",
+                    target.display(),
+                    m.source,
+                    if m.read_only { " read-only" } else { "" },
+                    if read_only { " read-only" } else { "" },
+                )));
             }
-            return Err(Status::already_exists(format!(
-                "{} already has {} mounted{}: not {source}{}",
+            // Already mounted: done, unless its client is gone (a stale mount every
+            // access fails on), which is unmounted and mounted again.
+            let health = self.mounter.health(&target).await;
+            let MountHealth::Stale(_) = health else {
+                return Ok(Response::new(NodePublishVolumeResponse {}));
+            };
+            tracing::warn!(
+                "{source} at {}: {}; mounting it again",
                 target.display(),
-                m.source,
-                if m.read_only { " read-only" } else { "" },
-                if read_only { " read-only" } else { "" },
-            )));
+                health.problem().unwrap_or_default()
+            );
+            self.unmount(&target).await.map_err(|e| {
+                mount_status(
+                    &format!(
+                        "unmount the stale mount of {source} at {}",
+                        target.display()
+                    ),
+                    &e,
+                )
+            })?;
         }
         tokio::fs::create_dir_all(&target)
             .await
@@ -194,7 +235,7 @@ impl Node for NodeService {
             // this very source: the next publish would take it for done.
             match self.mounter.mounted(&target).await {
                 Ok(Some(_)) => {
-                    if let Err(u) = self.mounter.unmount(&target).await {
+                    if let Err(u) = self.unmount(&target).await {
                         tracing::warn!(
                             "cannot unmount what the failed mount left at {}: {u}",
                             target.display()
@@ -220,8 +261,9 @@ impl Node for NodeService {
         Ok(Response::new(NodePublishVolumeResponse {}))
     }
 
-    /// Unmounts (when mounted) and removes the target directory and the mount's client
-    /// log; succeeds when there is nothing left to do.
+    /// Unmounts (when mounted; lazily when a stale mount refuses a plain unmount) and
+    /// removes the target directory and the mount's client log; succeeds when there is
+    /// nothing left to do.
     async fn node_unpublish_volume(
         &self,
         request: Request<NodeUnpublishVolumeRequest>,
@@ -237,8 +279,7 @@ impl Node for NodeService {
             .map_err(|e| mount_status(&what, &e))?
             .is_some()
         {
-            self.mounter
-                .unmount(&target)
+            self.unmount(&target)
                 .await
                 .map_err(|e| mount_status(&what, &e))?;
         }
@@ -268,13 +309,8 @@ impl Node for NodeService {
         let req = request.into_inner();
         let volume_id = required(&req.volume_id, "volume_id")?;
         let path = PathBuf::from(required(&req.volume_path, "volume_path")?);
-        if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
-            return Err(Status::not_found(format!(
-                "volume path {} does not exist",
-                path.display()
-            )));
-        }
         let what = format!("stats of {}", path.display());
+        // The mount table first: a stale mount point fails even a stat.
         if self
             .mounter
             .mounted(&path)
@@ -282,26 +318,53 @@ impl Node for NodeService {
             .map_err(|e| mount_status(&what, &e))?
             .is_none()
         {
+            if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
+                return Err(Status::not_found(format!(
+                    "volume path {} does not exist",
+                    path.display()
+                )));
+            }
             return Err(Status::not_found(format!(
                 "volume {volume_id} is not mounted at {}",
                 path.display()
             )));
         }
-        let usage = tokio::task::spawn_blocking(move || usage_of(&path))
+        let abnormal = |problem: String| {
+            Response::new(NodeGetVolumeStatsResponse {
+                usage: Vec::new(),
+                volume_condition: Some(VolumeCondition {
+                    abnormal: true,
+                    message: format!(
+                        "volume {volume_id} at {}: {problem}; a new NodePublishVolume of it \
+                         (restart the pod) mounts it again",
+                        path.display()
+                    ),
+                }),
+            })
+        };
+        if let Some(problem) = self.mounter.health(&path).await.problem() {
+            return Ok(abnormal(problem));
+        }
+        let stat_path = path.clone();
+        let usage = match tokio::task::spawn_blocking(move || usage_of(&stat_path))
             .await
             .map_err(|e| Status::internal(format!("{what}: {e}")))?
-            .map_err(|e| {
-                if e == nix::errno::Errno::ENOTCONN {
-                    Status::unavailable(format!(
-                        "{what}: {e} (the gluster client lost its servers)"
-                    ))
-                } else {
-                    Status::internal(format!("{what}: {e}"))
-                }
-            })?;
+        {
+            Ok(usage) => usage,
+            // The client died since the probe.
+            Err(e) if crate::mounter::is_stale_errno(e) => {
+                return Ok(abnormal(
+                    MountHealth::Stale(e).problem().unwrap_or_default(),
+                ));
+            }
+            Err(e) => return Err(Status::internal(format!("{what}: {e}"))),
+        };
         Ok(Response::new(NodeGetVolumeStatsResponse {
             usage,
-            volume_condition: None,
+            volume_condition: Some(VolumeCondition {
+                abnormal: false,
+                message: String::new(),
+            }),
         }))
     }
 
@@ -310,13 +373,14 @@ impl Node for NodeService {
         _request: Request<NodeGetCapabilitiesRequest>,
     ) -> Result<Response<NodeGetCapabilitiesResponse>, Status> {
         Ok(Response::new(NodeGetCapabilitiesResponse {
-            capabilities: vec![NodeServiceCapability {
-                r#type: Some(node_service_capability::Type::Rpc(
-                    node_service_capability::Rpc {
-                        r#type: rpc::Type::GetVolumeStats as i32,
-                    },
-                )),
-            }],
+            capabilities: [rpc::Type::GetVolumeStats, rpc::Type::VolumeCondition]
+                .into_iter()
+                .map(|t| NodeServiceCapability {
+                    r#type: Some(node_service_capability::Type::Rpc(
+                        node_service_capability::Rpc { r#type: t as i32 },
+                    )),
+                })
+                .collect(),
         }))
     }
 

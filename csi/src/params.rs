@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use brickyard::api::{DisperseDurability, ReplicaDurability, VolumeDurabilityInfo};
 
-use crate::backend::Backend;
+use crate::backend::{self, Backend, CA_KEY};
 
 /// The plugin name used in messages.
 pub const PLUGIN: &str = crate::identity::PLUGIN_NAME;
@@ -77,6 +77,8 @@ pub struct BackendParams {
     pub key: Option<String>,
     /// `restauthenabled` (default true).
     pub auth: bool,
+    /// `restcacert`: the parameter's PEM text and the secret's, checked.
+    pub ca_pem: Option<String>,
 }
 
 /// Everything a StorageClass says about a new volume.
@@ -102,24 +104,58 @@ pub struct ProvisionParams {
     pub pvc: Option<(String, String)>,
 }
 
-/// The key in a secret: entry `key`, else `restuserkey`, else the only entry.
+/// The key in a secret: entry `key`, else `restuserkey`, else the only entry other
+/// than `restcacert`.
 pub fn key_from_secrets(secrets: &HashMap<String, String>) -> Result<Option<String>, String> {
-    if secrets.is_empty() {
-        return Ok(None);
-    }
     for name in ["key", "restuserkey"] {
         if let Some(v) = secrets.get(name) {
             return Ok(Some(v.clone()));
         }
     }
-    if secrets.len() == 1 {
-        return Ok(secrets.values().next().cloned());
+    let others: HashMap<&String, &String> = secrets
+        .iter()
+        .filter(|(k, _)| k.as_str() != CA_KEY)
+        .collect();
+    if others.is_empty() {
+        return Ok(None);
     }
-    let mut names: Vec<&str> = secrets.keys().map(String::as_str).collect();
+    if others.len() == 1 {
+        return Ok(others.values().next().map(|v| (*v).clone()));
+    }
+    let mut names: Vec<&str> = others.keys().map(|k| k.as_str()).collect();
     names.sort_unstable();
     Err(format!(
         "the secret has entries {names:?} but none named \"key\": name the REST key's entry \"key\""
     ))
+}
+
+/// The CA certificates (PEM text) of the secret's `restcacert` entry, checked.
+pub fn ca_from_secrets(secrets: &HashMap<String, String>) -> Result<Option<String>, String> {
+    let Some(pem) = secrets.get(CA_KEY) else {
+        return Ok(None);
+    };
+    backend::parse_ca(pem, &format!("the secret's entry {CA_KEY}"))?;
+    Ok(Some(pem.clone()))
+}
+
+/// `restcacert` of the StorageClass's parameters and of the secret, checked, in one
+/// PEM text.
+fn ca_params(
+    p: &HashMap<String, String>,
+    secrets: &HashMap<String, String>,
+) -> Result<Option<String>, String> {
+    let from_class = match p.get(CA_KEY) {
+        Some(pem) => {
+            backend::parse_ca(pem, &format!("the StorageClass parameter {CA_KEY}"))?;
+            Some(pem.clone())
+        }
+        None => None,
+    };
+    let from_secret = ca_from_secrets(secrets)?;
+    Ok(match (from_class, from_secret) {
+        (Some(a), Some(b)) => Some(format!("{}\n{b}", a.trim_end())),
+        (a, b) => a.or(b),
+    })
 }
 
 fn parse_gid(key: &str, value: &str) -> Result<i64, String> {
@@ -200,16 +236,19 @@ fn backend_params(
         return Err(format!("resturl {u:?} must start with http:// or https://"));
     }
     let key = secret_key.or_else(|| p.get("restuserkey").cloned());
+    let ca_pem = ca_params(p, secrets)?;
     Ok(BackendParams {
         url,
         user: if auth { user } else { None },
         key: if auth { key } else { None },
         auth,
+        ca_pem,
     })
 }
 
 const KNOWN: &[&str] = &[
     "resturl",
+    "restcacert",
     "restuser",
     "restuserkey",
     "secretname",
@@ -390,7 +429,7 @@ pub fn resolve_backend(p: &BackendParams, default: Option<&Backend>) -> Result<B
         }
     };
     if !p.auth {
-        return Ok(Backend::new(&url, "", ""));
+        return Ok(Backend::new(&url, "", "").with_ca(p.ca_pem.clone()));
     }
     let same_backend = default.filter(|d| d.url == url.trim_end_matches('/'));
     let user = p
@@ -407,7 +446,7 @@ pub fn resolve_backend(p: &BackendParams, default: Option<&Backend>) -> Result<B
                 .map(|d| d.key.clone())
         })
         .unwrap_or_default();
-    Ok(Backend::new(&url, &user, &key))
+    Ok(Backend::new(&url, &user, &key).with_ca(p.ca_pem.clone()))
 }
 
 #[cfg(test)]
@@ -549,6 +588,58 @@ mod tests {
         assert_eq!(
             key_from_secrets(&map(&[("only", "x")])),
             Ok(Some("x".into()))
+        );
+    }
+
+    #[test]
+    fn rest_ca_certificate_from_the_class_and_the_secret() {
+        let pem = |name: &str| {
+            rcgen::generate_simple_self_signed(vec![name.to_string()])
+                .expect("certificate")
+                .cert
+                .pem()
+        };
+        let (a, b) = (pem("a"), pem("b"));
+        // The CA entry is never taken for the key, even as the only entry.
+        assert_eq!(key_from_secrets(&map(&[("restcacert", &a)])), Ok(None));
+        assert_eq!(
+            key_from_secrets(&map(&[("restcacert", &a), ("k", "x")])),
+            Ok(Some("x".into()))
+        );
+        let p = ProvisionParams::parse(
+            &map(&[("resturl", "https://h:1"), ("restcacert", &a)]),
+            &map(&[("key", "k"), ("restcacert", &b)]),
+        )
+        .expect("valid");
+        let both = p.backend.ca_pem.clone().expect("a CA");
+        assert_eq!(
+            crate::backend::parse_ca(&both, "x").expect("parses").len(),
+            2
+        );
+        let backend = resolve_backend(&p.backend, None).expect("backend");
+        assert_eq!(backend.ca_pem, both);
+        assert_eq!(backend.key, "k");
+        assert!(!format!("{backend:?}").contains("BEGIN"), "{backend:?}");
+        let (cap, _, _) = capacity_params(&map(&[("restcacert", &a)])).expect("capacity");
+        assert_eq!(cap.ca_pem.as_deref(), Some(a.as_str()));
+
+        let no_cert = ProvisionParams::parse(
+            &map(&[(
+                "restcacert",
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            )]),
+            &HashMap::new(),
+        )
+        .expect_err("a key is not a certificate");
+        assert!(
+            no_cert.starts_with("the StorageClass parameter restcacert holds no certificate"),
+            "{no_cert}"
+        );
+        let bad = ca_from_secrets(&map(&[("restcacert", &a.replace("MII", "M!I"))]))
+            .expect_err("broken base64");
+        assert!(
+            bad.starts_with("the secret's entry restcacert is not valid PEM"),
+            "{bad}"
         );
     }
 }

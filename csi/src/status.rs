@@ -17,7 +17,9 @@ pub fn from_client(what: &str, err: &ClientError) -> Status {
         ClientError::UntrustedCertificate { url, reason } => format!(
             "the TLS certificate of the server at {url} is not trusted ({reason}): \
              start the driver with --tls-ca FILE (or BRICKYARD_CSI_TLS_CA) naming the CA \
-             certificate that signed it"
+             certificate that signed it, or give that certificate's PEM text in the \
+             StorageClass parameter or the secret's entry {}",
+            crate::backend::CA_KEY
         ),
         other => other.to_string(),
     };
@@ -130,7 +132,9 @@ mod tests {
             s.message(),
             "create volume pvc-1: the TLS certificate of the server at https://heketi:8080 is \
              not trusted (UnknownIssuer): start the driver with --tls-ca FILE (or \
-             BRICKYARD_CSI_TLS_CA) naming the CA certificate that signed it"
+             BRICKYARD_CSI_TLS_CA) naming the CA certificate that signed it, or give that \
+             certificate's PEM text in the StorageClass parameter or the secret's entry \
+             restcacert"
         );
         assert!(!s.message().contains("--tls-cert"), "{}", s.message());
     }

@@ -1189,7 +1189,10 @@ async fn node_errors_and_info() {
         .collect();
     assert_eq!(
         rpcs,
-        vec![node_service_capability::rpc::Type::GetVolumeStats as i32]
+        vec![
+            node_service_capability::rpc::Type::GetVolumeStats as i32,
+            node_service_capability::rpc::Type::VolumeCondition as i32
+        ]
     );
     // No staging: NodeStageVolume is not offered.
     assert_eq!(
@@ -1200,6 +1203,146 @@ async fn node_errors_and_info() {
         ),
         Code::Unimplemented
     );
+    d.stop().await;
+}
+
+fn stats_req(target: &Path) -> NodeGetVolumeStatsRequest {
+    NodeGetVolumeStatsRequest {
+        volume_id: publish_req(target, false).volume_id,
+        volume_path: target.display().to_string(),
+        staging_target_path: String::new(),
+    }
+}
+
+/// A node driver with the volume of [`publish_req`] published at a target, and that
+/// target.
+async fn published(tag: &str) -> (Arc<FakeMounter>, Driver, std::path::PathBuf) {
+    let mounter = Arc::new(FakeMounter::default());
+    let mut d = Driver::start(Mode::Node, None, mounter.clone()).await;
+    let target = d.dir.path(&format!("pods/{tag}/mount"));
+    d.node
+        .node_publish_volume(publish_req(&target, false))
+        .await
+        .unwrap();
+    (mounter, d, target)
+}
+
+/// A mount whose glusterfs client died (the mount table still shows it, every access
+/// fails with ENOTCONN): NodeGetVolumeStats reports an abnormal volume condition
+/// saying so instead of failing; a healthy mount's condition is normal.
+#[tokio::test]
+async fn the_stats_of_a_stale_mount_are_an_abnormal_condition() {
+    let (mounter, mut d, target) = published("stale-stats").await;
+    let healthy = d
+        .node
+        .node_get_volume_stats(stats_req(&target))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!healthy.usage.is_empty());
+    assert_eq!(
+        healthy.volume_condition,
+        Some(VolumeCondition {
+            abnormal: false,
+            message: String::new()
+        })
+    );
+    mounter.kill_client(&target);
+    let stale = d
+        .node
+        .node_get_volume_stats(stats_req(&target))
+        .await
+        .expect("the stats of a stale mount are an abnormal condition, not an error")
+        .into_inner();
+    assert!(stale.usage.is_empty(), "{:?}", stale.usage);
+    let condition = stale.volume_condition.expect("a volume condition");
+    assert!(condition.abnormal);
+    assert!(
+        condition.message.contains(&format!(
+            "at {}: the mount is stale (ENOTCONN: Transport endpoint is not connected)",
+            target.display()
+        )) && condition.message.contains("NodePublishVolume"),
+        "{}",
+        condition.message
+    );
+    d.stop().await;
+}
+
+/// A publish onto a stale mount of the same volume unmounts it and mounts again (it
+/// used to answer "already published" and leave the pod a dead mount); a plain umount
+/// that fails on it is followed by `umount -l`. A healthy mount is left alone.
+#[tokio::test]
+async fn a_publish_onto_a_stale_mount_mounts_again() {
+    let (mounter, mut d, target) = published("stale-pub").await;
+    let t = target.display();
+    let req = publish_req(&target, false);
+    mounter.kill_client(&target);
+    let before = mounter.calls().len();
+    d.node.node_publish_volume(req.clone()).await.unwrap();
+    assert_eq!(
+        mounter.calls()[before..],
+        [
+            format!("umount {t}"),
+            format!("mount 10.0.0.1:/vol_0123 {t}")
+        ]
+    );
+    assert!(
+        mounter
+            .spec(&target)
+            .expect("mounted")
+            .options
+            .contains(&"auto_unmount".to_string())
+    );
+    let again = d
+        .node
+        .node_get_volume_stats(stats_req(&target))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!again.volume_condition.expect("condition").abnormal);
+    // A healthy mount: nothing done.
+    let before = mounter.calls().len();
+    d.node.node_publish_volume(req.clone()).await.unwrap();
+    assert_eq!(mounter.calls().len(), before);
+
+    *mounter.stale_refuses_umount.lock().unwrap() = true;
+    mounter.kill_client(&target);
+    let before = mounter.calls().len();
+    d.node.node_publish_volume(req.clone()).await.unwrap();
+    assert_eq!(
+        mounter.calls()[before..],
+        [
+            format!("umount {t}"),
+            format!("umount -l {t}"),
+            format!("mount 10.0.0.1:/vol_0123 {t}")
+        ]
+    );
+    assert!(mounter.stale.lock().unwrap().is_empty());
+    d.stop().await;
+}
+
+/// An unpublish of a stale mount that a plain umount refuses detaches it lazily and
+/// cleans up as usual (it used to fail, and the kubelet retried forever).
+#[tokio::test]
+async fn an_unpublish_removes_a_stale_mount() {
+    let (mounter, mut d, target) = published("stale-unpub").await;
+    let t = target.display();
+    *mounter.stale_refuses_umount.lock().unwrap() = true;
+    mounter.kill_client(&target);
+    let before = mounter.calls().len();
+    d.node
+        .node_unpublish_volume(NodeUnpublishVolumeRequest {
+            volume_id: publish_req(&target, false).volume_id,
+            target_path: t.to_string(),
+        })
+        .await
+        .expect("unpublish of a stale mount");
+    assert_eq!(
+        mounter.calls()[before..],
+        [format!("umount {t}"), format!("umount -l {t}")]
+    );
+    assert!(mounter.spec(&target).is_none());
+    assert!(!target.exists(), "the target directory is removed");
     d.stop().await;
 }
 
@@ -1276,6 +1419,17 @@ async fn system_mounter_runs_mount_with_the_right_arguments() {
         "no second mount when mounted: {calls}"
     );
     assert_eq!(calls.lines().last().unwrap(), format!("umount {t}"));
+    // A stale mount a plain umount refused is detached with `umount -l`.
+    let lazy = SystemMounter {
+        mount_program: mount.clone(),
+        umount_program: umount.clone(),
+        mountinfo: mountinfo.clone(),
+    };
+    brickyard_csi::mounter::Mounter::unmount_lazy(&lazy, &target)
+        .await
+        .unwrap();
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(calls.lines().last().unwrap(), format!("umount -l {t}"));
 
     // A mount that fails as mount.glusterfs does: the client's log says why, and the
     // error carries its end (the program itself only points at the file).
@@ -1685,4 +1839,131 @@ async fn an_https_back_end_is_trusted_through_tls_ca() {
         )),
         "{log}"
     );
+}
+
+/// A back end on HTTPS signed by a private CA, with the driver started without
+/// `--tls-ca`: the CA's PEM text in the StorageClass parameter `restcacert` makes
+/// CreateVolume and GetCapacity trust it, in the secret's entry `restcacert` (next to
+/// the key) DeleteVolume and ControllerExpandVolume; without it they are UNAVAILABLE;
+/// text that is not a certificate is INVALID_ARGUMENT naming where it came from.
+#[tokio::test]
+async fn an_https_back_end_is_trusted_through_restcacert() {
+    let certs = Scratch::new("pki-sc");
+    let pki = Pki::new(&certs);
+    let ca = std::fs::read_to_string(&pki.ca).unwrap();
+    let rest = RestServer::start_tls(&pki);
+    let d = Driver::start(Mode::Controller, None, Arc::new(FakeMounter::default())).await;
+    let mut c = d.controller.clone();
+
+    // Without the CA: not trusted.
+    let err = c
+        .create_volume(create_req("pvc-ca", GIB, &rest))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(err.message().contains("restcacert"), "{}", err.message());
+
+    let mut req = create_req("pvc-ca", GIB, &rest);
+    req.parameters.insert("restcacert".into(), ca.clone());
+    let v = c
+        .create_volume(req.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .volume
+        .unwrap();
+    let capacity = c
+        .get_capacity(GetCapacityRequest {
+            parameters: req.parameters.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(capacity.available_capacity > 0);
+
+    let key_only = map(&[("key", SECRET)]);
+    let with_ca = map(&[("key", SECRET), ("restcacert", &ca)]);
+    let expand =
+        |secrets: &std::collections::HashMap<String, String>| ControllerExpandVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            capacity_range: Some(CapacityRange {
+                required_bytes: 2 * GIB,
+                limit_bytes: 0,
+            }),
+            secrets: secrets.clone(),
+            ..Default::default()
+        };
+    assert_eq!(
+        code(c.controller_expand_volume(expand(&key_only)).await),
+        Code::Unavailable
+    );
+    let expanded = c
+        .controller_expand_volume(expand(&with_ca))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(expanded.capacity_bytes, 2 * GIB);
+
+    // Not a certificate: INVALID_ARGUMENT, saying where and what.
+    let mut bad = req.clone();
+    bad.name = "pvc-ca-bad".into();
+    bad.parameters
+        .insert("restcacert".into(), "not a certificate".into());
+    let err = c.create_volume(bad).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert!(
+        err.message()
+            .starts_with("the StorageClass parameter restcacert holds no certificate"),
+        "{}",
+        err.message()
+    );
+    let broken = ca.replace("MII", "M!I");
+    let err = c
+        .delete_volume(DeleteVolumeRequest {
+            volume_id: v.volume_id.clone(),
+            secrets: map(&[("key", SECRET), ("restcacert", &broken)]),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert!(
+        err.message()
+            .starts_with("the secret's entry restcacert is not valid PEM"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(rest_volumes(&rest, &pki), 1);
+
+    assert_eq!(
+        code(
+            c.delete_volume(DeleteVolumeRequest {
+                volume_id: v.volume_id.clone(),
+                secrets: key_only.clone(),
+            })
+            .await
+        ),
+        Code::Unavailable
+    );
+    c.delete_volume(DeleteVolumeRequest {
+        volume_id: v.volume_id.clone(),
+        secrets: with_ca,
+    })
+    .await
+    .unwrap();
+    assert_eq!(rest_volumes(&rest, &pki), 0);
+    d.stop().await;
+}
+
+/// How many volumes the HTTPS back end has.
+fn rest_volumes(rest: &RestServer, pki: &Pki) -> usize {
+    let tls = brickyard_cli::client::TlsOptions::load(false, std::slice::from_ref(&pki.ca))
+        .expect("ca loads");
+    brickyard_cli::client::Client::new(
+        brickyard_cli::client::ClientConfig::new(rest.url.clone(), "admin", SECRET).with_tls(tls),
+    )
+    .volume_list()
+    .unwrap()
+    .volumes
+    .len()
 }

@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use brickyard_csi::backend::Backend;
-use brickyard_csi::mounter::{MountError, MountSpec, Mounted, Mounter};
+use brickyard_csi::mounter::{MountError, MountHealth, MountSpec, Mounted, Mounter};
 use brickyard_csi::proto::controller_client::ControllerClient;
 use brickyard_csi::proto::identity_client::IdentityClient;
 use brickyard_csi::proto::node_client::NodeClient;
@@ -249,6 +249,10 @@ pub struct FakeMounter {
     /// A failing mount leaves its (dead) mount behind, as a glusterfs client that
     /// died after the kernel mount was made does.
     pub fail_mounted: Mutex<bool>,
+    /// Mounts whose client is gone: every access fails with ENOTCONN (`health`).
+    pub stale: Mutex<HashSet<PathBuf>>,
+    /// A plain unmount of a stale mount fails (only `umount -l` removes it).
+    pub stale_refuses_umount: Mutex<bool>,
 }
 
 #[async_trait::async_trait]
@@ -284,8 +288,37 @@ impl Mounter for FakeMounter {
             .lock()
             .unwrap()
             .push(format!("umount {}", target.display()));
+        if *self.stale_refuses_umount.lock().unwrap() && self.stale.lock().unwrap().contains(target)
+        {
+            return Err(MountError::Failed {
+                command: format!("umount {}", target.display()),
+                status: "exit status: 32".into(),
+                output: format!(
+                    "umount: {}: Transport endpoint is not connected",
+                    target.display()
+                ),
+            });
+        }
         self.mounts.lock().unwrap().remove(target);
+        self.stale.lock().unwrap().remove(target);
         Ok(())
+    }
+
+    async fn unmount_lazy(&self, target: &Path) -> Result<(), MountError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("umount -l {}", target.display()));
+        self.mounts.lock().unwrap().remove(target);
+        self.stale.lock().unwrap().remove(target);
+        Ok(())
+    }
+
+    async fn health(&self, target: &Path) -> MountHealth {
+        if self.stale.lock().unwrap().contains(target) {
+            return MountHealth::Stale(nix::errno::Errno::ENOTCONN);
+        }
+        brickyard_csi::mounter::probe(target).await
     }
 
     async fn mounted(&self, target: &Path) -> Result<Option<Mounted>, MountError> {
@@ -303,6 +336,15 @@ impl FakeMounter {
     }
     pub fn spec(&self, target: &Path) -> Option<MountSpec> {
         self.mounts.lock().unwrap().get(target).cloned()
+    }
+    /// The client of the mount at `target` dies: the mount stays, every access fails.
+    pub fn kill_client(&self, target: &Path) {
+        assert!(
+            self.spec(target).is_some(),
+            "{} is not mounted",
+            target.display()
+        );
+        self.stale.lock().unwrap().insert(target.to_path_buf());
     }
 }
 

@@ -10,7 +10,8 @@
 //! the host, with the backup volfile servers; a missing volume's failed mount explained
 //! by the client's log) -> a file written and read back, found on all three bricks,
 //! writable by the volume's GID only -> ControllerExpandVolume -> statvfs of the mount
-//! shows the new size -> NodeUnpublishVolume (unmounted, FUSE client gone, target and
+//! shows the new size -> the FUSE client killed: a stale mount (ENOTCONN), reported as an
+//! abnormal volume condition, mounted again by NodePublishVolume -> NodeUnpublishVolume (unmounted, FUSE client gone, target and
 //! client log removed) -> DeleteVolume; then every node is exactly as before (LVs, PVs,
 //! gluster volumes, fstab, brick mounts).
 
@@ -228,6 +229,14 @@ fn proc_mount(target: &Path) -> Option<String> {
 
 /// Command lines of the host's glusterfs client processes serving `volume`.
 fn fuse_clients(volume: &str) -> Vec<String> {
+    fuse_client_processes(volume)
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Pids and command lines of the host's glusterfs client processes serving `volume`.
+fn fuse_client_processes(volume: &str) -> Vec<(u32, String)> {
     let mut found = Vec::new();
     for entry in fs::read_dir("/proc").expect("/proc").flatten() {
         let Ok(raw) = fs::read(entry.path().join("cmdline")) else {
@@ -245,8 +254,12 @@ fn fuse_clients(volume: &str) -> Vec<String> {
             format!("--volfile-id={volume}"),
             format!("--volfile-id=/{volume}"),
         ];
-        if is_client && args.iter().any(|a| ids.contains(a)) {
-            found.push(args.join(" "));
+        let pid = entry.file_name().to_string_lossy().parse::<u32>();
+        if let Ok(pid) = pid
+            && is_client
+            && args.iter().any(|a| ids.contains(a))
+        {
+            found.push((pid, args.join(" ")));
         }
     }
     found
@@ -596,6 +609,100 @@ async fn csi_volume_lifecycle_on_real_nodes() {
     .expect("read after the expand");
     assert_eq!(out, "hello\n2097152\n");
     step(t0, "the mount shows the new size");
+
+    // The FUSE client dies (an OOM kill): its auto_unmount helper is stopped first so that
+    // it cannot unmount, then both are killed. The mount stays in the mount table and
+    // every access fails with ENOTCONN: a stale mount.
+    let pids: Vec<String> = fuse_client_processes(&name)
+        .iter()
+        .map(|(pid, _)| pid.to_string())
+        .collect();
+    assert!(!pids.is_empty(), "no glusterfs client for {name}");
+    let pids = pids.join(" ");
+    sh(&format!("kill -STOP {pids}; kill -KILL {pids}")).expect("kill the FUSE client");
+    let died = Instant::now();
+    while !fuse_clients(&name).is_empty() && died.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(fuse_clients(&name), Vec::<String>::new());
+    assert!(
+        proc_mount(&target).is_some(),
+        "the dead client's mount is gone"
+    );
+    // statvfs (a stat may be answered from the kernel's attribute cache for a second).
+    let dead = loop {
+        match sh(&format!("stat -f {}", target.display())) {
+            Err(e) => break e,
+            Ok(out) if died.elapsed() > Duration::from_secs(10) => {
+                panic!("statvfs of the dead client's mount answered: {out}")
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    assert!(
+        dead.0.contains("Transport endpoint is not connected"),
+        "{dead}"
+    );
+    let stats = node
+        .node_get_volume_stats(NodeGetVolumeStatsRequest {
+            volume_id: created.volume_id.clone(),
+            volume_path: target.display().to_string(),
+            staging_target_path: String::new(),
+        })
+        .await
+        .expect("the stats of a stale mount")
+        .into_inner();
+    let condition = stats.volume_condition.expect("a volume condition");
+    assert!(
+        condition.abnormal && condition.message.contains("ENOTCONN"),
+        "{condition:?}"
+    );
+    step(
+        t0,
+        "FUSE client killed: a stale mount, an abnormal volume condition",
+    );
+    // The kubelet publishes again (a restarted pod): unmounted, mounted anew.
+    node.node_publish_volume(publish.clone())
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "NodePublishVolume onto a stale mount: {e}\ndriver log:\n{}",
+                driver.output()
+            )
+        });
+    let want = target.display().to_string();
+    let mounts = fs::read_to_string("/proc/mounts").expect("/proc/mounts");
+    let at_target: Vec<&str> = mounts
+        .lines()
+        .filter(|l| l.split(' ').nth(1) == Some(want.as_str()))
+        .collect();
+    assert!(
+        at_target.len() == 1 && at_target[0].contains(" fuse.glusterfs "),
+        "{at_target:?}"
+    );
+    assert!(!fuse_clients(&name).is_empty(), "no new glusterfs client");
+    let out = sh(&format!(
+        "set -e; cd {t}; cat hello.txt; stat -c %s data.bin",
+        t = target.display()
+    ))
+    .expect("read after the repair");
+    assert_eq!(out, "hello\n2097152\n");
+    let stats = node
+        .node_get_volume_stats(NodeGetVolumeStatsRequest {
+            volume_id: created.volume_id.clone(),
+            volume_path: target.display().to_string(),
+            staging_target_path: String::new(),
+        })
+        .await
+        .expect("volume stats")
+        .into_inner();
+    assert!(
+        !stats.volume_condition.expect("a volume condition").abnormal && !stats.usage.is_empty()
+    );
+    for line in driver.output().lines().filter(|l| l.contains("stale")) {
+        eprintln!("driver: {line}");
+    }
+    step(t0, "NodePublishVolume mounted it again, the file read back");
 
     // NodeUnpublishVolume: unmounted, the FUSE client gone, the target removed; twice.
     let unpublish = NodeUnpublishVolumeRequest {
