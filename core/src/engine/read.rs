@@ -67,6 +67,21 @@ pub(crate) fn volume_info(st: &State, id: &str) -> Option<VolumeInfoResponse> {
     if v.pending.is_pending() {
         return None;
     }
+    let bricks: Vec<BrickInfo> = v
+        .bricks
+        .iter()
+        .filter_map(|b| st.bricks.get(b))
+        .map(|b| b.info.clone())
+        .collect();
+    Some(VolumeInfoResponse {
+        info: answer_info(st, v),
+        bricks,
+    })
+}
+
+/// A volume's `info` as answers show it: its gluster options, no cluster list, its
+/// visible block volumes.
+pub(crate) fn answer_info(st: &State, v: &crate::model::VolumeEntry) -> crate::api::VolumeInfo {
     let mut info = v.info.clone();
     info.request.glustervolumeoptions = v.gluster_volume_options.clone();
     info.request.clusters.clear();
@@ -75,13 +90,7 @@ pub(crate) fn volume_info(st: &State, id: &str) -> Option<VolumeInfoResponse> {
             .get(b)
             .is_some_and(|b| !b.pending.is_pending())
     });
-    let bricks: Vec<BrickInfo> = v
-        .bricks
-        .iter()
-        .filter_map(|b| st.bricks.get(b))
-        .map(|b| b.info.clone())
-        .collect();
-    Some(VolumeInfoResponse { info, bricks })
+    info
 }
 
 fn pending_info(engine: &Engine, op: &PendingOperationEntry) -> PendingOperationInfo {

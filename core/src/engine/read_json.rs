@@ -24,7 +24,7 @@ use crate::api::{ClusterInfoResponse, TopologyCluster};
 use crate::error::Result;
 use crate::state::State;
 
-use super::read::{cluster_info_without_volumes, volume_info};
+use super::read::{answer_info, cluster_info_without_volumes};
 use super::{Engine, not_found_if_none};
 
 /// The answers written since the last change to the state: read again without a change
@@ -146,6 +146,35 @@ fn visible_volumes<'a>(
         .map(|(id, _)| id)
 }
 
+/// A volume's answer borrowed from its records (the JSON of [`volume_info`]).
+#[derive(Serialize)]
+struct VolumeInfoRef<'a> {
+    #[serde(flatten)]
+    info: &'a crate::api::VolumeInfo,
+    bricks: Vec<&'a crate::api::BrickInfo>,
+}
+
+/// Writes volume `id`'s answer (visible volumes only; false otherwise), its bricks
+/// borrowed from their records: copying them (`read::volume_info`) took a fifth of
+/// `GET /topology`'s time.
+fn volume_info_json(st: &State, id: &str, out: &mut Vec<u8>) -> bool {
+    let Some(v) = st.volumes.get(id).filter(|v| !v.pending.is_pending()) else {
+        return false;
+    };
+    let info = answer_info(st, v);
+    let r = VolumeInfoRef {
+        info: &info,
+        bricks: v
+            .bricks
+            .iter()
+            .filter_map(|b| st.bricks.get(b))
+            .map(|b| &b.info)
+            .collect(),
+    };
+    let _ = serde_json::to_writer(&mut *out, &r);
+    true
+}
+
 fn node_info_json(st: &State, id: &str, out: &mut Vec<u8>) -> bool {
     let Some(n) = st.nodes.get(id) else {
         return false;
@@ -258,11 +287,16 @@ impl Engine {
     /// `first` says whether none was written before in the same list.
     pub fn volume_infos_json(&self, ids: &[String], first: &mut bool, out: &mut Vec<u8>) {
         let inner = self.lock();
-        for v in ids.iter().filter_map(|id| volume_info(&inner.state, id)) {
-            if !std::mem::take(first) {
+        for id in ids {
+            let mark = out.len();
+            if !*first {
                 out.push(b',');
             }
-            let _ = serde_json::to_writer(&mut *out, &v);
+            if volume_info_json(&inner.state, id, out) {
+                *first = false;
+            } else {
+                out.truncate(mark);
+            }
         }
     }
 
