@@ -1,6 +1,8 @@
 //! glusterd as the mock understands it: one daemon per node, pools joined by peer probe,
 //! volumes shared by the pool.
 
+use std::sync::Arc;
+
 use quick_xml::escape::escape;
 
 use super::{Reply, World};
@@ -25,7 +27,7 @@ impl Layout {
 #[derive(Clone, Debug)]
 pub(super) struct Volume {
     pub name: String,
-    pub id: String,
+    pub id: Arc<str>,
     pub layout: Layout,
     pub bricks: Vec<String>,
     /// "Created", "Started" or "Stopped".
@@ -316,14 +318,14 @@ impl World {
         Ok(out)
     }
 
-    pub(super) fn mark_bricks(&mut self, located: &[(String, String)], id: &str) {
+    pub(super) fn mark_bricks(&mut self, located: &[(String, String)], id: &Arc<str>) {
         for (manage, path) in located {
             if let Some(m) = self
                 .nodes
                 .get_mut(manage)
                 .and_then(|n| n.dir_meta_mut(path))
             {
-                m.volume_id = Some(id.to_string());
+                m.volume_id = Some(id.clone());
             }
         }
     }
@@ -390,7 +392,7 @@ impl World {
             )));
         }
         let located = self.check_bricks(pool, &op, rest, force, &layout, &[])?;
-        let id = self.gluster_uuid();
+        let id: Arc<str> = self.gluster_uuid().into();
         self.mark_bricks(&located, &id);
         let vol = Volume {
             name: name.to_string(),

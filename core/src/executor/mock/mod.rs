@@ -14,6 +14,7 @@ mod heal;
 mod inventory;
 mod journal;
 mod lvm;
+mod name;
 mod node;
 mod restore;
 mod shell;
@@ -391,7 +392,7 @@ impl World {
                         LvKind::Pool {
                             data_kib, meta_kib, ..
                         } => Some(MockThinPool {
-                            name: pname.clone(),
+                            name: pname.to_string(),
                             size_kib: data_kib,
                             metadata_kib: meta_kib,
                             thin_lvs: v
@@ -400,7 +401,7 @@ impl World {
                                 .filter_map(|(tname, t)| match &t.kind {
                                     LvKind::Thin { pool, virtual_kib } if pool == pname => {
                                         Some(MockThinLv {
-                                            name: tname.clone(),
+                                            name: tname.to_string(),
                                             virtual_size_kib: *virtual_kib,
                                             formatted: t.fs.is_some(),
                                             arbiter: t.fs.as_ref().is_some_and(|f| f.arbiter),
@@ -448,16 +449,15 @@ impl World {
                 .collect(),
             vgs,
             mounts: n
-                .mounts
-                .iter()
-                .map(|(dir, m)| MockMount {
-                    dir: dir.clone(),
-                    device: m.device.clone(),
-                    options: m.options.clone(),
+                .mount_list()
+                .map(|(dir, device, options)| MockMount {
+                    dir,
+                    device,
+                    options: options.to_string(),
                 })
                 .collect(),
-            fstab: n.files.get(&self.config.fstab).cloned().unwrap_or_default(),
-            dirs: n.dirs.keys().cloned().collect(),
+            fstab: n.file_lines(&self.config.fstab).unwrap_or_default(),
+            dirs: n.root_dirs(),
             volumes: self
                 .volumes
                 .get(&n.pool)
@@ -465,7 +465,7 @@ impl World {
                     vs.values()
                         .map(|v| MockVolume {
                             name: v.name.clone(),
-                            id: v.id.clone(),
+                            id: v.id.to_string(),
                             type_name: v.type_name().to_string(),
                             status: v.status.to_string(),
                             bricks: v.bricks.clone(),
@@ -626,7 +626,7 @@ impl MockTransport {
     /// Lines of a file on a node (by manage or storage host).
     pub fn file(&self, name: &str, path: &str) -> Option<Vec<String>> {
         let w = self.lock();
-        w.nodes.get(w.named(name)?)?.files.get(path).cloned()
+        w.nodes.get(w.named(name)?)?.file_lines(path)
     }
 
     /// `(host, command)` of the commands run so far (the latest

@@ -5,7 +5,7 @@
 //! about a second. `core/tests/it/recovery.rs` checks that both ways give equal nodes.
 
 use super::gluster::{Layout, Volume};
-use super::node::{DirMap, Lv, LvKind, Mount, Xfs, mapper_name};
+use super::node::{DirMap, Lv, LvKind, Xfs};
 use super::{MockTransport, World};
 use crate::executor::commands;
 use crate::executor::{BrickFormat, BrickRequest, CommandConfig, VolumeDurability, VolumeRequest};
@@ -54,7 +54,7 @@ impl World {
             return Err(format!("volume group {vg} not found on {manage}"));
         };
         for name in [&tp, &lv] {
-            if v.lvs.contains_key(name.as_str()) {
+            if v.has_lv(name) {
                 return Err(format!("logical volume {vg}/{name} already exists"));
             }
         }
@@ -69,38 +69,23 @@ impl World {
             }
             BrickFormat::Normal => (false, None),
         };
-        v.lvs.insert(
-            lv.clone(),
-            Lv {
-                kind: LvKind::Thin {
-                    pool: tp,
-                    virtual_kib: b.size,
-                },
-                fs: Some(Xfs {
-                    arbiter,
-                    stripe,
-                    dirs,
-                }),
-            },
-        );
+        let mut thin = Lv::new(LvKind::Thin {
+            pool: tp.as_str().into(),
+            virtual_kib: b.size,
+        });
+        thin.fs = Some(Box::new(Xfs {
+            arbiter,
+            stripe,
+            dirs,
+        }));
+        v.insert_lv(&lv, thin);
         if node.has_mount_above(&mount_dir) {
             node.mkdir(&mount_dir, true)?;
         } else {
             node.mkdir_root_p(&mount_dir);
         }
-        node.files
-            .entry(cfg.fstab.clone())
-            .or_default()
-            .push(commands::fstab_line(cfg, b));
-        node.add_mount(
-            mount_dir.trim_end_matches('/').to_string(),
-            Mount {
-                device: mapper_name(&vg, &lv),
-                vg,
-                lv,
-                options: cfg.mount_opts.clone(),
-            },
-        );
+        node.append_line(&cfg.fstab, &commands::fstab_line(cfg, b));
+        node.add_mount(mount_dir.trim_end_matches('/'), &vg, &lv, &cfg.mount_opts);
         Ok(())
     }
 
@@ -141,7 +126,7 @@ impl World {
                 None => options.push((key.to_string(), value)),
             }
         }
-        let id = self.gluster_uuid();
+        let id: std::sync::Arc<str> = self.gluster_uuid().into();
         self.mark_bricks(&located, &id);
         self.volumes.entry(pool).or_default().insert(
             v.name.clone(),
