@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use quick_xml::escape::escape;
 
+use super::name::Name;
 use super::{Reply, World};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,12 +25,61 @@ impl Layout {
     }
 }
 
+/// A brick of a volume, `host:path`: the host shared by every brick that names it
+/// ([`World::brick`]), the path compact (`name.rs`).
+#[derive(Clone, Debug)]
+pub(super) struct Brick {
+    /// `None` for a name without `:/` (the whole name is then `path`).
+    host: Option<Arc<str>>,
+    path: Name,
+}
+
+impl std::fmt::Display for Brick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.host {
+            Some(h) => write!(f, "{h}:{}", self.path),
+            None => write!(f, "{}", self.path),
+        }
+    }
+}
+
+impl Brick {
+    /// Whether this is the brick named `name`.
+    pub fn is(&self, name: &str) -> bool {
+        self.to_string() == name
+    }
+}
+
+impl World {
+    /// The brick named `name` (`host:path`), its host shared.
+    pub(super) fn brick(&mut self, name: &str) -> Brick {
+        let Some((h, path)) = split_brick(name) else {
+            return Brick {
+                host: None,
+                path: Name::new(name),
+            };
+        };
+        let host = match self.hosts.get(h) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(h);
+                self.hosts.insert(a.clone());
+                a
+            }
+        };
+        Brick {
+            host: Some(host),
+            path: Name::new(path),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(super) struct Volume {
     pub name: String,
     pub id: Arc<str>,
     pub layout: Layout,
-    pub bricks: Vec<String>,
+    pub bricks: Vec<Brick>,
     /// "Created", "Started" or "Stopped".
     pub status: &'static str,
     pub options: Vec<(String, String)>,
@@ -62,6 +112,7 @@ impl Volume {
         let mut bricks = String::new();
         for (i, b) in self.bricks.iter().enumerate() {
             let is_arb = u32::from(arbiter == 1 && i % set == set - 1);
+            let b = b.to_string();
             let b = escape(b.as_str());
             bricks.push_str(&format!(
                 "          <brick uuid=\"mock\">{b}<name>{b}</name><hostUuid>mock</hostUuid><isArbiter>{is_arb}</isArbiter></brick>\n"
@@ -238,7 +289,8 @@ impl World {
         };
         let hosts_bricks = self.volumes.get(&pool).is_some_and(|vs| {
             vs.values().flat_map(|v| v.bricks.iter()).any(|b| {
-                split_brick(b).is_some_and(|(h, _)| self.named(h) == Some(manage.as_str()))
+                let b = b.to_string();
+                split_brick(&b).is_some_and(|(h, _)| self.named(h) == Some(manage.as_str()))
             })
         });
         if hosts_bricks {
@@ -261,7 +313,7 @@ impl World {
         bricks: &[&str],
         force: bool,
         layout: &Layout,
-        existing: &[String],
+        existing: &[Brick],
     ) -> Result<Vec<(String, String)>, GErr> {
         let mut out = Vec::new();
         for b in bricks {
@@ -275,7 +327,7 @@ impl World {
                     "{op}: failed: Host {h} is not in 'Peer in Cluster' state"
                 )));
             };
-            if existing.iter().any(|e| e == b) || bricks.iter().filter(|x| *x == b).count() > 1 {
+            if existing.iter().any(|e| e.is(b)) || bricks.iter().filter(|x| *x == b).count() > 1 {
                 return Err(gerr(format!(
                     "{op}: failed: Brick: {b} not available. Brick may be containing or be contained by an existing brick."
                 )));
@@ -398,7 +450,7 @@ impl World {
             name: name.to_string(),
             id,
             layout,
-            bricks: rest.iter().map(|s| s.to_string()).collect(),
+            bricks: rest.iter().map(|s| self.brick(s)).collect(),
             status: "Created",
             options: Vec::new(),
         };
@@ -439,8 +491,9 @@ impl World {
             &vol.bricks,
         )?;
         self.mark_bricks(&located, &vol.id);
+        let new: Vec<Brick> = bricks.iter().map(|s| self.brick(s)).collect();
         if let Some(v) = self.volumes.get_mut(&pool).and_then(|v| v.get_mut(name)) {
-            v.bricks.extend(bricks.iter().map(|s| s.to_string()));
+            v.bricks.extend(new);
         }
         Ok("volume add-brick: success\n".into())
     }

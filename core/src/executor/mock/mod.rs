@@ -97,6 +97,8 @@ pub(super) struct World {
     /// gluster snapshots and thin pool fill levels (see `snapshot.rs`).
     snaps: snapshot::Snapshots,
     counter: u64,
+    /// Host names of volume bricks, shared by the bricks ([`World::brick`]).
+    hosts: std::collections::BTreeSet<Arc<str>>,
     /// Entries each brick (`host:path`) has to heal, as `volume heal … info` reports.
     heal_entries: BTreeMap<String, u64>,
 }
@@ -468,7 +470,7 @@ impl World {
                             id: v.id.to_string(),
                             type_name: v.type_name().to_string(),
                             status: v.status.to_string(),
-                            bricks: v.bricks.clone(),
+                            bricks: v.bricks.iter().map(ToString::to_string).collect(),
                             options: v.options.clone(),
                         })
                         .collect()
@@ -506,6 +508,7 @@ impl MockTransport {
                 snaps: Default::default(),
                 counter: 0,
                 heal_entries: BTreeMap::new(),
+                hosts: Default::default(),
             })),
             journal: None,
         }

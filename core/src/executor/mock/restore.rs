@@ -5,7 +5,7 @@
 //! about a second. `core/tests/it/recovery.rs` checks that both ways give equal nodes.
 
 use super::gluster::{Layout, Volume};
-use super::node::{DirMap, Lv, LvKind, Xfs};
+use super::node::{DirMap, Lv, LvKind, Xfs, pack_grown};
 use super::{MockTransport, World};
 use crate::executor::commands;
 use crate::executor::{BrickFormat, BrickRequest, CommandConfig, VolumeDurability, VolumeRequest};
@@ -61,6 +61,7 @@ impl World {
         if !v.add_thin_pool(&tp, b.tp_size, b.pool_metadata_size) {
             return Err(format!("no room for thin pool {vg}/{tp}"));
         }
+        pack_grown(&mut v.lvs);
         let dirs = DirMap::fresh_brick(b.gid);
         let (arbiter, stripe) = match b.format {
             BrickFormat::Arbiter => (true, None),
@@ -79,6 +80,7 @@ impl World {
             dirs,
         }));
         v.insert_lv(&lv, thin);
+        pack_grown(&mut v.lvs);
         if node.has_mount_above(&mount_dir) {
             node.mkdir(&mount_dir, true)?;
         } else {
@@ -86,6 +88,7 @@ impl World {
         }
         node.append_line(&cfg.fstab, &commands::fstab_line(cfg, b));
         node.add_mount(mount_dir.trim_end_matches('/'), &vg, &lv, &cfg.mount_opts);
+        node.pack_mounts();
         Ok(())
     }
 
@@ -128,7 +131,9 @@ impl World {
         }
         let id: std::sync::Arc<str> = self.gluster_uuid().into();
         self.mark_bricks(&located, &id);
-        self.volumes.entry(pool).or_default().insert(
+        let bricks = bricks.iter().map(|b| self.brick(b)).collect();
+        let volumes = self.volumes.entry(pool).or_default();
+        volumes.insert(
             v.name.clone(),
             Volume {
                 name: v.name.clone(),
@@ -139,6 +144,7 @@ impl World {
                 options,
             },
         );
+        pack_grown(volumes);
         Ok(())
     }
 }

@@ -196,7 +196,8 @@ impl World {
         }
         let mut origins = Vec::new();
         for b in &volume.bricks {
-            let located = split_brick(b).and_then(|(h, path)| {
+            let b = b.to_string();
+            let located = split_brick(&b).and_then(|(h, path)| {
                 let manage = self.peer_in_pool(pool, h)?;
                 match self.nodes.get(&manage)?.locate(path) {
                     Loc::Fs { vg, lv, rel } => Some((manage, vg, lv, rel)),
@@ -306,13 +307,14 @@ impl World {
                 names.push(format!("{}:{path}", node.storage));
             }
         }
+        let bricks = names.iter().map(|b| self.brick(b)).collect();
         self.volumes.entry(pool).or_default().insert(
             clone.to_string(),
             Volume {
                 name: clone.to_string(),
                 id,
                 layout: s.layout.clone(),
-                bricks: names,
+                bricks,
                 status: "Created",
                 options: s.options.clone(),
             },
