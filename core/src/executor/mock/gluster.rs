@@ -51,6 +51,18 @@ impl Brick {
 }
 
 impl World {
+    /// `s`, shared with the world's other uses of the same string.
+    pub(super) fn shared(&mut self, s: &str) -> Arc<str> {
+        match self.strings.get(s) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(s);
+                self.strings.insert(a.clone());
+                a
+            }
+        }
+    }
+
     /// The brick named `name` (`host:path`), its host shared.
     pub(super) fn brick(&mut self, name: &str) -> Brick {
         let Some((h, path)) = split_brick(name) else {
@@ -59,30 +71,26 @@ impl World {
                 path: Name::new(name),
             };
         };
-        let host = match self.hosts.get(h) {
-            Some(a) => a.clone(),
-            None => {
-                let a: Arc<str> = Arc::from(h);
-                self.hosts.insert(a.clone());
-                a
-            }
-        };
         Brick {
-            host: Some(host),
+            host: Some(self.shared(h)),
             path: Name::new(path),
         }
     }
 }
 
+/// Options set with `volume set`, in order: the names shared ([`World::shared`]), the
+/// values compact (most are ids).
+pub(super) type VolumeOptions = Vec<(Arc<str>, Name)>;
+
+/// A volume, keyed by its name in [`World`].
 #[derive(Clone, Debug)]
 pub(super) struct Volume {
-    pub name: String,
     pub id: Arc<str>,
     pub layout: Layout,
     pub bricks: Vec<Brick>,
     /// "Created", "Started" or "Stopped".
     pub status: &'static str,
-    pub options: Vec<(String, String)>,
+    pub options: VolumeOptions,
 }
 
 impl Volume {
@@ -97,7 +105,7 @@ impl Volume {
         }
     }
 
-    fn xml(&self) -> String {
+    fn xml(&self, name: &str) -> String {
         let (replica, arbiter, disperse, redundancy, type_num) = match self.layout {
             Layout::Distribute => (1, 0, 0, 0, 0),
             Layout::Replicate { replica, arbiter } => (replica, u32::from(arbiter), 0, 0, 2),
@@ -120,15 +128,16 @@ impl Volume {
         }
         let mut opts = String::new();
         for (k, v) in &self.options {
+            let v = v.to_string();
             opts.push_str(&format!(
                 "          <option>\n            <name>{}</name>\n            <value>{}</value>\n          </option>\n",
-                escape(k.as_str()),
+                escape(&**k),
                 escape(v.as_str())
             ));
         }
         format!(
             "      <volume>\n        <name>{}</name>\n        <id>{}</id>\n        <status>{status_num}</status>\n        <statusStr>{}</statusStr>\n        <snapshotCount>0</snapshotCount>\n        <brickCount>{}</brickCount>\n        <distCount>{set}</distCount>\n        <replicaCount>{replica}</replicaCount>\n        <arbiterCount>{arbiter}</arbiterCount>\n        <disperseCount>{disperse}</disperseCount>\n        <redundancyCount>{redundancy}</redundancyCount>\n        <type>{type_num}</type>\n        <typeStr>{}</typeStr>\n        <transport>0</transport>\n        <bricks>\n{bricks}        </bricks>\n        <optCount>{}</optCount>\n        <options>\n{opts}        </options>\n      </volume>\n",
-            escape(self.name.as_str()),
+            escape(name),
             self.id,
             self.status,
             self.bricks.len(),
@@ -447,7 +456,6 @@ impl World {
         let id: Arc<str> = self.gluster_uuid().into();
         self.mark_bricks(&located, &id);
         let vol = Volume {
-            name: name.to_string(),
             id,
             layout,
             bricks: rest.iter().map(|s| self.brick(s)).collect(),
@@ -515,14 +523,15 @@ impl World {
                 "volume set: failed: option : {key} does not exist"
             )));
         }
+        let shared_key = self.shared(key);
         let Some(v) = self.vol_mut(host, name) else {
             return Err(gerr(format!(
                 "volume set: failed: Volume {name} does not exist"
             )));
         };
-        match v.options.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value.to_string(),
-            None => v.options.push((key.to_string(), value.to_string())),
+        match v.options.iter_mut().find(|(k, _)| **k == *key) {
+            Some(slot) => slot.1 = Name::new(value),
+            None => v.options.push((shared_key, Name::new(value))),
         }
         Ok("volume set: success\n".into())
     }
@@ -626,13 +635,13 @@ impl World {
 
     fn volume_info_xml(&mut self, host: &str, name: Option<&str>) -> Reply {
         let pool = self.node_mut(host).pool;
-        let vols: Vec<Volume> = self
+        let vols: Vec<(String, Volume)> = self
             .volumes
             .get(&pool)
             .map(|v| {
-                v.values()
-                    .filter(|v| name.is_none_or(|n| v.name == n))
-                    .cloned()
+                v.iter()
+                    .filter(|(k, _)| name.is_none_or(|n| *k == n))
+                    .map(|(k, v)| (k.clone(), v.clone()))
                     .collect()
             })
             .unwrap_or_default();
@@ -641,7 +650,7 @@ impl World {
                 "{XML_HEAD}  <opRet>-1</opRet>\n  <opErrno>30806</opErrno>\n  <opErrstr>Volume does not exist</opErrstr>\n</cliOutput>\n"
             ));
         }
-        let body: String = vols.iter().map(Volume::xml).collect();
+        let body: String = vols.iter().map(|(k, v)| v.xml(k)).collect();
         Reply::ok(format!(
             "{XML_HEAD}  <opRet>0</opRet>\n  <opErrno>0</opErrno>\n  <opErrstr/>\n  <volInfo>\n    <volumes>\n{body}      <count>{}</count>\n    </volumes>\n  </volInfo>\n</cliOutput>\n",
             vols.len()

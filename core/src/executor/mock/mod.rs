@@ -97,8 +97,9 @@ pub(super) struct World {
     /// gluster snapshots and thin pool fill levels (see `snapshot.rs`).
     snaps: snapshot::Snapshots,
     counter: u64,
-    /// Host names of volume bricks, shared by the bricks ([`World::brick`]).
-    hosts: std::collections::BTreeSet<Arc<str>>,
+    /// Host names of volume bricks and names of volume options, shared
+    /// ([`World::shared`]).
+    strings: std::collections::BTreeSet<Arc<str>>,
     /// Entries each brick (`host:path`) has to heal, as `volume heal … info` reports.
     heal_entries: BTreeMap<String, u64>,
 }
@@ -464,14 +465,18 @@ impl World {
                 .volumes
                 .get(&n.pool)
                 .map(|vs| {
-                    vs.values()
-                        .map(|v| MockVolume {
-                            name: v.name.clone(),
+                    vs.iter()
+                        .map(|(name, v)| MockVolume {
+                            name: name.clone(),
                             id: v.id.to_string(),
                             type_name: v.type_name().to_string(),
                             status: v.status.to_string(),
                             bricks: v.bricks.iter().map(ToString::to_string).collect(),
-                            options: v.options.clone(),
+                            options: v
+                                .options
+                                .iter()
+                                .map(|(k, v)| (k.to_string(), v.to_string()))
+                                .collect(),
                         })
                         .collect()
                 })
@@ -508,7 +513,7 @@ impl MockTransport {
                 snaps: Default::default(),
                 counter: 0,
                 heal_entries: BTreeMap::new(),
-                hosts: Default::default(),
+                strings: Default::default(),
             })),
             journal: None,
         }

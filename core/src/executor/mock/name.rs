@@ -38,6 +38,8 @@ const TEMPLATES: &[&[Piece]] = &[
         Lit("/brick"),
     ],
     &[Lit("brick")],
+    &[A],
+    &[Lit("vol_"), A],
 ];
 
 const _: () = assert!(BRICK_MOUNT_ROOT.len() + 4 + 32 + 7 + 32 + 6 <= 128);

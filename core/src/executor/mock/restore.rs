@@ -5,6 +5,7 @@
 //! about a second. `core/tests/it/recovery.rs` checks that both ways give equal nodes.
 
 use super::gluster::{Layout, Volume};
+use super::name::Name;
 use super::node::{DirMap, Lv, LvKind, Xfs, pack_grown};
 use super::{MockTransport, World};
 use crate::executor::commands;
@@ -132,11 +133,14 @@ impl World {
         let id: std::sync::Arc<str> = self.gluster_uuid().into();
         self.mark_bricks(&located, &id);
         let bricks = bricks.iter().map(|b| self.brick(b)).collect();
+        let options = options
+            .into_iter()
+            .map(|(k, v)| (self.shared(&k), Name::new(&v)))
+            .collect();
         let volumes = self.volumes.entry(pool).or_default();
         volumes.insert(
             v.name.clone(),
             Volume {
-                name: v.name.clone(),
                 id,
                 layout,
                 bricks,

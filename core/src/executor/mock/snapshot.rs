@@ -42,7 +42,7 @@ struct Snap {
     /// The snapshot volume's id without dashes: LV prefix and mount directory.
     snap_vol: String,
     layout: Layout,
-    options: Vec<(String, String)>,
+    options: super::gluster::VolumeOptions,
     bricks: Vec<SnapBrick>,
     active: bool,
 }
@@ -311,7 +311,6 @@ impl World {
         self.volumes.entry(pool).or_default().insert(
             clone.to_string(),
             Volume {
-                name: clone.to_string(),
                 id,
                 layout: s.layout.clone(),
                 bricks,
