@@ -343,13 +343,7 @@ impl World {
                 extents,
             }),
         );
-        v.insert_lv(
-            &name,
-            Lv::new(LvKind::Thin {
-                pool: tp.into(),
-                virtual_kib: virt,
-            }),
-        );
+        v.insert_lv(&name, Lv::thin(&name.as_str().into(), &tp.into(), virt));
         Reply::ok("")
     }
 
@@ -397,7 +391,7 @@ impl World {
             victims.extend(
                 v.lvs
                     .iter()
-                    .filter(|(_, l)| l.in_pool(&pool))
+                    .filter(|(n, l)| l.in_pool(n, &pool))
                     .map(|(n, _)| n.to_string()),
             );
         }
@@ -450,7 +444,7 @@ impl World {
                 ..
             }) => {
                 let pool = lv.into();
-                let n = v.lvs.values().filter(|l| l.in_pool(&pool)).count();
+                let n = v.lvs.iter().filter(|(n, l)| l.in_pool(n, &pool)).count();
                 Reply::ok(format!("  {n:>10}\n"))
             }
             Some(_) => Reply::ok(format!("  {:>10}\n", "")),
@@ -482,7 +476,11 @@ impl World {
             for (name, lv) in &v.lvs {
                 let (pool, segtype, size) = match &lv.kind {
                     LvKind::Pool { data_kib, .. } => (String::new(), "thin-pool", *data_kib),
-                    LvKind::Thin { pool, virtual_kib } => (pool.to_string(), "thin", *virtual_kib),
+                    LvKind::Thin { virtual_kib, .. } => (
+                        lv.pool(name).map(|p| p.to_string()).unwrap_or_default(),
+                        "thin",
+                        *virtual_kib,
+                    ),
                 };
                 rows.push(serde_json::json!({
                     "vg_name": vg,

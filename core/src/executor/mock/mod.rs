@@ -402,7 +402,7 @@ impl World {
                                 .lvs
                                 .iter()
                                 .filter_map(|(tname, t)| match &t.kind {
-                                    LvKind::Thin { pool, virtual_kib } if pool == pname => {
+                                    LvKind::Thin { virtual_kib, .. } if t.in_pool(tname, pname) => {
                                         Some(MockThinLv {
                                             name: tname.to_string(),
                                             virtual_size_kib: *virtual_kib,

@@ -158,10 +158,16 @@ pub(super) enum LvKind {
         extents: u64,
     },
     Thin {
-        pool: Name,
+        /// The pool; `None` when the LV's name implies it (`tp_<id>` for
+        /// `brick_<id>`, what Brickyard names them): see [`Lv::pool`].
+        pool: Option<Box<Name>>,
         virtual_kib: u64,
     },
 }
+
+/// Template indices of `tp_<id>` and `brick_<id>` (`name.rs`).
+const TP: u8 = 0;
+const BRICK: u8 = 1;
 
 #[derive(Clone, Debug)]
 pub(super) struct Lv {
@@ -182,9 +188,37 @@ impl Lv {
         }
     }
 
-    /// Whether this is a thin LV of the pool `pool`.
-    pub fn in_pool(&self, pool: &Name) -> bool {
-        matches!(&self.kind, LvKind::Thin { pool: p, .. } if p == pool)
+    /// A thin LV named `own` in the pool `pool`.
+    pub fn thin(own: &Name, pool: &Name, virtual_kib: u64) -> Lv {
+        let implied = match (own.ids(), pool.ids()) {
+            (Some((BRICK, a, _)), Some((TP, p, _))) => a == p,
+            _ => false,
+        };
+        Lv::new(LvKind::Thin {
+            pool: (!implied).then(|| Box::new(pool.clone())),
+            virtual_kib,
+        })
+    }
+
+    /// The pool of this LV, named `own`, if it is a thin LV.
+    pub fn pool(&self, own: &Name) -> Option<Name> {
+        match &self.kind {
+            LvKind::Thin { pool: Some(p), .. } => Some((**p).clone()),
+            LvKind::Thin { pool: None, .. } => match own.ids() {
+                Some((BRICK, a, b)) => Some(Name::Ids {
+                    t: TP,
+                    a: *a,
+                    b: *b,
+                }),
+                _ => None,
+            },
+            LvKind::Pool { .. } => None,
+        }
+    }
+
+    /// Whether this LV, named `own`, is a thin LV of the pool `pool`.
+    pub fn in_pool(&self, own: &Name, pool: &Name) -> bool {
+        self.pool(own).as_ref() == Some(pool)
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::gluster::{Layout, Volume};
 use super::name::Name;
-use super::node::{DirMap, Lv, LvKind, Xfs, pack_grown};
+use super::node::{DirMap, Lv, Xfs, pack_grown};
 use super::{MockTransport, World};
 use crate::executor::commands;
 use crate::executor::{BrickFormat, BrickRequest, CommandConfig, VolumeDurability, VolumeRequest};
@@ -71,10 +71,7 @@ impl World {
             }
             BrickFormat::Normal => (false, None),
         };
-        let mut thin = Lv::new(LvKind::Thin {
-            pool: tp.as_str().into(),
-            virtual_kib: b.size,
-        });
+        let mut thin = Lv::thin(&lv.as_str().into(), &tp.as_str().into(), b.size);
         thin.fs = Some(Box::new(Xfs {
             arbiter,
             stripe,

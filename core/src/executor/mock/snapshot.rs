@@ -18,7 +18,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::gluster::{GErr, Layout, Volume, gerr, split_brick};
-use super::node::{Loc, LvKind};
+use super::name::Name;
+use super::node::{Loc, Lv, LvKind};
 use super::{MockTransport, Reply, World};
 
 /// Where glusterd mounts snapshot and clone bricks.
@@ -98,10 +99,11 @@ impl World {
     /// Is the thin pool that holds `vg/lv` on `manage` full? Returns the pool's name.
     fn thin_pool_of(&self, manage: &str, vg: &str, lv: &str) -> Option<String> {
         let node = self.nodes.get(manage)?;
-        match &node.vgs.get(vg)?.lv(lv)?.kind {
-            LvKind::Thin { pool, .. } => Some(pool.to_string()),
-            LvKind::Pool { .. } => None,
-        }
+        node.vgs
+            .get(vg)?
+            .lv(lv)?
+            .pool(&lv.into())
+            .map(|p| p.to_string())
     }
 
     /// Makes thin snapshot LVs of `origins` named `<prefix>_<n>`; all checked first,
@@ -150,6 +152,13 @@ impl World {
                 continue;
             };
             origin.mounted = false;
+            // The copy has a name of its own: its pool is named explicitly.
+            let own = Name::new(&b.lv);
+            if let (Some(pool), LvKind::Thin { virtual_kib, .. }) =
+                (origin.pool(&lv.into()), &origin.kind)
+            {
+                origin.kind = Lv::thin(&own, &pool, *virtual_kib).kind;
+            }
             v.insert_lv(&b.lv, origin);
         }
         Ok(made)
@@ -419,10 +428,11 @@ impl MockTransport {
             return Err(format!("no room for thin pool {}/{}", b.vg, b.pool));
         }
         let dirs = DirMap::fresh_brick(b.gid);
-        let mut thin = Lv::new(LvKind::Thin {
-            pool: b.pool.as_str().into(),
-            virtual_kib: b.virtual_kib,
-        });
+        let mut thin = Lv::thin(
+            &b.lv.as_str().into(),
+            &b.pool.as_str().into(),
+            b.virtual_kib,
+        );
         thin.fs = Some(Box::new(Xfs {
             arbiter: false,
             stripe: None,
