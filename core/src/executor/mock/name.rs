@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::executor::BRICK_MOUNT_ROOT;
 
 /// A piece of a template: literal text or a slot of 32 lowercase hex digits.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Piece {
     Lit(&'static str),
     A,
@@ -155,6 +155,42 @@ impl Name {
     }
 }
 
+impl Name {
+    /// How the name compares with the string `s`, without rendering it.
+    pub fn cmp_str(&self, s: &str) -> Ordering {
+        let (t, a, b) = match self {
+            Name::Text(x) => return (**x).cmp(s),
+            Name::Ids { t, a, b } => (t, a, b),
+        };
+        let mut rest = s.as_bytes();
+        for p in TEMPLATES[usize::from(*t)].iter() {
+            let hex;
+            let piece: &[u8] = match p {
+                Lit(l) => l.as_bytes(),
+                A => {
+                    hex = hex_digits(a);
+                    &hex
+                }
+                B => {
+                    hex = hex_digits(b);
+                    &hex
+                }
+            };
+            let n = piece.len().min(rest.len());
+            match piece[..n].cmp(&rest[..n]) {
+                Ordering::Equal if rest.len() < piece.len() => return Ordering::Greater,
+                Ordering::Equal => rest = &rest[piece.len()..],
+                o => return o,
+            }
+        }
+        if rest.is_empty() {
+            Ordering::Equal
+        } else {
+            Ordering::Less
+        }
+    }
+}
+
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.with_str(|s| f.write_str(s))
@@ -199,10 +235,53 @@ impl Ord for Name {
             (Name::Ids { t, a, b }, Name::Ids { t: u, a: c, b: d }) if t == u => {
                 (a, b).cmp(&(c, d))
             }
+            (Name::Ids { t, a, b }, Name::Ids { t: u, a: c, b: d })
+                if let Some(o) = cmp_templates(*t, *u, (a, b), (c, d)) =>
+            {
+                o
+            }
             (Name::Text(x), Name::Text(y)) => x.cmp(y),
-            _ => self.with_str(|x| other.with_str(|y| x.cmp(y))),
+            (Name::Ids { .. }, Name::Text(y)) => self.cmp_str(y),
+            _ => other.with_str(|y| self.cmp_str(y)),
         }
     }
+}
+
+/// How names of the different templates `t` and `u` with ids `x` and `y` compare,
+/// when the templates decide without rendering: their leading literals differ, or one
+/// template's pieces start the other's (a mount point and its brick path).
+fn cmp_templates(
+    t: u8,
+    u: u8,
+    x: (&[u8; 16], &[u8; 16]),
+    y: (&[u8; 16], &[u8; 16]),
+) -> Option<Ordering> {
+    let (p, q) = (TEMPLATES[usize::from(t)], TEMPLATES[usize::from(u)]);
+    if let (Some(Lit(l)), Some(Lit(m))) = (p.first(), q.first()) {
+        let n = l.len().min(m.len());
+        if l.as_bytes()[..n] != m.as_bytes()[..n] {
+            return Some(l.as_bytes()[..n].cmp(&m.as_bytes()[..n]));
+        }
+    }
+    // The ids of the shorter template's slots (A, then B if it has one), then lengths.
+    let slots = |pieces: &[Piece]| pieces.iter().filter(|p| matches!(p, A | B)).count();
+    if q.starts_with(p) {
+        let ids = if slots(p) == 2 {
+            x.cmp(&y)
+        } else {
+            x.0.cmp(y.0)
+        };
+        return Some(ids.then(Ordering::Less));
+    }
+    if p.starts_with(q) {
+        let ids = if slots(q) == 2 {
+            x.cmp(&y)
+        } else {
+            x.0.cmp(y.0)
+        };
+        return Some(ids.then(Ordering::Greater));
+    }
+    None
 }
 
 impl PartialOrd for Name {
@@ -319,6 +398,18 @@ mod tests {
             format!("brick_{}", X.to_uppercase()),
             format!("tp_{X}0"),
             format!("{BRICK_MOUNT_ROOT}/vg_{X}"),
+            format!("tp_{Y}"),
+            format!("brick_{X}"),
+            format!("{BRICK_MOUNT_ROOT}/vg_{X}/brick_{X}"),
+            format!("{BRICK_MOUNT_ROOT}/vg_{X}/brick_{Y}/"),
+            format!("{BRICK_MOUNT_ROOT}/vg_{X}/brick_{Y}/brick"),
+            BRICK_MOUNT_ROOT.to_string(),
+            "/var".to_string(),
+            "/".to_string(),
+            format!("vol_{X}"),
+            X.to_string(),
+            Y.to_string(),
+            format!("{X}_0"),
         ];
         for s in &strings {
             assert_eq!(Name::new(s).to_string(), *s);
@@ -332,6 +423,7 @@ mod tests {
             assert_eq!(Line::new(&line, |s| Arc::from(s)).to_string(), line);
             for y in &strings {
                 assert_eq!(Name::new(x).cmp(&Name::new(y)), x.cmp(y), "{x} vs {y}");
+                assert_eq!(Name::new(x).cmp_str(y), x.cmp(y), "{x} vs {y}");
                 assert_eq!(Name::new(x) == Name::new(y), x == y);
             }
         }

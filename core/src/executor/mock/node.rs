@@ -83,7 +83,7 @@ impl DirMap {
     }
 
     fn find(v: &[(Name, DirMeta)], path: &str) -> Result<usize, usize> {
-        v.binary_search_by(|(k, _)| k.with_str(|k| k.cmp(path)))
+        v.binary_search_by(|(k, _)| k.cmp_str(path))
     }
 
     pub fn get(&self, path: &str) -> Option<&DirMeta> {
