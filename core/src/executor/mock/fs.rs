@@ -1,6 +1,5 @@
 //! Directories, mounts, fstab edits, systemctl and pidof as the mock understands them.
 
-use super::node::{Mount, mapper_name};
 use super::{Reply, World};
 
 impl World {
@@ -63,7 +62,7 @@ impl World {
         }
         match self.node_mut(host).dir_meta_mut(path) {
             Some(m) => {
-                m.mode = Some(mode.clone());
+                m.mode = Some(mode.as_str().into());
                 Reply::ok("")
             }
             None => Reply::err(
@@ -77,8 +76,8 @@ impl World {
         let node = self.node_mut(host);
         if args.is_empty() {
             let mut out = String::new();
-            for (dir, m) in &node.mounts {
-                out.push_str(&format!("{} on {dir} type xfs ({})\n", m.device, m.options));
+            for (dir, device, options) in node.mount_list() {
+                out.push_str(&format!("{device} on {dir} type xfs ({options})\n"));
             }
             return Reply::ok(out);
         }
@@ -97,7 +96,7 @@ impl World {
         if !node.dir_exists(dir) {
             return Reply::err(32, format!("mount: {dir}: mount point does not exist."));
         }
-        if node.lv_mounted(&vg, &lv) || node.mounts.contains_key(dir.as_str()) {
+        if node.lv_mounted(&vg, &lv) || node.is_mount_point(dir) {
             return Reply::err(
                 32,
                 format!("mount: {dir}: {dev} already mounted or mount point busy."),
@@ -106,7 +105,7 @@ impl World {
         let formatted = node
             .vgs
             .get(&vg)
-            .and_then(|v| v.lvs.get(&lv))
+            .and_then(|v| v.lv(&lv))
             .is_some_and(|l| l.fs.is_some());
         if !formatted {
             return Reply::err(
@@ -116,16 +115,7 @@ impl World {
                 ),
             );
         }
-        let device = mapper_name(&vg, &lv);
-        node.add_mount(
-            dir.trim_end_matches('/').to_string(),
-            Mount {
-                device,
-                vg,
-                lv,
-                options: opts.clone(),
-            },
-        );
+        node.add_mount(dir.trim_end_matches('/'), &vg, &lv, opts);
         Reply::ok("")
     }
 
@@ -135,13 +125,10 @@ impl World {
         };
         let node = self.node_mut(host);
         let t = target.trim_end_matches('/');
-        let dir = if node.mounts.contains_key(t) {
+        let dir = if node.is_mount_point(t) {
             Some(t.to_string())
         } else {
-            node.mounts
-                .iter()
-                .find(|(_, m)| m.device == t)
-                .map(|(d, _)| d.clone())
+            node.mount_of_device(t)
         };
         let Some(dir) = dir else {
             return if node.dir_exists(t) {
@@ -186,10 +173,7 @@ impl World {
                 ),
             );
         }
-        node.files
-            .entry(file.to_string())
-            .or_default()
-            .push(line.to_string());
+        node.append_line(file, line);
         Reply::ok("")
     }
 
@@ -219,7 +203,10 @@ impl World {
         if !suffix.is_empty() {
             node.files.insert(format!("{file}{suffix}"), lines.clone());
         }
-        let kept = lines.into_iter().filter(|l| !l.contains(pattern)).collect();
+        let kept = lines
+            .into_iter()
+            .filter(|l| !l.to_string().contains(pattern))
+            .collect();
         node.files.insert(file.clone(), kept);
         Reply::ok("")
     }
@@ -232,9 +219,9 @@ impl World {
         let node = self.node_mut(host);
         if path == "/proc/mounts" {
             let mut out = String::new();
-            for (dir, m) in &node.mounts {
+            for (dir, device, options) in node.mount_list() {
                 let dir = dir.replace(' ', "\\040");
-                out.push_str(&format!("{} {dir} xfs {} 0 0\n", m.device, m.options));
+                out.push_str(&format!("{device} {dir} xfs {options} 0 0\n"));
             }
             return Reply::ok(out);
         }

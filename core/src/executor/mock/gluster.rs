@@ -1,8 +1,11 @@
 //! glusterd as the mock understands it: one daemon per node, pools joined by peer probe,
 //! volumes shared by the pool.
 
+use std::sync::Arc;
+
 use quick_xml::escape::escape;
 
+use super::name::Name;
 use super::{Reply, World};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,15 +25,72 @@ impl Layout {
     }
 }
 
+/// A brick of a volume, `host:path`: the host shared by every brick that names it
+/// ([`World::brick`]), the path compact (`name.rs`).
+#[derive(Clone, Debug)]
+pub(super) struct Brick {
+    /// `None` for a name without `:/` (the whole name is then `path`).
+    host: Option<Arc<str>>,
+    path: Name,
+}
+
+impl std::fmt::Display for Brick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.host {
+            Some(h) => write!(f, "{h}:{}", self.path),
+            None => write!(f, "{}", self.path),
+        }
+    }
+}
+
+impl Brick {
+    /// Whether this is the brick named `name`.
+    pub fn is(&self, name: &str) -> bool {
+        self.to_string() == name
+    }
+}
+
+impl World {
+    /// `s`, shared with the world's other uses of the same string.
+    pub(super) fn shared(&mut self, s: &str) -> Arc<str> {
+        match self.strings.get(s) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(s);
+                self.strings.insert(a.clone());
+                a
+            }
+        }
+    }
+
+    /// The brick named `name` (`host:path`), its host shared.
+    pub(super) fn brick(&mut self, name: &str) -> Brick {
+        let Some((h, path)) = split_brick(name) else {
+            return Brick {
+                host: None,
+                path: Name::new(name),
+            };
+        };
+        Brick {
+            host: Some(self.shared(h)),
+            path: Name::new(path),
+        }
+    }
+}
+
+/// Options set with `volume set`, in order: the names shared ([`World::shared`]), the
+/// values compact (most are ids).
+pub(super) type VolumeOptions = Vec<(Arc<str>, Name)>;
+
+/// A volume, keyed by its name in [`World`].
 #[derive(Clone, Debug)]
 pub(super) struct Volume {
-    pub name: String,
-    pub id: String,
+    pub id: Arc<str>,
     pub layout: Layout,
-    pub bricks: Vec<String>,
+    pub bricks: Vec<Brick>,
     /// "Created", "Started" or "Stopped".
     pub status: &'static str,
-    pub options: Vec<(String, String)>,
+    pub options: VolumeOptions,
 }
 
 impl Volume {
@@ -45,7 +105,7 @@ impl Volume {
         }
     }
 
-    fn xml(&self) -> String {
+    fn xml(&self, name: &str) -> String {
         let (replica, arbiter, disperse, redundancy, type_num) = match self.layout {
             Layout::Distribute => (1, 0, 0, 0, 0),
             Layout::Replicate { replica, arbiter } => (replica, u32::from(arbiter), 0, 0, 2),
@@ -60,6 +120,7 @@ impl Volume {
         let mut bricks = String::new();
         for (i, b) in self.bricks.iter().enumerate() {
             let is_arb = u32::from(arbiter == 1 && i % set == set - 1);
+            let b = b.to_string();
             let b = escape(b.as_str());
             bricks.push_str(&format!(
                 "          <brick uuid=\"mock\">{b}<name>{b}</name><hostUuid>mock</hostUuid><isArbiter>{is_arb}</isArbiter></brick>\n"
@@ -67,15 +128,16 @@ impl Volume {
         }
         let mut opts = String::new();
         for (k, v) in &self.options {
+            let v = v.to_string();
             opts.push_str(&format!(
                 "          <option>\n            <name>{}</name>\n            <value>{}</value>\n          </option>\n",
-                escape(k.as_str()),
+                escape(&**k),
                 escape(v.as_str())
             ));
         }
         format!(
             "      <volume>\n        <name>{}</name>\n        <id>{}</id>\n        <status>{status_num}</status>\n        <statusStr>{}</statusStr>\n        <snapshotCount>0</snapshotCount>\n        <brickCount>{}</brickCount>\n        <distCount>{set}</distCount>\n        <replicaCount>{replica}</replicaCount>\n        <arbiterCount>{arbiter}</arbiterCount>\n        <disperseCount>{disperse}</disperseCount>\n        <redundancyCount>{redundancy}</redundancyCount>\n        <type>{type_num}</type>\n        <typeStr>{}</typeStr>\n        <transport>0</transport>\n        <bricks>\n{bricks}        </bricks>\n        <optCount>{}</optCount>\n        <options>\n{opts}        </options>\n      </volume>\n",
-            escape(self.name.as_str()),
+            escape(name),
             self.id,
             self.status,
             self.bricks.len(),
@@ -236,7 +298,8 @@ impl World {
         };
         let hosts_bricks = self.volumes.get(&pool).is_some_and(|vs| {
             vs.values().flat_map(|v| v.bricks.iter()).any(|b| {
-                split_brick(b).is_some_and(|(h, _)| self.named(h) == Some(manage.as_str()))
+                let b = b.to_string();
+                split_brick(&b).is_some_and(|(h, _)| self.named(h) == Some(manage.as_str()))
             })
         });
         if hosts_bricks {
@@ -259,7 +322,7 @@ impl World {
         bricks: &[&str],
         force: bool,
         layout: &Layout,
-        existing: &[String],
+        existing: &[Brick],
     ) -> Result<Vec<(String, String)>, GErr> {
         let mut out = Vec::new();
         for b in bricks {
@@ -273,7 +336,7 @@ impl World {
                     "{op}: failed: Host {h} is not in 'Peer in Cluster' state"
                 )));
             };
-            if existing.iter().any(|e| e == b) || bricks.iter().filter(|x| *x == b).count() > 1 {
+            if existing.iter().any(|e| e.is(b)) || bricks.iter().filter(|x| *x == b).count() > 1 {
                 return Err(gerr(format!(
                     "{op}: failed: Brick: {b} not available. Brick may be containing or be contained by an existing brick."
                 )));
@@ -316,14 +379,14 @@ impl World {
         Ok(out)
     }
 
-    pub(super) fn mark_bricks(&mut self, located: &[(String, String)], id: &str) {
+    pub(super) fn mark_bricks(&mut self, located: &[(String, String)], id: &Arc<str>) {
         for (manage, path) in located {
             if let Some(m) = self
                 .nodes
                 .get_mut(manage)
                 .and_then(|n| n.dir_meta_mut(path))
             {
-                m.volume_id = Some(id.to_string());
+                m.volume_id = Some(id.clone());
             }
         }
     }
@@ -390,13 +453,12 @@ impl World {
             )));
         }
         let located = self.check_bricks(pool, &op, rest, force, &layout, &[])?;
-        let id = self.gluster_uuid();
+        let id: Arc<str> = self.gluster_uuid().into();
         self.mark_bricks(&located, &id);
         let vol = Volume {
-            name: name.to_string(),
             id,
             layout,
-            bricks: rest.iter().map(|s| s.to_string()).collect(),
+            bricks: rest.iter().map(|s| self.brick(s)).collect(),
             status: "Created",
             options: Vec::new(),
         };
@@ -437,8 +499,9 @@ impl World {
             &vol.bricks,
         )?;
         self.mark_bricks(&located, &vol.id);
+        let new: Vec<Brick> = bricks.iter().map(|s| self.brick(s)).collect();
         if let Some(v) = self.volumes.get_mut(&pool).and_then(|v| v.get_mut(name)) {
-            v.bricks.extend(bricks.iter().map(|s| s.to_string()));
+            v.bricks.extend(new);
         }
         Ok("volume add-brick: success\n".into())
     }
@@ -460,14 +523,15 @@ impl World {
                 "volume set: failed: option : {key} does not exist"
             )));
         }
+        let shared_key = self.shared(key);
         let Some(v) = self.vol_mut(host, name) else {
             return Err(gerr(format!(
                 "volume set: failed: Volume {name} does not exist"
             )));
         };
-        match v.options.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value.to_string(),
-            None => v.options.push((key.to_string(), value.to_string())),
+        match v.options.iter_mut().find(|(k, _)| **k == *key) {
+            Some(slot) => slot.1 = Name::new(value),
+            None => v.options.push((shared_key, Name::new(value))),
         }
         Ok("volume set: success\n".into())
     }
@@ -571,13 +635,13 @@ impl World {
 
     fn volume_info_xml(&mut self, host: &str, name: Option<&str>) -> Reply {
         let pool = self.node_mut(host).pool;
-        let vols: Vec<Volume> = self
+        let vols: Vec<(String, Volume)> = self
             .volumes
             .get(&pool)
             .map(|v| {
-                v.values()
-                    .filter(|v| name.is_none_or(|n| v.name == n))
-                    .cloned()
+                v.iter()
+                    .filter(|(k, _)| name.is_none_or(|n| *k == n))
+                    .map(|(k, v)| (k.clone(), v.clone()))
                     .collect()
             })
             .unwrap_or_default();
@@ -586,7 +650,7 @@ impl World {
                 "{XML_HEAD}  <opRet>-1</opRet>\n  <opErrno>30806</opErrno>\n  <opErrstr>Volume does not exist</opErrstr>\n</cliOutput>\n"
             ));
         }
-        let body: String = vols.iter().map(Volume::xml).collect();
+        let body: String = vols.iter().map(|(k, v)| v.xml(k)).collect();
         Reply::ok(format!(
             "{XML_HEAD}  <opRet>0</opRet>\n  <opErrno>0</opErrno>\n  <opErrstr/>\n  <volInfo>\n    <volumes>\n{body}      <count>{}</count>\n    </volumes>\n  </volInfo>\n</cliOutput>\n",
             vols.len()

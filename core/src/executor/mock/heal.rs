@@ -29,7 +29,7 @@ impl World {
                 "{op}: failed: replace-brick is not permitted on distribute only volumes. Please use add-brick and remove-brick operations instead."
             )));
         }
-        let Some(pos) = vol.bricks.iter().position(|b| b == old) else {
+        let Some(pos) = vol.bricks.iter().position(|b| b.is(old)) else {
             return Err(gerr(format!(
                 "{op}: failed: brick: {old} does not exist in volume: {name}"
             )));
@@ -48,8 +48,9 @@ impl World {
             meta.volume_id = None;
         }
         self.heal_entries.remove(new);
+        let new = self.brick(new);
         if let Some(v) = self.volumes.get_mut(&pool).and_then(|v| v.get_mut(name)) {
-            v.bricks[pos] = new.to_string();
+            v.bricks[pos] = new;
         }
         Ok(format!(
             "{op}: success: replace-brick commit force operation successful\n"
@@ -107,8 +108,9 @@ impl World {
         }
         let mut bricks = String::new();
         for b in &vol.bricks {
-            let (status, entries) = if self.brick_connected(pool, b) {
-                let n = self.heal_entries.get(b).copied().unwrap_or(0);
+            let b = b.to_string();
+            let (status, entries) = if self.brick_connected(pool, &b) {
+                let n = self.heal_entries.get(&b).copied().unwrap_or(0);
                 ("Connected".to_string(), n.to_string())
             } else {
                 (

@@ -211,7 +211,7 @@ impl World {
         let Some(v) = node.vgs.get(vg) else {
             return failed(format!("  Volume group \"{vg}\" not found"));
         };
-        let open = v.lvs.keys().filter(|lv| node.lv_mounted(vg, lv)).count();
+        let open = v.lvs.values().filter(|l| l.mounted).count();
         Reply::ok(format!(
             "  {vg}:r/w:772:-1:0:{}:{open}:-1:0:1:1:{}:{}:{}:{}:{}:{}\n",
             v.lvs.len(),
@@ -322,7 +322,7 @@ impl World {
             ));
         };
         for lv in [tp, name.as_str()] {
-            if v.lvs.contains_key(lv) {
+            if v.has_lv(lv) {
                 return failed(format!(
                     "  Logical Volume \"{lv}\" already exists in volume group \"{vg}\""
                 ));
@@ -335,27 +335,15 @@ impl World {
                 "  Volume group \"{vg}\" has insufficient free space ({free} extents): {extents} required."
             ));
         }
-        v.lvs.insert(
-            tp.to_string(),
-            Lv {
-                kind: LvKind::Pool {
-                    data_kib: size.div_ceil(v.extent_kib) * v.extent_kib,
-                    meta_kib: meta.div_ceil(v.extent_kib) * v.extent_kib,
-                    extents,
-                },
-                fs: None,
-            },
+        v.insert_lv(
+            tp,
+            Lv::new(LvKind::Pool {
+                data_kib: size.div_ceil(v.extent_kib) * v.extent_kib,
+                meta_kib: meta.div_ceil(v.extent_kib) * v.extent_kib,
+                extents,
+            }),
         );
-        v.lvs.insert(
-            name,
-            Lv {
-                kind: LvKind::Thin {
-                    pool: tp.to_string(),
-                    virtual_kib: virt,
-                },
-                fs: None,
-            },
-        );
+        v.insert_lv(&name, Lv::thin(&name.as_str().into(), &tp.into(), virt));
         Reply::ok("")
     }
 
@@ -382,7 +370,7 @@ impl World {
             Some((vg, lv)) if !target.starts_with('/') => node
                 .vgs
                 .get(vg)
-                .filter(|v| v.lvs.contains_key(lv))
+                .filter(|v| v.has_lv(lv))
                 .map(|_| (vg.to_string(), lv.to_string())),
             _ => node.lv_by_dev(&target),
         };
@@ -397,12 +385,15 @@ impl World {
         if let Some(Lv {
             kind: LvKind::Pool { .. },
             ..
-        }) = v.lvs.get(&lv)
+        }) = v.lv(&lv)
         {
-            victims.extend(v.lvs.iter().filter_map(|(n, l)| match &l.kind {
-                LvKind::Thin { pool, .. } if *pool == lv => Some(n.clone()),
-                _ => None,
-            }));
+            let pool = lv.as_str().into();
+            victims.extend(
+                v.lvs
+                    .iter()
+                    .filter(|(n, l)| l.in_pool(n, &pool))
+                    .map(|(n, _)| n.to_string()),
+            );
         }
         if let Some(busy) = victims.iter().find(|l| node.lv_mounted(&vg, l)) {
             return failed(format!(
@@ -411,7 +402,7 @@ impl World {
         }
         if let Some(v) = node.vgs.get_mut(&vg) {
             for l in victims {
-                v.lvs.remove(&l);
+                v.remove_lv(&l);
             }
         }
         Reply::ok("")
@@ -446,17 +437,14 @@ impl World {
                 "  Volume group \"{vg}\" not found\n  Cannot process volume group {vg}"
             ));
         };
-        match v.lvs.get(lv) {
+        match v.lv(lv) {
             None => failed(format!("  Failed to find logical volume \"{vg}/{lv}\"")),
             Some(Lv {
                 kind: LvKind::Pool { .. },
                 ..
             }) => {
-                let n = v
-                    .lvs
-                    .values()
-                    .filter(|l| matches!(&l.kind, LvKind::Thin { pool, .. } if pool == lv))
-                    .count();
+                let pool = lv.into();
+                let n = v.lvs.iter().filter(|(n, l)| l.in_pool(n, &pool)).count();
                 Reply::ok(format!("  {n:>10}\n"))
             }
             Some(_) => Reply::ok(format!("  {:>10}\n", "")),
@@ -487,12 +475,16 @@ impl World {
         for (vg, v) in &node.vgs {
             for (name, lv) in &v.lvs {
                 let (pool, segtype, size) = match &lv.kind {
-                    LvKind::Pool { data_kib, .. } => ("", "thin-pool", *data_kib),
-                    LvKind::Thin { pool, virtual_kib } => (pool.as_str(), "thin", *virtual_kib),
+                    LvKind::Pool { data_kib, .. } => (String::new(), "thin-pool", *data_kib),
+                    LvKind::Thin { virtual_kib, .. } => (
+                        lv.pool(name).map(|p| p.to_string()).unwrap_or_default(),
+                        "thin",
+                        *virtual_kib,
+                    ),
                 };
                 rows.push(serde_json::json!({
                     "vg_name": vg,
-                    "lv_name": name,
+                    "lv_name": name.to_string(),
                     "pool_lv": pool,
                     "segtype": segtype,
                     "lv_size": format!("{size}.00"),
@@ -550,7 +542,7 @@ impl World {
             return bad_args("lvextend", &target);
         };
         let node = self.node_mut(host);
-        let Some(l) = node.vgs.get_mut(vg).and_then(|v| v.lvs.get_mut(lv)) else {
+        let Some(l) = node.vgs.get_mut(vg).and_then(|v| v.lv_mut(lv)) else {
             return failed(format!("  Failed to find logical volume \"{target}\""));
         };
         match &mut l.kind {
@@ -592,7 +584,7 @@ impl World {
             let busy = node
                 .vgs
                 .get(&vg)
-                .is_some_and(|v| v.lvs.keys().any(|lv| node.lv_mounted(&vg, lv)));
+                .is_some_and(|v| v.lvs.values().any(|l| l.mounted));
             if busy {
                 return Reply::err(
                     1,
@@ -692,7 +684,7 @@ impl World {
         if node.lv_mounted(&vg, &lv) {
             return Reply::err(1, format!("mkfs.xfs: {dev} contains a mounted filesystem"));
         }
-        let Some(l) = node.vgs.get_mut(&vg).and_then(|v| v.lvs.get_mut(&lv)) else {
+        let Some(l) = node.vgs.get_mut(&vg).and_then(|v| v.lv_mut(&lv)) else {
             return Reply::err(
                 1,
                 format!("mkfs.xfs: cannot open {dev}: No such file or directory"),
@@ -704,12 +696,12 @@ impl World {
                 format!("mkfs.xfs: cannot open {dev}: Device or resource busy"),
             );
         }
-        let dirs = [(String::new(), Default::default())].into_iter().collect();
-        l.fs = Some(super::node::Xfs {
+        let dirs = super::node::DirMap::root_only();
+        l.fs = Some(Box::new(super::node::Xfs {
             arbiter,
             stripe,
             dirs,
-        });
+        }));
         Reply::ok(format!(
             "meta-data={} isize={} agcount=4\n",
             mapper_name(&vg, &lv),

@@ -14,6 +14,7 @@ mod heal;
 mod inventory;
 mod journal;
 mod lvm;
+mod name;
 mod node;
 mod restore;
 mod shell;
@@ -96,6 +97,9 @@ pub(super) struct World {
     /// gluster snapshots and thin pool fill levels (see `snapshot.rs`).
     snaps: snapshot::Snapshots,
     counter: u64,
+    /// Host names of volume bricks and names of volume options, shared
+    /// ([`World::shared`]).
+    strings: std::collections::BTreeSet<Arc<str>>,
     /// Entries each brick (`host:path`) has to heal, as `volume heal … info` reports.
     heal_entries: BTreeMap<String, u64>,
 }
@@ -391,16 +395,16 @@ impl World {
                         LvKind::Pool {
                             data_kib, meta_kib, ..
                         } => Some(MockThinPool {
-                            name: pname.clone(),
+                            name: pname.to_string(),
                             size_kib: data_kib,
                             metadata_kib: meta_kib,
                             thin_lvs: v
                                 .lvs
                                 .iter()
                                 .filter_map(|(tname, t)| match &t.kind {
-                                    LvKind::Thin { pool, virtual_kib } if pool == pname => {
+                                    LvKind::Thin { virtual_kib, .. } if t.in_pool(tname, pname) => {
                                         Some(MockThinLv {
-                                            name: tname.clone(),
+                                            name: tname.to_string(),
                                             virtual_size_kib: *virtual_kib,
                                             formatted: t.fs.is_some(),
                                             arbiter: t.fs.as_ref().is_some_and(|f| f.arbiter),
@@ -448,28 +452,31 @@ impl World {
                 .collect(),
             vgs,
             mounts: n
-                .mounts
-                .iter()
-                .map(|(dir, m)| MockMount {
-                    dir: dir.clone(),
-                    device: m.device.clone(),
-                    options: m.options.clone(),
+                .mount_list()
+                .map(|(dir, device, options)| MockMount {
+                    dir,
+                    device,
+                    options: options.to_string(),
                 })
                 .collect(),
-            fstab: n.files.get(&self.config.fstab).cloned().unwrap_or_default(),
-            dirs: n.dirs.keys().cloned().collect(),
+            fstab: n.file_lines(&self.config.fstab).unwrap_or_default(),
+            dirs: n.root_dirs(),
             volumes: self
                 .volumes
                 .get(&n.pool)
                 .map(|vs| {
-                    vs.values()
-                        .map(|v| MockVolume {
-                            name: v.name.clone(),
-                            id: v.id.clone(),
+                    vs.iter()
+                        .map(|(name, v)| MockVolume {
+                            name: name.clone(),
+                            id: v.id.to_string(),
                             type_name: v.type_name().to_string(),
                             status: v.status.to_string(),
-                            bricks: v.bricks.clone(),
-                            options: v.options.clone(),
+                            bricks: v.bricks.iter().map(ToString::to_string).collect(),
+                            options: v
+                                .options
+                                .iter()
+                                .map(|(k, v)| (k.to_string(), v.to_string()))
+                                .collect(),
                         })
                         .collect()
                 })
@@ -506,6 +513,7 @@ impl MockTransport {
                 snaps: Default::default(),
                 counter: 0,
                 heal_entries: BTreeMap::new(),
+                strings: Default::default(),
             })),
             journal: None,
         }
@@ -626,7 +634,7 @@ impl MockTransport {
     /// Lines of a file on a node (by manage or storage host).
     pub fn file(&self, name: &str, path: &str) -> Option<Vec<String>> {
         let w = self.lock();
-        w.nodes.get(w.named(name)?)?.files.get(path).cloned()
+        w.nodes.get(w.named(name)?)?.file_lines(path)
     }
 
     /// `(host, command)` of the commands run so far (the latest

@@ -2,16 +2,28 @@
 //! files, and the node's glusterd pool membership.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, LazyLock};
+
+use super::name::{Line, MOUNT_DIR, Name};
 
 /// Metadata of a directory (on the root file system or inside a brick's XFS).
 #[derive(Clone, Debug, Default)]
 pub(super) struct DirMeta {
     pub gid: Option<i64>,
-    pub mode: Option<String>,
+    pub mode: Option<Arc<str>>,
     /// `trusted.glusterfs.volume-id` xattr: set by `volume create`/`add-brick`, survives
-    /// `volume delete`, as on a real brick.
-    pub volume_id: Option<String>,
+    /// `volume delete`, as on a real brick. Shared with the volume's id.
+    pub volume_id: Option<Arc<str>>,
 }
+
+impl DirMeta {
+    fn is_default(&self) -> bool {
+        self.gid.is_none() && self.mode.is_none() && self.volume_id.is_none()
+    }
+}
+
+/// The set-group-id mode of a brick directory with a group, shared by every brick.
+static SETGID_MODE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("2775"));
 
 #[derive(Clone, Debug)]
 pub(super) struct Pv {
@@ -29,75 +41,112 @@ pub(super) struct Xfs {
     pub dirs: DirMap,
 }
 
-/// The directories of one brick file system: two or three, so a sorted vector (a
-/// `BTreeMap` node alone takes a kilobyte, for each of hundreds of thousands of bricks).
-#[derive(Clone, Debug, Default)]
-pub(super) struct DirMap(Vec<(String, DirMeta)>);
+/// The directories of one brick file system: two or three, so not a `BTreeMap` (a
+/// node alone takes a kilobyte, for each of hundreds of thousands of bricks), and the
+/// two every brick starts with in a few bytes.
+#[derive(Clone, Debug)]
+pub(super) enum DirMap {
+    /// The root (`""`, default metadata) and `brick` with this metadata: what brick
+    /// creation leaves.
+    Fresh(DirMeta),
+    /// Sorted by path.
+    Any(Vec<(Name, DirMeta)>),
+}
+
+impl Default for DirMap {
+    fn default() -> DirMap {
+        DirMap::Any(Vec::new())
+    }
+}
+
+/// Metadata of a directory nobody changed.
+static DEFAULT_META: DirMeta = DirMeta {
+    gid: None,
+    mode: None,
+    volume_id: None,
+};
 
 impl DirMap {
-    fn find(&self, path: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(path))
+    /// The directories as a sorted vector (a fresh map becomes one).
+    fn entries(&mut self) -> &mut Vec<(Name, DirMeta)> {
+        if let DirMap::Fresh(brick) = self {
+            let brick = std::mem::take(brick);
+            *self = DirMap::Any(vec![
+                (Name::new(""), DirMeta::default()),
+                (Name::new("brick"), brick),
+            ]);
+        }
+        match self {
+            DirMap::Any(v) => v,
+            DirMap::Fresh(_) => unreachable!("made a vector above"),
+        }
+    }
+
+    fn find(v: &[(Name, DirMeta)], path: &str) -> Result<usize, usize> {
+        v.binary_search_by(|(k, _)| k.cmp_str(path))
     }
 
     pub fn get(&self, path: &str) -> Option<&DirMeta> {
-        self.find(path).ok().map(|i| &self.0[i].1)
+        match self {
+            DirMap::Fresh(_) if path.is_empty() => Some(&DEFAULT_META),
+            DirMap::Fresh(brick) => (path == "brick").then_some(brick),
+            DirMap::Any(v) => Self::find(v, path).ok().map(|i| &v[i].1),
+        }
     }
 
     pub fn get_mut(&mut self, path: &str) -> Option<&mut DirMeta> {
-        self.find(path).ok().map(|i| &mut self.0[i].1)
+        if matches!(self, DirMap::Fresh(_)) && path == "brick" {
+            return match self {
+                DirMap::Fresh(brick) => Some(brick),
+                DirMap::Any(_) => None,
+            };
+        }
+        let v = self.entries();
+        Self::find(v, path).ok().map(|i| &mut v[i].1)
     }
 
     pub fn insert(&mut self, path: String, meta: DirMeta) {
-        match self.find(&path) {
-            Ok(i) => self.0[i].1 = meta,
-            Err(i) => self.0.insert(i, (path, meta)),
+        let v = self.entries();
+        match Self::find(v, &path) {
+            Ok(i) => v[i].1 = meta,
+            Err(i) => v.insert(i, (Name::new(&path), meta)),
         }
     }
 
     pub fn remove(&mut self, path: &str) {
-        if let Ok(i) = self.find(path) {
-            self.0.remove(i);
+        let v = self.entries();
+        if let Ok(i) = Self::find(v, path) {
+            v.remove(i);
         }
     }
 
     /// Whether a directory lies under `dir/`.
     fn has_key_under(&self, dir: &str) -> bool {
         let prefix = format!("{}/", dir.trim_end_matches('/'));
-        let start = self.find(&prefix).unwrap_or_else(|i| i);
-        self.0
-            .get(start)
-            .is_some_and(|(k, _)| k.starts_with(&prefix))
+        match self {
+            // Neither "" nor "brick" starts with a path ending in '/'.
+            DirMap::Fresh(_) => false,
+            DirMap::Any(v) => {
+                let start = Self::find(v, &prefix).unwrap_or_else(|i| i);
+                v.get(start)
+                    .is_some_and(|(k, _)| k.with_str(|k| k.starts_with(&prefix)))
+            }
+        }
     }
-}
 
-impl DirMap {
     /// A brick file system as brick creation leaves it: its root and the `brick`
     /// directory, owned by `gid` with the set-group-id mode when a GID is asked.
     pub fn fresh_brick(gid: i64) -> DirMap {
-        [
-            (String::new(), DirMeta::default()),
-            (
-                "brick".to_string(),
-                DirMeta {
-                    gid: (gid != 0).then_some(gid),
-                    mode: (gid != 0).then(|| "2775".to_string()),
-                    volume_id: None,
-                },
-            ),
-        ]
-        .into_iter()
-        .collect()
+        DirMap::Fresh(DirMeta {
+            gid: (gid != 0).then_some(gid),
+            mode: (gid != 0).then(|| SETGID_MODE.clone()),
+            volume_id: None,
+        })
     }
-}
 
-impl FromIterator<(String, DirMeta)> for DirMap {
-    fn from_iter<I: IntoIterator<Item = (String, DirMeta)>>(iter: I) -> DirMap {
-        let mut m = DirMap::default();
-        for (k, v) in iter {
-            m.insert(k, v);
-        }
-        m.0.shrink_to_fit();
-        m
+    /// A new file system: its root only.
+    pub fn root_only() -> DirMap {
+        DirMap::Any(vec![(Name::new(""), DirMeta::default())])
     }
 }
 
@@ -109,15 +158,68 @@ pub(super) enum LvKind {
         extents: u64,
     },
     Thin {
-        pool: String,
+        /// The pool; `None` when the LV's name implies it (`tp_<id>` for
+        /// `brick_<id>`, what Brickyard names them): see [`Lv::pool`].
+        pool: Option<Box<Name>>,
         virtual_kib: u64,
     },
 }
 
+/// Template indices of `tp_<id>` and `brick_<id>` (`name.rs`).
+const TP: u8 = 0;
+const BRICK: u8 = 1;
+
 #[derive(Clone, Debug)]
 pub(super) struct Lv {
     pub kind: LvKind,
-    pub fs: Option<Xfs>,
+    /// Boxed: thin pools have none.
+    pub fs: Option<Box<Xfs>>,
+    /// Mounted somewhere (kept by [`Node::add_mount`] and [`Node::remove_mount`]).
+    pub mounted: bool,
+}
+
+impl Lv {
+    /// A new LV of `kind`, not formatted, not mounted.
+    pub fn new(kind: LvKind) -> Lv {
+        Lv {
+            kind,
+            fs: None,
+            mounted: false,
+        }
+    }
+
+    /// A thin LV named `own` in the pool `pool`.
+    pub fn thin(own: &Name, pool: &Name, virtual_kib: u64) -> Lv {
+        let implied = match (own.ids(), pool.ids()) {
+            (Some((BRICK, a, _)), Some((TP, p, _))) => a == p,
+            _ => false,
+        };
+        Lv::new(LvKind::Thin {
+            pool: (!implied).then(|| Box::new(pool.clone())),
+            virtual_kib,
+        })
+    }
+
+    /// The pool of this LV, named `own`, if it is a thin LV.
+    pub fn pool(&self, own: &Name) -> Option<Name> {
+        match &self.kind {
+            LvKind::Thin { pool: Some(p), .. } => Some((**p).clone()),
+            LvKind::Thin { pool: None, .. } => match own.ids() {
+                Some((BRICK, a, b)) => Some(Name::Ids {
+                    t: TP,
+                    a: *a,
+                    b: *b,
+                }),
+                _ => None,
+            },
+            LvKind::Pool { .. } => None,
+        }
+    }
+
+    /// Whether this LV, named `own`, is a thin LV of the pool `pool`.
+    pub fn in_pool(&self, own: &Name, pool: &Name) -> bool {
+        self.pool(own).as_ref() == Some(pool)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -126,10 +228,25 @@ pub(super) struct Vg {
     pub uuid: String,
     pub extent_kib: u64,
     pub total_extents: u64,
-    pub lvs: BTreeMap<String, Lv>,
+    pub lvs: BTreeMap<Name, Lv>,
 }
 
 impl Vg {
+    pub fn lv(&self, name: &str) -> Option<&Lv> {
+        self.lvs.get(&Name::new(name))
+    }
+    pub fn lv_mut(&mut self, name: &str) -> Option<&mut Lv> {
+        self.lvs.get_mut(&Name::new(name))
+    }
+    pub fn has_lv(&self, name: &str) -> bool {
+        self.lvs.contains_key(&Name::new(name))
+    }
+    pub fn insert_lv(&mut self, name: &str, lv: Lv) {
+        self.lvs.insert(Name::new(name), lv);
+    }
+    pub fn remove_lv(&mut self, name: &str) -> Option<Lv> {
+        self.lvs.remove(&Name::new(name))
+    }
     pub fn allocated_extents(&self) -> u64 {
         self.lvs
             .values()
@@ -151,27 +268,53 @@ impl Vg {
         if extents > self.free_extents() {
             return false;
         }
-        self.lvs.insert(
-            name.to_string(),
-            Lv {
-                kind: LvKind::Pool {
-                    data_kib: data_kib.div_ceil(ext) * ext,
-                    meta_kib: meta_kib.div_ceil(ext) * ext,
-                    extents,
-                },
-                fs: None,
-            },
+        self.insert_lv(
+            name,
+            Lv::new(LvKind::Pool {
+                data_kib: data_kib.div_ceil(ext) * ext,
+                meta_kib: meta_kib.div_ceil(ext) * ext,
+                extents,
+            }),
         );
         true
     }
 }
 
+/// A mount, keyed by its mount point in [`Node`]. Its device is the `/dev/mapper` node
+/// of its LV.
 #[derive(Clone, Debug)]
 pub(super) struct Mount {
-    pub device: String,
-    pub vg: String,
-    pub lv: String,
-    pub options: String,
+    /// `(vg, lv)`; `None` when the mount point names them
+    /// (`<mounts root>/vg_<a>/brick_<b>` for LV `brick_<b>` of VG `vg_<a>`).
+    source: Option<Box<(Name, Name)>>,
+    pub options: Arc<str>,
+    /// The mount point is a root file system directory with default metadata that is
+    /// not in [`Node::dirs`] while mounted (it comes back when unmounted).
+    implied_dir: bool,
+}
+
+/// `(vg, lv)` of a mount.
+fn mount_source(dir: &Name, m: &Mount) -> (String, String) {
+    if let Some(src) = &m.source {
+        return (src.0.to_string(), src.1.to_string());
+    }
+    let mut vg = String::from("vg_");
+    let mut lv = String::from("brick_");
+    if let Some((_, a, b)) = dir.ids() {
+        super::name::write_hex(&mut vg, a);
+        super::name::write_hex(&mut lv, b);
+    }
+    (vg, lv)
+}
+
+/// The compact source of a mount of `vg/lv` at `dir`.
+fn compact_source(dir: &Name, vg: &str, lv: &str) -> Option<Box<(Name, Name)>> {
+    let (vgn, lvn) = (Name::new(vg), Name::new(lv));
+    let implied = match (dir.ids(), vgn.ids(), lvn.ids()) {
+        (Some((MOUNT_DIR, a, b)), Some((2, va, _)), Some((1, lb, _))) => a == va && b == lb,
+        _ => false,
+    };
+    (!implied).then(|| Box::new((vgn, lvn)))
 }
 
 /// Where a path lives.
@@ -192,13 +335,16 @@ pub(super) struct Node {
     pub missing: BTreeSet<String>,
     pub pvs: BTreeMap<String, Pv>,
     pub vgs: BTreeMap<String, Vg>,
+    /// Directories on the root file system, except mount points with default metadata
+    /// while mounted ([`Node::root_dirs`] lists them all).
     pub dirs: BTreeMap<String, DirMeta>,
     /// Mounts by mount point; change them with [`Node::add_mount`] and
-    /// [`Node::remove_mount`], which keep `mounted_lvs` in step.
-    pub mounts: BTreeMap<String, Mount>,
-    /// `(vg, lv)` of every mounted LV (what `lv_mounted` asks, without a scan).
-    mounted_lvs: BTreeSet<(String, String)>,
-    pub files: BTreeMap<String, Vec<String>>,
+    /// [`Node::remove_mount`], which keep the LVs' `mounted` flags in step.
+    mounts: BTreeMap<Name, Mount>,
+    /// Lines of files (the fstab).
+    pub files: BTreeMap<String, Vec<Line>>,
+    /// Mount options in use, shared by the mounts and fstab lines that name them.
+    strings: Vec<Arc<str>>,
 }
 
 /// Whether a sorted key set holds a key under `dir/` (a child of `dir`), by a range
@@ -211,6 +357,25 @@ fn has_key_under<V>(map: &BTreeMap<String, V>, dir: &str) -> bool {
     ))
     .next()
     .is_some_and(|(k, _)| k.starts_with(&prefix))
+}
+
+/// [`has_key_under`] for a map keyed by names.
+fn has_name_under<V>(map: &BTreeMap<Name, V>, dir: &str) -> bool {
+    let prefix = format!("{}/", dir.trim_end_matches('/'));
+    map.range(Name::new(&prefix)..)
+        .next()
+        .is_some_and(|(k, _)| k.with_str(|k| k.starts_with(&prefix)))
+}
+
+/// Rebuilds `map` with full nodes when it has grown by a quarter since the last time,
+/// for maps filled in key order (a restore): `BTreeMap` leaves its nodes half full
+/// then (a full node splits in two and only the right half takes later keys); a map
+/// rebuilt from its sorted entries has full nodes. Amortised, a few moves per entry.
+pub(super) fn pack_grown<K: Ord, V>(map: &mut BTreeMap<K, V>) {
+    let len = map.len();
+    if len >= 16 && len.is_multiple_of(len.next_power_of_two() / 8) {
+        *map = std::mem::take(map).into_iter().collect();
+    }
 }
 
 /// `/dev/mapper` name of an LV (dashes inside names are doubled).
@@ -260,9 +425,64 @@ impl Node {
             vgs: BTreeMap::new(),
             dirs,
             mounts: BTreeMap::new(),
-            mounted_lvs: BTreeSet::new(),
             files,
+            strings: Vec::new(),
         }
+    }
+
+    /// `s`, shared with the node's earlier uses of the same string.
+    pub fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.strings.iter().find(|a| ***a == *s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.strings.push(a.clone());
+        a
+    }
+
+    /// Appends `line` to the file `path` (made when missing).
+    pub fn append_line(&mut self, path: &str, line: &str) {
+        let line = Line::new(line, |s| self.intern(s));
+        self.files.entry(path.to_string()).or_default().push(line);
+    }
+
+    /// The lines of the file `path`.
+    pub fn file_lines(&self, path: &str) -> Option<Vec<String>> {
+        self.files
+            .get(path)
+            .map(|lines| lines.iter().map(Line::to_string).collect())
+    }
+
+    /// Every directory on the root file system, sorted.
+    pub fn root_dirs(&self) -> Vec<String> {
+        let mut dirs: Vec<String> = self.dirs.keys().cloned().collect();
+        dirs.extend(
+            self.mounts
+                .iter()
+                .filter(|(_, m)| m.implied_dir)
+                .map(|(d, _)| d.to_string()),
+        );
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
+    /// The mounts: `(mount point, device, options)` by mount point.
+    pub fn mount_list(&self) -> impl Iterator<Item = (String, String, &str)> + '_ {
+        self.mounts.iter().map(|(dir, m)| {
+            let (vg, lv) = mount_source(dir, m);
+            (dir.to_string(), mapper_name(&vg, &lv), &*m.options)
+        })
+    }
+
+    /// [`pack_grown`] for the mounts (after a restore added one).
+    pub fn pack_mounts(&mut self) {
+        pack_grown(&mut self.mounts);
+    }
+
+    /// Whether `dir` is a mount point.
+    pub fn is_mount_point(&self, dir: &str) -> bool {
+        self.mounts.contains_key(&Name::new(dir))
     }
 
     /// `/dev/disk/by-id/lvm-pv-uuid-<uuid>` → the PV's device; anything else unchanged.
@@ -300,30 +520,70 @@ impl Node {
                     .and_then(|r| r.strip_prefix('/'))
                     .map(str::to_string)
             }?;
-            v.lvs.contains_key(&lv).then(|| (vg.clone(), lv))
+            v.has_lv(&lv).then(|| (vg.clone(), lv))
         })
     }
 
     pub fn lv_mounted(&self, vg: &str, lv: &str) -> bool {
-        self.mounted_lvs.contains(&(vg.to_string(), lv.to_string()))
+        self.vgs
+            .get(vg)
+            .and_then(|v| v.lv(lv))
+            .is_some_and(|l| l.mounted)
     }
 
-    pub fn add_mount(&mut self, dir: String, m: Mount) {
-        self.mounted_lvs.insert((m.vg.clone(), m.lv.clone()));
-        if let Some(old) = self.mounts.insert(dir, m) {
-            self.mounted_lvs.remove(&(old.vg, old.lv));
+    fn set_mounted(&mut self, vg: &str, lv: &str, mounted: bool) {
+        if let Some(l) = self.vgs.get_mut(vg).and_then(|v| v.lv_mut(lv)) {
+            l.mounted = mounted;
         }
     }
 
-    pub fn remove_mount(&mut self, dir: &str) -> Option<Mount> {
-        let m = self.mounts.remove(dir)?;
-        self.mounted_lvs.remove(&(m.vg.clone(), m.lv.clone()));
-        Some(m)
+    /// Mounts `vg/lv` at `dir` with `options` (replacing a mount at `dir`).
+    pub fn add_mount(&mut self, dir: &str, vg: &str, lv: &str, options: &str) {
+        let key = Name::new(dir);
+        let source = compact_source(&key, vg, lv);
+        let options = self.intern(options);
+        let taken = self.dirs.get(dir).is_some_and(DirMeta::is_default);
+        if taken {
+            self.dirs.remove(dir);
+        }
+        self.set_mounted(vg, lv, true);
+        let m = Mount {
+            source,
+            options,
+            implied_dir: taken,
+        };
+        if let Some(old) = self.mounts.insert(key.clone(), m) {
+            let (ovg, olv) = mount_source(&key, &old);
+            self.set_mounted(&ovg, &olv, false);
+            if old.implied_dir
+                && let Some(m) = self.mounts.get_mut(&key)
+            {
+                m.implied_dir = true;
+            }
+        }
+    }
+
+    /// Unmounts `dir`; its `(vg, lv)`.
+    pub fn remove_mount(&mut self, dir: &str) -> Option<(String, String)> {
+        let (key, m) = self.mounts.remove_entry(&Name::new(dir))?;
+        let (vg, lv) = mount_source(&key, &m);
+        self.set_mounted(&vg, &lv, false);
+        if m.implied_dir {
+            self.dirs.entry(dir.to_string()).or_default();
+        }
+        Some((vg, lv))
+    }
+
+    /// The mount point of the first mount (by mount point) of the device `dev`.
+    pub fn mount_of_device(&self, dev: &str) -> Option<String> {
+        self.mount_list()
+            .find(|(_, d, _)| d == dev)
+            .map(|(dir, _, _)| dir)
     }
 
     /// Whether a mount point lies under `dir`.
     pub fn has_mount_under(&self, dir: &str) -> bool {
-        has_key_under(&self.mounts, dir)
+        has_name_under(&self.mounts, dir)
     }
 
     /// Whether a mount point is `path` or one of its ancestors.
@@ -341,7 +601,7 @@ impl Node {
         let mut best = None;
         let mut candidate = path;
         loop {
-            if let Some((mp, m)) = self.mounts.get_key_value(candidate) {
+            if let Some((mp, m)) = self.mounts.get_key_value(&Name::new(candidate)) {
                 best = Some((mp, m));
                 break;
             }
@@ -352,11 +612,14 @@ impl Node {
             }
         }
         match best {
-            Some((mp, m)) => Loc::Fs {
-                vg: m.vg.clone(),
-                lv: m.lv.clone(),
-                rel: path[mp.len()..].trim_start_matches('/').to_string(),
-            },
+            Some((mp, m)) => {
+                let (vg, lv) = mount_source(mp, m);
+                Loc::Fs {
+                    vg,
+                    lv,
+                    rel: path[candidate.len()..].trim_start_matches('/').to_string(),
+                }
+            }
             None => Loc::Root(path.to_string()),
         }
     }
@@ -364,15 +627,14 @@ impl Node {
     fn fs_dirs_mut(&mut self, vg: &str, lv: &str) -> Option<&mut DirMap> {
         self.vgs
             .get_mut(vg)?
-            .lvs
-            .get_mut(lv)?
+            .lv_mut(lv)?
             .fs
             .as_mut()
             .map(|f| &mut f.dirs)
     }
 
     fn fs_dirs(&self, vg: &str, lv: &str) -> Option<&DirMap> {
-        self.vgs.get(vg)?.lvs.get(lv)?.fs.as_ref().map(|f| &f.dirs)
+        self.vgs.get(vg)?.lv(lv)?.fs.as_ref().map(|f| &f.dirs)
     }
 
     pub fn dir_meta(&self, path: &str) -> Option<&DirMeta> {
@@ -460,7 +722,7 @@ impl Node {
                 "rmdir: failed to remove '{path}': No such file or directory"
             ));
         }
-        if self.mounts.contains_key(path) {
+        if self.is_mount_point(path) {
             return Err(format!(
                 "rmdir: failed to remove '{path}': Device or resource busy"
             ));

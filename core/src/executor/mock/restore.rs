@@ -5,7 +5,8 @@
 //! about a second. `core/tests/it/recovery.rs` checks that both ways give equal nodes.
 
 use super::gluster::{Layout, Volume};
-use super::node::{DirMap, Lv, LvKind, Mount, Xfs, mapper_name};
+use super::name::Name;
+use super::node::{DirMap, Lv, Xfs, pack_grown};
 use super::{MockTransport, World};
 use crate::executor::commands;
 use crate::executor::{BrickFormat, BrickRequest, CommandConfig, VolumeDurability, VolumeRequest};
@@ -54,13 +55,14 @@ impl World {
             return Err(format!("volume group {vg} not found on {manage}"));
         };
         for name in [&tp, &lv] {
-            if v.lvs.contains_key(name.as_str()) {
+            if v.has_lv(name) {
                 return Err(format!("logical volume {vg}/{name} already exists"));
             }
         }
         if !v.add_thin_pool(&tp, b.tp_size, b.pool_metadata_size) {
             return Err(format!("no room for thin pool {vg}/{tp}"));
         }
+        pack_grown(&mut v.lvs);
         let dirs = DirMap::fresh_brick(b.gid);
         let (arbiter, stripe) = match b.format {
             BrickFormat::Arbiter => (true, None),
@@ -69,38 +71,22 @@ impl World {
             }
             BrickFormat::Normal => (false, None),
         };
-        v.lvs.insert(
-            lv.clone(),
-            Lv {
-                kind: LvKind::Thin {
-                    pool: tp,
-                    virtual_kib: b.size,
-                },
-                fs: Some(Xfs {
-                    arbiter,
-                    stripe,
-                    dirs,
-                }),
-            },
-        );
+        let mut thin = Lv::thin(&lv.as_str().into(), &tp.as_str().into(), b.size);
+        thin.fs = Some(Box::new(Xfs {
+            arbiter,
+            stripe,
+            dirs,
+        }));
+        v.insert_lv(&lv, thin);
+        pack_grown(&mut v.lvs);
         if node.has_mount_above(&mount_dir) {
             node.mkdir(&mount_dir, true)?;
         } else {
             node.mkdir_root_p(&mount_dir);
         }
-        node.files
-            .entry(cfg.fstab.clone())
-            .or_default()
-            .push(commands::fstab_line(cfg, b));
-        node.add_mount(
-            mount_dir.trim_end_matches('/').to_string(),
-            Mount {
-                device: mapper_name(&vg, &lv),
-                vg,
-                lv,
-                options: cfg.mount_opts.clone(),
-            },
-        );
+        node.append_line(&cfg.fstab, &commands::fstab_line(cfg, b));
+        node.add_mount(mount_dir.trim_end_matches('/'), &vg, &lv, &cfg.mount_opts);
+        node.pack_mounts();
         Ok(())
     }
 
@@ -141,12 +127,17 @@ impl World {
                 None => options.push((key.to_string(), value)),
             }
         }
-        let id = self.gluster_uuid();
+        let id: std::sync::Arc<str> = self.gluster_uuid().into();
         self.mark_bricks(&located, &id);
-        self.volumes.entry(pool).or_default().insert(
+        let bricks = bricks.iter().map(|b| self.brick(b)).collect();
+        let options = options
+            .into_iter()
+            .map(|(k, v)| (self.shared(&k), Name::new(&v)))
+            .collect();
+        let volumes = self.volumes.entry(pool).or_default();
+        volumes.insert(
             v.name.clone(),
             Volume {
-                name: v.name.clone(),
                 id,
                 layout,
                 bricks,
@@ -154,6 +145,7 @@ impl World {
                 options,
             },
         );
+        pack_grown(volumes);
         Ok(())
     }
 }

@@ -18,7 +18,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::gluster::{GErr, Layout, Volume, gerr, split_brick};
-use super::node::{Loc, LvKind, Mount, mapper_name};
+use super::name::Name;
+use super::node::{Loc, Lv, LvKind};
 use super::{MockTransport, Reply, World};
 
 /// Where glusterd mounts snapshot and clone bricks.
@@ -42,7 +43,7 @@ struct Snap {
     /// The snapshot volume's id without dashes: LV prefix and mount directory.
     snap_vol: String,
     layout: Layout,
-    options: Vec<(String, String)>,
+    options: super::gluster::VolumeOptions,
     bricks: Vec<SnapBrick>,
     active: bool,
 }
@@ -98,10 +99,11 @@ impl World {
     /// Is the thin pool that holds `vg/lv` on `manage` full? Returns the pool's name.
     fn thin_pool_of(&self, manage: &str, vg: &str, lv: &str) -> Option<String> {
         let node = self.nodes.get(manage)?;
-        match &node.vgs.get(vg)?.lvs.get(lv)?.kind {
-            LvKind::Thin { pool, .. } => Some(pool.clone()),
-            LvKind::Pool { .. } => None,
-        }
+        node.vgs
+            .get(vg)?
+            .lv(lv)?
+            .pool(&lv.into())
+            .map(|p| p.to_string())
     }
 
     /// Makes thin snapshot LVs of `origins` named `<prefix>_<n>`; all checked first,
@@ -146,10 +148,18 @@ impl World {
             let Some(v) = self.nodes.get_mut(manage).and_then(|n| n.vgs.get_mut(vg)) else {
                 continue;
             };
-            let Some(origin) = v.lvs.get(lv).cloned() else {
+            let Some(mut origin) = v.lv(lv).cloned() else {
                 continue;
             };
-            v.lvs.insert(b.lv.clone(), origin);
+            origin.mounted = false;
+            // The copy has a name of its own: its pool is named explicitly.
+            let own = Name::new(&b.lv);
+            if let (Some(pool), LvKind::Thin { virtual_kib, .. }) =
+                (origin.pool(&lv.into()), &origin.kind)
+            {
+                origin.kind = Lv::thin(&own, &pool, *virtual_kib).kind;
+            }
+            v.insert_lv(&b.lv, origin);
         }
         Ok(made)
     }
@@ -159,15 +169,7 @@ impl World {
             return Err(gerr(format!("mock: node {} vanished", b.manage)));
         };
         node.mkdir(&b.mount_dir, true).map_err(gerr)?;
-        node.add_mount(
-            b.mount_dir.clone(),
-            Mount {
-                device: mapper_name(&b.vg, &b.lv),
-                vg: b.vg.clone(),
-                lv: b.lv.clone(),
-                options: SNAP_MOUNT_OPTS.to_string(),
-            },
-        );
+        node.add_mount(&b.mount_dir, &b.vg, &b.lv, SNAP_MOUNT_OPTS);
         Ok(())
     }
 
@@ -203,7 +205,8 @@ impl World {
         }
         let mut origins = Vec::new();
         for b in &volume.bricks {
-            let located = split_brick(b).and_then(|(h, path)| {
+            let b = b.to_string();
+            let located = split_brick(&b).and_then(|(h, path)| {
                 let manage = self.peer_in_pool(pool, h)?;
                 match self.nodes.get(&manage)?.locate(path) {
                     Loc::Fs { vg, lv, rel } => Some((manage, vg, lv, rel)),
@@ -294,7 +297,7 @@ impl World {
                 "snapshot clone: failed: Volume with name:{clone} already exists"
             )));
         }
-        let id = self.gluster_uuid();
+        let id: std::sync::Arc<str> = self.gluster_uuid().into();
         let prefix = id.replace('-', "");
         let origins: Vec<(String, String, String, String)> = s
             .bricks
@@ -313,13 +316,13 @@ impl World {
                 names.push(format!("{}:{path}", node.storage));
             }
         }
+        let bricks = names.iter().map(|b| self.brick(b)).collect();
         self.volumes.entry(pool).or_default().insert(
             clone.to_string(),
             Volume {
-                name: clone.to_string(),
                 id,
                 layout: s.layout.clone(),
-                bricks: names,
+                bricks,
                 status: "Created",
                 options: s.options.clone(),
             },
@@ -343,7 +346,7 @@ impl World {
             self.unmount_snap_brick(b);
             if let Some(node) = self.nodes.get_mut(&b.manage) {
                 if let Some(v) = node.vgs.get_mut(&b.vg) {
-                    v.lvs.remove(&b.lv);
+                    v.remove_lv(&b.lv);
                 }
                 let _ = node.rmdir(&b.mount_dir);
             }
@@ -421,34 +424,23 @@ impl MockTransport {
         let Some(v) = node.vgs.get_mut(&b.vg) else {
             return Err(format!("volume group {} not found on {manage}", b.vg));
         };
-        if !v.lvs.contains_key(&b.pool) && !v.add_thin_pool(&b.pool, b.pool_kib, b.metadata_kib) {
+        if !v.has_lv(&b.pool) && !v.add_thin_pool(&b.pool, b.pool_kib, b.metadata_kib) {
             return Err(format!("no room for thin pool {}/{}", b.vg, b.pool));
         }
         let dirs = DirMap::fresh_brick(b.gid);
-        v.lvs.insert(
-            b.lv.clone(),
-            Lv {
-                kind: LvKind::Thin {
-                    pool: b.pool.clone(),
-                    virtual_kib: b.virtual_kib,
-                },
-                fs: Some(Xfs {
-                    arbiter: false,
-                    stripe: None,
-                    dirs,
-                }),
-            },
+        let mut thin = Lv::thin(
+            &b.lv.as_str().into(),
+            &b.pool.as_str().into(),
+            b.virtual_kib,
         );
+        thin.fs = Some(Box::new(Xfs {
+            arbiter: false,
+            stripe: None,
+            dirs,
+        }));
+        v.insert_lv(&b.lv, thin);
         node.mkdir(&b.mount_dir, true)?;
-        node.add_mount(
-            b.mount_dir.clone(),
-            Mount {
-                device: mapper_name(&b.vg, &b.lv),
-                vg: b.vg.clone(),
-                lv: b.lv.clone(),
-                options: SNAP_MOUNT_OPTS.to_string(),
-            },
-        );
+        node.add_mount(&b.mount_dir, &b.vg, &b.lv, SNAP_MOUNT_OPTS);
         drop(w);
         self.journaled(&super::journal::Entry::restore_clone(manage, b))
     }
@@ -465,7 +457,7 @@ impl World {
         let is_pool = node
             .vgs
             .get(vg)
-            .and_then(|v| v.lvs.get(lv))
+            .and_then(|v| v.lv(lv))
             .map(|l| matches!(l.kind, LvKind::Pool { .. }));
         match is_pool {
             None => Reply::err(5, format!("  Failed to find logical volume \"{vg}/{lv}\"")),

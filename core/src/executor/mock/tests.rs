@@ -482,3 +482,157 @@ async fn a_node_is_known_by_its_manage_and_storage_names() {
     e.peer_detach(&n1, &n2).await.unwrap();
     assert!(e.mock().node("n1-manage.lab").unwrap().peers.is_empty());
 }
+
+/// One scenario on a node with the device `dev` and the bricks `ids`: every command's
+/// output and the node snapshots, as text.
+async fn compact_scenario(dev: &str, ids: [&str; 3]) -> String {
+    let e = MockExecutor::new();
+    let m = e.mock().clone();
+    let mut out = String::new();
+    let mut log = |cmd: &str| {
+        let o = run(&m, cmd);
+        out.push_str(&format!("$ {cmd}\n{o:?}\n"));
+    };
+    e.device_setup(&host(), "/dev/sdb", dev, false)
+        .await
+        .unwrap();
+    let reqs: Vec<BrickRequest> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| BrickRequest {
+            vg_id: dev.into(),
+            gid: if i == 1 { 2000 } else { 0 },
+            format: if i == 2 {
+                BrickFormat::Arbiter
+            } else {
+                BrickFormat::Normal
+            },
+            ..brick(id, GIB)
+        })
+        .collect();
+    for (i, r) in reqs.iter().enumerate() {
+        e.brick_create(&host(), r).await.unwrap();
+        if i == 0 {
+            log(r##"awk "BEGIN {print \"# added by hand\" >> \"/etc/fstab\"}""##);
+        }
+    }
+    let (vg, dirs): (String, Vec<String>) = (
+        format!("vg_{dev}"),
+        reqs.iter().map(BrickRequest::mount_dir).collect(),
+    );
+    let bricks: Vec<String> = dirs.iter().map(|d| format!("s1:{d}/brick")).collect();
+    for cmd in [
+        "cat /etc/fstab".to_string(),
+        "cat /proc/mounts".to_string(),
+        "mount".to_string(),
+        "/usr/sbin/lvm lvs --reportformat=json --units=k --nosuffix -o vg_name,lv_name,pool_lv,segtype,lv_size".to_string(),
+        format!("/usr/sbin/lvm vgdisplay -c {vg}"),
+        format!("/usr/sbin/lvm lvs --noheadings --options=thin_count {vg}/tp_{}", ids[0]),
+        format!("gluster --mode=script volume create v1 replica 3 arbiter 1 {} force", bricks.join(" ")),
+        "gluster --mode=script volume start v1".to_string(),
+        format!("gluster --mode=script volume set v1 user.heketi.id {}", ids[0]),
+        "gluster --mode=script volume set v1 performance.readdir-ahead on".to_string(),
+        format!("gluster --mode=script volume set v1 user.heketi.id {}", ids[1]),
+        "gluster --mode=script --xml volume info v1".to_string(),
+        "gluster --mode=script --xml volume heal v1 info".to_string(),
+        format!("gluster --mode=script volume create v2 {}", bricks[0]),
+        "gluster --mode=script snapshot create s1 v1 no-timestamp".to_string(),
+        "gluster --mode=script snapshot activate s1".to_string(),
+        "cat /proc/mounts".to_string(),
+        "/usr/sbin/lvm lvs --reportformat=json --units=k --nosuffix -o vg_name,lv_name,pool_lv,segtype,lv_size".to_string(),
+        "gluster --mode=script snapshot deactivate s1".to_string(),
+        "gluster --mode=script snapshot delete s1".to_string(),
+        "gluster --mode=script volume stop v1".to_string(),
+        "gluster --mode=script volume delete v1".to_string(),
+        format!("umount /dev/mapper/{vg}-brick_{}", ids[0]),
+        format!("umount {}/", dirs[1]),
+        format!("umount {}", dirs[1]),
+        "mount".to_string(),
+        format!("mkfs.xfs -i size=512 /dev/mapper/{vg}-brick_{}", ids[0]),
+        format!("sed -i.save /brick_{}/d /etc/fstab", ids[0]),
+        "cat /etc/fstab".to_string(),
+        "cat /etc/fstab.save".to_string(),
+        format!("rmdir {}", dirs[2]),
+        format!("rmdir {}", dirs[0]),
+        format!("mount -o rw,noatime /dev/mapper/{vg}-brick_{} {}", ids[0], dirs[0]),
+        format!("mkdir {}", dirs[0]),
+        format!("chmod 0750 {}", dirs[0]),
+        format!("mount -o rw,noatime /dev/mapper/{vg}-brick_{} {}", ids[0], dirs[0]),
+        format!("mount -o rw,noatime /dev/{vg}/brick_{} {}", ids[1], dirs[1]),
+        format!("/usr/sbin/lvm lvremove -f {vg}/tp_{}", ids[1]),
+        format!("umount {}", dirs[1]),
+        format!("/usr/sbin/lvm lvremove -f {vg}/tp_{}", ids[1]),
+        format!("/usr/sbin/lvm lvs --noheadings --options=thin_count {vg}/tp_{}", ids[1]),
+        format!("/usr/sbin/lvm vgdisplay -c {vg}"),
+        "mount".to_string(),
+    ] {
+        log(&cmd);
+    }
+    e.brick_destroy(&host(), &reqs[2]).await.unwrap();
+    out.push_str(&format!("{:#?}\n", m.nodes()));
+    out
+}
+
+/// Names with Brickyard's 32-hex-digit ids are kept compact (`name.rs`), other names as
+/// text: one scenario with lowercase ids (compact) and with uppercase ids (text) gives
+/// the same outputs and nodes, the ids aside.
+#[tokio::test]
+async fn compact_names_behave_as_their_text() {
+    let ids = [
+        "0123456789abcdef0123456789abcdef",
+        "f0e1d2c3b4a5968778695a4b3c2d1e0f",
+        "00000000000000000000000000000001",
+    ];
+    let dev = "9a8b7c6d5e4f30211203f4e5d6c7b8a9";
+    let compact = compact_scenario(dev, ids).await;
+    let upper: Vec<String> = ids.iter().map(|i| i.to_uppercase()).collect();
+    let text = compact_scenario(&dev.to_uppercase(), [&upper[0], &upper[1], &upper[2]]).await;
+    let mut lowered = text.clone();
+    for id in ids.iter().chain([&dev]) {
+        lowered = lowered.replace(&id.to_uppercase(), id);
+    }
+    assert_ne!(lowered, text, "the text run names the uppercase ids");
+    assert_eq!(compact, lowered);
+    // The scenario reached what it is about.
+    for expected in [
+        "# added by hand",
+        "is already part of a volume",
+        "Snap activated",
+        "/run/gluster/snaps/",
+        "not mounted",
+        "contains a filesystem in use",
+        "mount point does not exist",
+    ] {
+        assert!(compact.contains(expected), "{expected} missing:\n{compact}");
+    }
+}
+
+/// A brick's mount point stays a directory of the root file system while mounted and
+/// after an unmount, until it is removed, as on a real node.
+#[tokio::test]
+async fn mount_points_stay_directories() {
+    let e = MockExecutor::new();
+    let m = e.mock();
+    e.device_setup(
+        &host(),
+        "/dev/sdb",
+        "0123456789abcdef0123456789abcdef",
+        false,
+    )
+    .await
+    .unwrap();
+    let b = BrickRequest {
+        vg_id: "0123456789abcdef0123456789abcdef".into(),
+        ..brick("fedcba9876543210fedcba9876543210", GIB)
+    };
+    e.brick_create(&host(), &b).await.unwrap();
+    let dir = b.mount_dir();
+    assert!(m.node("m1").unwrap().dirs.contains(&dir));
+    assert_eq!(run(m, &format!("umount {dir}")).exit_status, 0);
+    assert!(m.node("m1").unwrap().dirs.contains(&dir));
+    assert_eq!(run(m, &format!("mkdir {dir}")).exit_status, 1);
+    assert_eq!(run(m, &format!("rmdir {dir}")).exit_status, 0);
+    assert!(!m.node("m1").unwrap().dirs.contains(&dir));
+    let o = run(m, &format!("mount -o rw {} {dir}", b.dev_node()));
+    assert!(o.stderr.contains("mount point does not exist"), "{o:?}");
+}
