@@ -167,6 +167,7 @@ impl World {
                 extent_kib: extent,
                 total_extents,
                 lvs: Default::default(),
+                allocated: 0,
             },
         );
         Reply::ok("")

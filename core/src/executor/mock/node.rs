@@ -179,6 +179,14 @@ pub(super) struct Lv {
 }
 
 impl Lv {
+    /// The VG extents the LV takes: a pool's; none for a thin LV.
+    pub fn extents(&self) -> u64 {
+        match self.kind {
+            LvKind::Pool { extents, .. } => extents,
+            LvKind::Thin { .. } => 0,
+        }
+    }
+
     /// A new LV of `kind`, not formatted, not mounted.
     pub fn new(kind: LvKind) -> Lv {
         Lv {
@@ -228,7 +236,13 @@ pub(super) struct Vg {
     pub uuid: String,
     pub extent_kib: u64,
     pub total_extents: u64,
+    /// Change only through [`Vg::insert_lv`] and [`Vg::remove_lv`], which keep
+    /// `allocated` in step.
     pub lvs: BTreeMap<Name, Lv>,
+    /// Extents taken by the thin pools of `lvs` (a pool's extents never change).
+    /// Summing them at every pool creation made restoring 100,000 volumes quadratic
+    /// (a fifth of its time).
+    pub allocated: u64,
 }
 
 impl Vg {
@@ -242,19 +256,23 @@ impl Vg {
         self.lvs.contains_key(&Name::new(name))
     }
     pub fn insert_lv(&mut self, name: &str, lv: Lv) {
-        self.lvs.insert(Name::new(name), lv);
+        self.allocated += lv.extents();
+        if let Some(old) = self.lvs.insert(Name::new(name), lv) {
+            self.allocated -= old.extents();
+        }
     }
     pub fn remove_lv(&mut self, name: &str) -> Option<Lv> {
-        self.lvs.remove(&Name::new(name))
+        let lv = self.lvs.remove(&Name::new(name))?;
+        self.allocated -= lv.extents();
+        Some(lv)
     }
     pub fn allocated_extents(&self) -> u64 {
-        self.lvs
-            .values()
-            .map(|lv| match lv.kind {
-                LvKind::Pool { extents, .. } => extents,
-                LvKind::Thin { .. } => 0,
-            })
-            .sum()
+        debug_assert_eq!(
+            self.allocated,
+            self.lvs.values().map(Lv::extents).sum::<u64>(),
+            "allocated extents out of step with the LVs"
+        );
+        self.allocated
     }
     pub fn free_extents(&self) -> u64 {
         self.total_extents.saturating_sub(self.allocated_extents())
