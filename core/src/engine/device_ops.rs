@@ -143,7 +143,7 @@ impl Engine {
                 paths: info.paths.clone(),
                 pv_uuid: info.pv_uuid.clone(),
             },
-            bricks: Vec::new(),
+            bricks: Default::default(),
             node_id: req.node.clone(),
             extent_size: info.extent_size,
         };

@@ -59,7 +59,11 @@ fn node_bricks(st: &State, id: &str) -> Vec<(String, Vec<String>)> {
         .map(|n| {
             n.devices
                 .iter()
-                .filter_map(|d| st.devices.get(d).map(|dev| (d.clone(), dev.bricks.clone())))
+                .filter_map(|d| {
+                    st.devices
+                        .get(d)
+                        .map(|dev| (d.clone(), dev.bricks.to_vec()))
+                })
                 .filter(|(_, b)| !b.is_empty())
                 .collect()
         })

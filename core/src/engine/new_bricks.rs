@@ -51,7 +51,7 @@ pub(crate) fn reserve_bricks(
         }
         s.free -= total;
         s.used += total;
-        insert_sorted(&mut dev.bricks, &brick_id);
+        insert_sorted(dev.bricks.to_mut(), &brick_id);
         txn.bricks.put(
             &brick_id,
             BrickEntry {

@@ -41,7 +41,7 @@ pub(crate) fn forget_bricks(txn: &mut Txn<'_>, brick_ids: &[String]) {
             let credit = total.min(s.used);
             s.used -= credit;
             s.free += credit;
-            remove_sorted(&mut dev.bricks, id);
+            remove_sorted(dev.bricks.to_mut(), id);
         }
         if let Some(vol) = txn.volumes.get_mut(&brick.info.volume) {
             vol.bricks.retain(|b| b != id);

@@ -608,7 +608,7 @@ fn record_clone_bricks(
             .devices
             .get_mut(&src.info.device)
             .ok_or_else(Error::id_not_found)?;
-        insert_sorted(&mut dev.bricks, &brick_id);
+        insert_sorted(dev.bricks.to_mut(), &brick_id);
         txn.bricks.put(
             &brick_id,
             BrickEntry {

@@ -12,7 +12,7 @@ mod volume;
 
 pub use brick::{BrickEntry, BrickSubType};
 pub use cluster::ClusterEntry;
-pub use device::DeviceEntry;
+pub use device::{BrickIds, DeviceEntry};
 pub use export::{BlockVolumeEntry, DbAttributeEntry, DbExport};
 pub use node::NodeEntry;
 pub use pending::{

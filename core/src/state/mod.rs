@@ -283,12 +283,12 @@ impl State {
     /// before carries it, and it is rebuilt the same way.
     fn derive_device_bricks(&mut self) {
         for d in self.devices.values_mut() {
-            d.bricks.clear();
+            d.bricks = Default::default();
         }
         // Bricks come in id order: every list ends up sorted, as `insert_sorted` keeps it.
         for (id, b) in &self.bricks {
             if let Some(d) = self.devices.get_mut(&b.info.device) {
-                d.bricks.push(id.clone());
+                d.bricks.to_mut().push(id.clone());
             }
         }
     }
@@ -758,7 +758,7 @@ mod tests {
         d.info.id = "d1".into();
         d.node_id = "n1".into();
         // A database written before: the stored record lists its bricks.
-        d.bricks = vec!["b2".into(), "gone".into()];
+        d.bricks = vec!["b2".to_string(), "gone".to_string()].into();
         let old = serde_json::to_vec(&d).unwrap();
         let mut txn = Txn::new(&s);
         txn.devices.put("d1", d);
