@@ -439,7 +439,10 @@ fn read_body(
         url: url.to_string(),
         reason: format!("{} (server {})", e, client.server()),
     })?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    // Without a copy when the body is UTF-8 (always, from a JSON server): a topology
+    // answer is 400 MB at 100,000 volumes.
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// The error heketi-cli shows for an unexpected answer: the trimmed body, or Go's

@@ -30,7 +30,11 @@ impl TopologyCmd {
             TopologySub::Load { json_file } => topology_load::run(ctx, json_file.as_deref()),
             TopologySub::Info => {
                 let t = ctx.client.topology_info()?;
-                ctx.print_either(&t, output::topology_info)?;
+                if ctx.json {
+                    ctx.print_json(&t)?;
+                } else {
+                    output::write_topology_info(&t, ctx.out)?;
+                }
                 Ok(0)
             }
         }

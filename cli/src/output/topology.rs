@@ -2,26 +2,46 @@ use brickyard::api::{TopologyCluster, TopologyInfoResponse, VolumeInfoResponse};
 
 use super::{gib, state_string, tags_inline};
 
-/// `topology info` text, reproducing heketi-cli's template whitespace exactly.
-pub fn topology_info(t: &TopologyInfoResponse) -> String {
+/// `topology info` text, reproducing heketi-cli's template whitespace exactly, written
+/// to `out` a few hundred kilobytes at a time: at 100,000 volumes the text is 250 MB,
+/// which the CLI no longer holds whole beside the topology it prints.
+pub fn write_topology_info(
+    t: &TopologyInfoResponse,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut s = String::new();
     for c in &t.clusters {
-        cluster(&mut s, c);
+        cluster(&mut s, c, out)?;
     }
     s.push('\n');
-    s
+    out.write_all(s.as_bytes())
 }
 
-fn cluster(s: &mut String, c: &TopologyCluster) {
+/// Writes `s` to `out` once it holds a few hundred kilobytes.
+fn spill(s: &mut String, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    if s.len() >= 256 * 1024 {
+        out.write_all(s.as_bytes())?;
+        s.clear();
+    }
+    Ok(())
+}
+
+fn cluster(
+    s: &mut String,
+    c: &TopologyCluster,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     s.push_str(&format!(
         "\nCluster Id: {}\n\n    File:  {}\n    Block: {}\n\n    Volumes:\n",
         c.id, c.file, c.block
     ));
     for v in &c.volumes {
         volume(s, v);
+        spill(s, out)?;
     }
     s.push_str("\n\n    Nodes:\n");
     for n in &c.nodes {
+        spill(s, out)?;
         let i = &n.info;
         s.push_str(&format!(
             "\n\tNode Id: {}\n\tState: {}\n\tCluster Id: {}\n\tZone: {}\n\tManagement Hostnames: {}\n\tStorage Hostnames: {}\n",
@@ -66,6 +86,7 @@ fn cluster(s: &mut String, c: &TopologyCluster) {
             s.push('\n');
         }
     }
+    Ok(())
 }
 
 fn volume(s: &mut String, v: &VolumeInfoResponse) {
