@@ -20,6 +20,29 @@ async fn cut_at<Fut>(engine: Engine, mock: &Arc<FaultyMockExecutor>, hang_at: &'
 where
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    let task = spawn_until_hung(mock, hang_at, op).await;
+    assert_eq!(
+        engine.state().pending.len(),
+        1,
+        "the operation is recorded as pending"
+    );
+    task.abort();
+    let _ = task.await;
+    drop(engine); // the process is gone
+    mock.faults().clear();
+}
+
+/// Makes the next command containing `hang_at` hang, starts `op`, and returns its task
+/// once that command is hanging.
+async fn spawn_until_hung<Fut>(
+    mock: &Arc<FaultyMockExecutor>,
+    hang_at: &'static str,
+    op: Fut,
+) -> tokio::task::JoinHandle<Fut::Output>
+where
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
     let reached = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = reached.clone();
     mock.faults().fail_matching(
@@ -44,15 +67,7 @@ where
         reached.load(std::sync::atomic::Ordering::SeqCst),
         "{hang_at} never ran"
     );
-    assert_eq!(
-        engine.state().pending.len(),
-        1,
-        "the operation is recorded as pending"
-    );
-    task.abort();
-    let _ = task.await;
-    drop(engine); // the process is gone
-    mock.faults().clear();
+    task
 }
 
 async fn reopen(path: &std::path::Path, mock: &Arc<FaultyMockExecutor>) -> Engine {
@@ -255,25 +270,10 @@ async fn a_node_delete_and_a_device_add_on_its_node_exclude_each_other() {
     };
 
     // A device add in progress: the delete is refused, before any command.
-    let reached = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = reached.clone();
-    b.mock.faults().fail_matching(
-        move |_, c| {
-            let hit = c.contains("pvcreate");
-            if hit {
-                flag.store(true, std::sync::atomic::Ordering::SeqCst);
-            }
-            hit
-        },
-        Fault::Hang,
-        true,
-    );
     let e = b.engine.clone();
     let req = add("/dev/sdx");
-    let adding = tokio::spawn(async move { e.add_device(req).await });
-    while !reached.load(std::sync::atomic::Ordering::SeqCst) {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let adding =
+        spawn_until_hung(&b.mock, "pvcreate", async move { e.add_device(req).await }).await;
     let err = b.engine.delete_node(&node).await.unwrap_err();
     assert_eq!(err.kind(), brickyard::ErrorKind::Conflict, "{err}");
     assert!(err.to_string().contains("a device is being added"), "{err}");
@@ -325,25 +325,14 @@ async fn a_device_add_is_refused_while_its_node_is_being_deleted() {
     b.engine.set_device_state(&dev, "failed").await.unwrap();
     b.engine.delete_device(&dev, false).await.unwrap();
     b.engine.set_node_state(&node, "offline").await.unwrap();
-    let reached = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = reached.clone();
-    b.mock.faults().fail_matching(
-        move |_, c| {
-            let hit = c.contains("peer detach");
-            if hit {
-                flag.store(true, std::sync::atomic::Ordering::SeqCst);
-            }
-            hit
-        },
-        Fault::Hang,
-        true,
-    );
     let e = b.engine.clone();
     let n2 = node.clone();
-    let deleting = tokio::spawn(async move { e.delete_node(&n2).await });
-    while !reached.load(std::sync::atomic::Ordering::SeqCst) {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let deleting = spawn_until_hung(
+        &b.mock,
+        "peer detach",
+        async move { e.delete_node(&n2).await },
+    )
+    .await;
     let before = b.mock.nodes();
     let err = b
         .engine

@@ -9,8 +9,8 @@ use brickyard::{Engine, EngineOptions};
 
 use crate::harness::*;
 
-#[tokio::test]
-async fn nodes_with_separate_manage_and_storage_names_join_and_host_volumes() {
+/// An engine over mock nodes with one empty file cluster, and the cluster's id.
+async fn empty_cluster() -> (Engine, Arc<FaultyMockExecutor>, String) {
     let mock = Arc::new(FaultyMockExecutor::new());
     let engine = Engine::open(EngineOptions::in_memory(), mock.clone())
         .await
@@ -22,6 +22,12 @@ async fn nodes_with_separate_manage_and_storage_names_join_and_host_volumes() {
         })
         .unwrap()
         .id;
+    (engine, mock, cluster)
+}
+
+#[tokio::test]
+async fn nodes_with_separate_manage_and_storage_names_join_and_host_volumes() {
+    let (engine, mock, cluster) = empty_cluster().await;
     for n in 1..=3 {
         let node = engine
             .add_node(NodeAddRequest {
@@ -96,17 +102,7 @@ async fn nodes_with_separate_manage_and_storage_names_join_and_host_volumes() {
 /// Cluster' state" at the first volume create).
 #[tokio::test]
 async fn nodes_added_together_into_an_empty_cluster_form_one_pool() {
-    let mock = Arc::new(FaultyMockExecutor::new());
-    let engine = Engine::open(EngineOptions::in_memory(), mock.clone())
-        .await
-        .unwrap();
-    let cluster = engine
-        .create_cluster(ClusterFlags {
-            block: false,
-            file: true,
-        })
-        .unwrap()
-        .id;
+    let (engine, mock, cluster) = empty_cluster().await;
     // Every add is checked (and would have chosen its peers) before any of them runs.
     let adds: Vec<_> = (1..=6)
         .map(|n| {
