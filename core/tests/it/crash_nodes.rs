@@ -97,6 +97,18 @@ fn one_outcome(engine: &Engine, type_name: &str) -> CleanupOutcome {
     report.operations[0].outcome.clone()
 }
 
+/// The last node of the bed with its one device deleted and the node offline: ready to
+/// be deleted.
+async fn emptied_offline_node(engine: &Engine, st: &brickyard::state::State) -> String {
+    let node = st.nodes.keys().last().unwrap().clone();
+    let dev = st.nodes[&node].devices[0].clone();
+    engine.set_device_state(&dev, "offline").await.unwrap();
+    engine.set_device_state(&dev, "failed").await.unwrap();
+    engine.delete_device(&dev, false).await.unwrap();
+    engine.set_node_state(&node, "offline").await.unwrap();
+    node
+}
+
 fn host(engine: &Engine, node: &str) -> Host {
     let n = &engine.state().nodes[node];
     Host::new(&n.info.hostnames.manage[0], &n.info.hostnames.storage[0])
@@ -219,12 +231,7 @@ async fn a_node_delete_cut_at_the_detach_is_finished_at_open() {
     let path = dir.join("db.redb");
     let b = bed_with(EngineOptions::with_file(&path), 4, 1).await;
     let st = b.engine.state();
-    let node = st.nodes.keys().last().unwrap().clone();
-    let dev = st.nodes[&node].devices[0].clone();
-    b.engine.set_device_state(&dev, "offline").await.unwrap();
-    b.engine.set_device_state(&dev, "failed").await.unwrap();
-    b.engine.delete_device(&dev, false).await.unwrap();
-    b.engine.set_node_state(&node, "offline").await.unwrap();
+    let node = emptied_offline_node(&b.engine, &st).await;
     let target = host(&b.engine, &node);
     let from = host(&b.engine, st.nodes.keys().next().unwrap());
     let e = b.engine.clone();
@@ -257,12 +264,7 @@ async fn a_node_delete_and_a_device_add_on_its_node_exclude_each_other() {
     let path = dir.join("db.redb");
     let b = bed_with(EngineOptions::with_file(&path), 4, 1).await;
     let st = b.engine.state();
-    let node = st.nodes.keys().last().unwrap().clone();
-    let dev = st.nodes[&node].devices[0].clone();
-    b.engine.set_device_state(&dev, "offline").await.unwrap();
-    b.engine.set_device_state(&dev, "failed").await.unwrap();
-    b.engine.delete_device(&dev, false).await.unwrap();
-    b.engine.set_node_state(&node, "offline").await.unwrap();
+    let node = emptied_offline_node(&b.engine, &st).await;
     let add = |name: &str| DeviceAddRequest {
         node: node.clone(),
         name: name.into(),
@@ -319,12 +321,7 @@ async fn a_node_delete_and_a_device_add_on_its_node_exclude_each_other() {
 async fn a_device_add_is_refused_while_its_node_is_being_deleted() {
     let b = bed(4, 1).await;
     let st = b.engine.state();
-    let node = st.nodes.keys().last().unwrap().clone();
-    let dev = st.nodes[&node].devices[0].clone();
-    b.engine.set_device_state(&dev, "offline").await.unwrap();
-    b.engine.set_device_state(&dev, "failed").await.unwrap();
-    b.engine.delete_device(&dev, false).await.unwrap();
-    b.engine.set_node_state(&node, "offline").await.unwrap();
+    let node = emptied_offline_node(&b.engine, &st).await;
     let e = b.engine.clone();
     let n2 = node.clone();
     let deleting = spawn_until_hung(
