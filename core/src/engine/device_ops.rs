@@ -18,6 +18,12 @@ fn reservation_key(node: &str, name: &str) -> String {
     format!("device:{node}:{name}")
 }
 
+/// Whether `reserved` holds a device add on `node` ([`reservation_key`]).
+pub(super) fn device_being_added(reserved: &std::collections::HashSet<String>, node: &str) -> bool {
+    let prefix = reservation_key(node, "");
+    reserved.iter().any(|k| k.starts_with(&prefix))
+}
+
 impl Engine {
     /// Adds a device and waits for it.
     pub async fn add_device(&self, req: DeviceAddRequest) -> Result<DeviceInfoResponse> {

@@ -129,21 +129,7 @@ impl Engine {
 
     /// The online nodes of `cluster` other than `except` (to run a peer detach from).
     pub(super) fn cluster_peers(&self, cluster: &str, except: &str) -> Vec<Host> {
-        let inner = self.lock();
-        let st = &inner.state;
-        st.clusters
-            .get(cluster)
-            .map(|c| {
-                c.info
-                    .nodes
-                    .iter()
-                    .filter(|n| n.as_str() != except)
-                    .filter_map(|n| st.nodes.get(n))
-                    .filter(|n| n.state == EntryState::Online)
-                    .map(host_of)
-                    .collect()
-            })
-            .unwrap_or_default()
+        online_peers(&self.lock().state, cluster, except)
     }
 
     /// Detaches `node` from the pool of `peers` unless it is not in it (nothing to do
@@ -236,4 +222,21 @@ impl Engine {
         })?;
         Ok(CleanupOutcome::RolledForward)
     }
+}
+
+/// The online nodes of `cluster` other than `except`, as hosts.
+pub(super) fn online_peers(st: &crate::state::State, cluster: &str, except: &str) -> Vec<Host> {
+    st.clusters
+        .get(cluster)
+        .map(|c| {
+            c.info
+                .nodes
+                .iter()
+                .filter(|n| n.as_str() != except)
+                .filter_map(|n| st.nodes.get(n))
+                .filter(|n| n.state == EntryState::Online)
+                .map(host_of)
+                .collect()
+        })
+        .unwrap_or_default()
 }

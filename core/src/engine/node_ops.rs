@@ -266,8 +266,7 @@ impl Engine {
             }
             // Excludes device adds on this node (see `begin_device_add`) and a second
             // delete of it.
-            let adding = format!("device:{id}:");
-            if inner.reserved_hosts.iter().any(|k| k.starts_with(&adding)) {
+            if super::device_ops::device_being_added(&inner.reserved_hosts, id) {
                 return Err(Error::conflict(format!(
                     "Unable to delete node [{id}] because a device is being added to it"
                 )));
@@ -374,19 +373,14 @@ impl Engine {
 /// The online nodes of `cluster` a new node is probed from (none for its first node);
 /// an error when it has nodes but none online.
 fn probe_peers(st: &crate::state::State, cluster: &str) -> Result<Vec<Host>> {
-    let cluster = st
+    let nodes = &st
         .clusters
         .get(cluster)
-        .ok_or_else(|| Error::not_found("Cluster id does not exist"))?;
-    let peers: Vec<_> = cluster
+        .ok_or_else(|| Error::not_found("Cluster id does not exist"))?
         .info
-        .nodes
-        .iter()
-        .filter_map(|n| st.nodes.get(n))
-        .filter(|n| n.state == EntryState::Online)
-        .map(host_of)
-        .collect();
-    if !cluster.info.nodes.is_empty() && peers.is_empty() {
+        .nodes;
+    let peers = super::intents::online_peers(st, cluster, "");
+    if !nodes.is_empty() && peers.is_empty() {
         return Err(Error::invalid(
             "None of the nodes in cluster has glusterd running",
         ));

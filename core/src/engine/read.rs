@@ -67,16 +67,21 @@ pub(crate) fn volume_info(st: &State, id: &str) -> Option<VolumeInfoResponse> {
     if v.pending.is_pending() {
         return None;
     }
-    let bricks: Vec<BrickInfo> = v
-        .bricks
-        .iter()
-        .filter_map(|b| st.bricks.get(b))
-        .map(|b| b.info.clone())
-        .collect();
     Some(VolumeInfoResponse {
         info: answer_info(st, v),
-        bricks,
+        bricks: volume_bricks(st, v).cloned().collect(),
     })
+}
+
+/// The bricks of volume `v` as answers list them, in its order.
+pub(crate) fn volume_bricks<'a>(
+    st: &'a State,
+    v: &'a crate::model::VolumeEntry,
+) -> impl Iterator<Item = &'a BrickInfo> + 'a {
+    v.bricks
+        .iter()
+        .filter_map(|b| st.bricks.get(b))
+        .map(|b| &b.info)
 }
 
 /// A volume's `info` as answers show it: its gluster options, no cluster list, its

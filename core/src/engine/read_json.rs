@@ -24,7 +24,7 @@ use crate::api::{ClusterInfoResponse, TopologyCluster};
 use crate::error::Result;
 use crate::state::State;
 
-use super::read::{answer_info, cluster_info_without_volumes};
+use super::read::{answer_info, cluster_info_without_volumes, volume_bricks};
 use super::{Engine, not_found_if_none};
 
 /// The answers written since the last change to the state: read again without a change
@@ -164,12 +164,7 @@ fn volume_info_json(st: &State, id: &str, out: &mut Vec<u8>) -> bool {
     let info = answer_info(st, v);
     let r = VolumeInfoRef {
         info: &info,
-        bricks: v
-            .bricks
-            .iter()
-            .filter_map(|b| st.bricks.get(b))
-            .map(|b| &b.info)
-            .collect(),
+        bricks: volume_bricks(st, v).collect(),
     };
     let _ = serde_json::to_writer(&mut *out, &r);
     true
