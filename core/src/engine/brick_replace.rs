@@ -116,6 +116,13 @@ fn set_position(st: &State, brick_id: &str) -> Result<SetPosition> {
             "Can not evict brick {brick_id} from volume {vid}: volume has pending bricks"
         )));
     }
+    // A clone's bricks are recorded on its source's bricks' devices and made by gluster
+    // wherever those bricks are when it snapshots the source: they must stay put.
+    if super::volume_clone::is_clone_source(st.pending.values(), vid) {
+        return Err(Error::conflict(format!(
+            "Can not evict brick {brick_id} from volume {vid}: volume is being cloned"
+        )));
+    }
     let durability = durability_of(&vol.info.request.durability);
     let set = durability.set_size();
     if set <= 1 {
