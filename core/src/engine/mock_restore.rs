@@ -11,7 +11,10 @@
 //! command instead (the reference the tests compare with).
 
 use crate::error::{Error, Result};
-use crate::executor::{CloneBrickState, Host, MockTransport};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::executor::{CloneBrickState, CommandConfig, Host, MockTransport, RestoredVolume};
 use crate::state::State;
 
 use super::Engine;
@@ -74,6 +77,9 @@ impl Engine {
             mock.set_device_size(&h.manage, name, total + PV_OVERHEAD_KIB);
             ex.device_setup(h, name, id, false).await?;
         }
+        if !mock.is_durable() {
+            return self.restore_mock_lazily(mock, &cfg);
+        }
         // Bricks and volumes: built directly from the records, under the lock.
         let inner = self.lock();
         let st: &State = &inner.state;
@@ -98,30 +104,70 @@ impl Engine {
             restore_clone_brick(mock, brick, node, gid_of(&brick.info.volume))?;
         }
         for vol in st.volumes.values() {
-            if vol.pending.is_pending() || vol.bricks.is_empty() {
+            let Some(manage) = volume_host(st, vol) else {
                 continue;
-            }
-            // Every node of a cluster is in one gluster pool: the first brick's node
-            // holds the volume for all of them (gluster_hosts would list them all).
-            let first = st
-                .bricks
-                .get(&vol.bricks[0])
-                .and_then(|b| st.nodes.get(&b.info.node));
-            let manage = match first {
-                Some(n) => n.manage_host().to_string(),
-                None => {
-                    let Some(host) = gluster_hosts(st, &vol.info.cluster, None)
-                        .into_iter()
-                        .next()
-                    else {
-                        continue;
-                    };
-                    host.manage
-                }
             };
             let req = volume_request(st, vol, &vol.bricks, &self.shared.options);
             mock.restore_volume(&manage, &cfg, &req)
                 .map_err(|e| Error::conflict(format!("restoring volume {}: {e}", vol.info.id)))?;
+        }
+        Ok(())
+    }
+
+    /// The bricks and volumes of [`Engine::restore_mock_nodes`] for mock nodes without a
+    /// state file: the gluster volume table at once, each brick noted for its node and
+    /// built when the node is first looked at (see `executor/mock/restore.rs`). A
+    /// restart with 100,000 volumes takes its first create without building them all.
+    fn restore_mock_lazily(&self, mock: &MockTransport, cfg: &CommandConfig) -> Result<()> {
+        let inner = self.lock();
+        let st: &State = &inner.state;
+        let cfg = Arc::new(cfg.clone());
+        // By volume id: the volume's gluster id and gid, for its bricks.
+        let mut restored: HashMap<&str, (RestoredVolume, i64)> =
+            HashMap::with_capacity(st.volumes.len());
+        for vol in st.volumes.values() {
+            let Some(manage) = volume_host(st, vol) else {
+                continue;
+            };
+            let req = volume_request(st, vol, &vol.bricks, &self.shared.options);
+            let id = mock
+                .restore_volume_table(&manage, &req)
+                .map_err(|e| Error::conflict(format!("restoring volume {}: {e}", vol.info.id)))?;
+            restored.insert(vol.info.id.as_str(), (id, vol.info.request.gid));
+        }
+        let volume_of = |volume: &str| match restored.get(volume) {
+            Some((v, gid)) => (Some(v), *gid),
+            None => (
+                None,
+                st.volumes.get(volume).map_or(0, |v| v.info.request.gid),
+            ),
+        };
+        for brick in st.bricks.values() {
+            let Some(node) = st.nodes.get(&brick.info.node) else {
+                continue;
+            };
+            if brick.info.path.is_empty() {
+                continue; // a pending clone's brick: nothing on the nodes yet
+            }
+            if !brick.lvm_lv.is_empty() {
+                continue; // clones' bricks after every other (they share their pools)
+            }
+            let (volume, gid) = volume_of(&brick.info.volume);
+            mock.defer_brick(node.manage_host(), &cfg, brick_request(brick, gid), volume)
+                .map_err(|e| Error::conflict(format!("restoring brick {}: {e}", brick.info.id)))?;
+        }
+        for brick in st.bricks.values() {
+            if brick.lvm_lv.is_empty() || brick.info.path.is_empty() {
+                continue;
+            }
+            let Some(node) = st.nodes.get(&brick.info.node) else {
+                continue;
+            };
+            let (volume, gid) = volume_of(&brick.info.volume);
+            restore_clone_brick(mock, brick, node, gid)?;
+            if let Some(v) = volume {
+                mock.mark_restored_brick(node.manage_host(), &brick.info.path, v);
+            }
         }
         Ok(())
     }
@@ -211,6 +257,26 @@ impl Engine {
 }
 
 /// A clone's brick (a thin snapshot LV in its source brick's pool), built directly.
+/// The node whose gluster pool holds `vol` (None: nothing to restore). Every node of a
+/// cluster is in one pool: the first brick's node holds the volume for all of them
+/// (gluster_hosts would list them all).
+fn volume_host(st: &State, vol: &crate::model::VolumeEntry) -> Option<String> {
+    if vol.pending.is_pending() || vol.bricks.is_empty() {
+        return None;
+    }
+    let first = st
+        .bricks
+        .get(&vol.bricks[0])
+        .and_then(|b| st.nodes.get(&b.info.node));
+    match first {
+        Some(n) => Some(n.manage_host().to_string()),
+        None => gluster_hosts(st, &vol.info.cluster, None)
+            .into_iter()
+            .next()
+            .map(|h| h.manage),
+    }
+}
+
 fn restore_clone_brick(
     mock: &MockTransport,
     brick: &crate::model::BrickEntry,

@@ -39,8 +39,8 @@ pub use inventory::{LvInfo, MountEntry, NodeInventory, PeerInfo, PvInfo, VgInfo}
 pub use mock::{
     CloneBrickState, DEFAULT_COMMAND_LOG_LIMIT, FaultyMockExecutor, Inventory, InventoryItem,
     MockConfig, MockExecutor, MockMount, MockNodeState, MockPv, MockStateError, MockThinLv,
-    MockThinPool, MockTransport, MockVg, MockVolume, accounting_errors, compare_inventories,
-    compare_records_with_nodes,
+    MockThinPool, MockTransport, MockVg, MockVolume, RestoredVolume, accounting_errors,
+    compare_inventories, compare_records_with_nodes,
 };
 #[cfg(feature = "ssh")]
 pub use ssh::{SshConfig, SshExecutor, SshSetupError, SshTransport};

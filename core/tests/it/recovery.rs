@@ -291,3 +291,58 @@ async fn restoring_mock_nodes_directly_equals_replaying_their_commands() {
     drop(engine);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Mock nodes restored from the records build a node's bricks only when something
+/// looks at it: a create after the restore builds the nodes it uses and no other, and
+/// a view of the nodes (which builds them all) equals the eager restore's.
+#[tokio::test]
+async fn restored_mock_nodes_are_built_when_first_used() {
+    let dir = temp_dir("restore-lazy");
+    let path = dir.join("db.redb");
+    let b = bed_with(EngineOptions::with_file(&path), 9, 1).await;
+    for _ in 0..6 {
+        b.engine.create_volume(replica(1, 3)).await.unwrap();
+    }
+    let before = b.mock.nodes();
+    let used: std::collections::BTreeSet<String> = b
+        .engine
+        .state()
+        .bricks
+        .values()
+        .map(|br| br.info.node.clone())
+        .collect();
+    drop(b.engine);
+
+    let mock = Arc::new(FaultyMockExecutor::new());
+    let engine = Engine::open(
+        EngineOptions::with_file(&path),
+        mock.clone() as Arc<dyn Executor>,
+    )
+    .await
+    .unwrap();
+    engine.restore_mock_nodes(mock.mock()).await.unwrap();
+    assert_eq!(
+        mock.mock().unbuilt_nodes(),
+        used.len(),
+        "every node with bricks waits"
+    );
+    let v = engine.create_volume(replica(1, 3)).await.unwrap();
+    let touched: std::collections::BTreeSet<&String> = v.bricks.iter().map(|b| &b.node).collect();
+    let waiting = mock.mock().unbuilt_nodes();
+    assert!(
+        waiting >= used.len() - touched.len() && waiting < used.len(),
+        "the create built the nodes it used ({} of {}), {waiting} still wait",
+        touched.len(),
+        used.len()
+    );
+    engine.delete_volume(&v.info.id).await.unwrap();
+    // Viewed from outside, the nodes are what they were before the restart.
+    assert_eq!(
+        nodes_view(&mock.nodes()).volumes,
+        nodes_view(&before).volumes
+    );
+    assert_eq!(mock.mock().unbuilt_nodes(), 0);
+    assert_agree(&engine, &mock.nodes());
+    drop(engine);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -44,6 +44,11 @@ impl std::fmt::Display for Brick {
 }
 
 impl Brick {
+    /// The host part of the brick's name.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+
     /// Whether this is the brick named `name`.
     pub fn is(&self, name: &str) -> bool {
         self.to_string() == name
@@ -192,6 +197,7 @@ impl World {
         if !script {
             return Reply::unsupported("gluster without --mode=script (it would prompt)");
         }
+        self.materialize_for_gluster(host, &rest);
         if !self.node_mut(host).glusterd {
             return Reply::err(
                 1,

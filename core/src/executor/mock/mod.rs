@@ -38,6 +38,7 @@ pub use inventory::{
 };
 pub use journal::MockStateError;
 use node::{LvKind, Node};
+pub use restore::RestoredVolume;
 pub use snapshot::CloneBrickState;
 
 /// Settings of the mock nodes.
@@ -102,6 +103,8 @@ pub(super) struct World {
     strings: std::collections::BTreeSet<Arc<str>>,
     /// Entries each brick (`host:path`) has to heal, as `volume heal … info` reports.
     heal_entries: BTreeMap<String, u64>,
+    /// Bricks restored from the records but not built on their nodes yet (`restore.rs`).
+    backlog: restore::Backlog,
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -215,6 +218,7 @@ impl World {
 
     fn run(&mut self, host: &str, command: &str) -> CommandOutput {
         self.record(host, command);
+        self.materialize(host);
         let words = match shell::split(command) {
             Ok(w) => w,
             Err(e) => return Reply::unsupported(&format!("{command} ({e})")).0,
@@ -514,12 +518,24 @@ impl MockTransport {
                 counter: 0,
                 heal_entries: BTreeMap::new(),
                 strings: Default::default(),
+                backlog: Default::default(),
             })),
             journal: None,
         }
     }
 
+    /// The nodes, every restored brick built: what views from outside see.
     fn lock(&self) -> MutexGuard<'_, World> {
+        let mut w = self.lock_lazy();
+        if !w.backlog.is_empty() {
+            w.materialize_all();
+        }
+        w
+    }
+
+    /// The nodes as they are, restored bricks perhaps not built yet: for commands
+    /// (which build what they look at) and restores.
+    fn lock_lazy(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -654,9 +670,9 @@ impl MockTransport {
     /// when the node cannot be reached) without running it.
     pub fn run_command(&self, host: &str, command: &str) -> CommandOutput {
         let Some(j) = &self.journal else {
-            return self.lock().run(host, command);
+            return self.lock_lazy().run(host, command);
         };
-        let mut w = self.lock();
+        let mut w = self.lock_lazy();
         if let Some(why) = j.failed() {
             return CommandOutput::failed(255, format!("{why}\n"));
         }
@@ -695,7 +711,8 @@ impl Transport for MockTransport {
             let key = w.named(&host.manage)?;
             w.nodes.get(key).map(|n| n.storage.clone())
         };
-        let mut w = self.lock();
+        // Names only: the node's bricks need not be built.
+        let mut w = self.lock_lazy();
         let Some(before) = storage_of(&w) else {
             return;
         };

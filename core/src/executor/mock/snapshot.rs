@@ -419,7 +419,8 @@ impl MockTransport {
     /// fstab line. For restoring mock nodes from the records only.
     pub fn restore_clone_brick(&self, manage: &str, b: &CloneBrickState) -> Result<(), String> {
         use super::node::{DirMap, Lv, Xfs};
-        let mut w = self.lock();
+        let mut w = self.lock_lazy();
+        w.materialize(manage);
         let node = w.node_mut(manage);
         let Some(v) = node.vgs.get_mut(&b.vg) else {
             return Err(format!("volume group {} not found on {manage}", b.vg));
