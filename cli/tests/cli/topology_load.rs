@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::{Canned, Fake, fixture, run, run_heketi};
+use crate::support::{Canned, Fake, fixture, run, run_heketi, scratch_dir};
 use crate::transcript::{self, CLUSTER, NODES};
 
 const TOPOLOGY: &str = r#"{"clusters":[{"nodes":[
@@ -12,9 +12,7 @@ const TOPOLOGY: &str = r#"{"clusters":[{"nodes":[
 ]}]}"#;
 
 fn topology_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("brickyard-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let p = dir.join(name);
+    let p = scratch_dir().join(name);
     std::fs::write(&p, text).expect("write topology");
     p
 }

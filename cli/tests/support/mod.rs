@@ -221,10 +221,36 @@ fn text(status: u16, body: &str) -> Response<Body> {
         .expect("response")
 }
 
-/// A `heketi-cli` symlink to the binary, in a per-process temp directory.
+/// This test process's scratch directory, under Cargo's directory for test files
+/// (`target/tmp`, gone with `cargo clean`) rather than `/tmp`, where every run left
+/// one behind; directories of earlier runs are removed when it is first made.
+pub fn scratch_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let mine = format!("cli-test-{}", std::process::id());
+        if let Ok(entries) = std::fs::read_dir(root) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let dead = name
+                    .strip_prefix("cli-test-")
+                    .and_then(|pid| pid.parse::<u32>().ok())
+                    .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+                if dead && name != mine {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = root.join(mine);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    })
+    .clone()
+}
+
+/// A `heketi-cli` symlink to the binary, in the scratch directory.
 pub fn heketi_cli() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("brickyard-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch_dir();
     let link = dir.join("heketi-cli");
     // Tests of one process race to make it: whoever comes second finds it made.
     match std::os::unix::fs::symlink(bin(), &link) {
