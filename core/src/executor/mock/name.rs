@@ -63,7 +63,7 @@ fn parse_hex(s: &str) -> Option<[u8; 16]> {
     Some(out)
 }
 
-fn hex_digits(id: &[u8; 16]) -> [u8; 32] {
+pub(super) fn hex_digits(id: &[u8; 16]) -> [u8; 32] {
     let mut out = [0u8; 32];
     for (i, b) in id.iter().enumerate() {
         out[2 * i] = HEX[usize::from(b >> 4)];
