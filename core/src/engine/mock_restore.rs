@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::executor::{CloneBrickState, CommandConfig, Host, MockTransport, RestoredVolume};
+use crate::model::{BrickEntry, NodeEntry, VolumeEntry};
 use crate::state::State;
 
 use super::Engine;
@@ -84,23 +85,12 @@ impl Engine {
         let inner = self.lock();
         let st: &State = &inner.state;
         let gid_of = |volume: &str| st.volumes.get(volume).map_or(0, |v| v.info.request.gid);
-        let mut clone_bricks = Vec::new();
-        for brick in st.bricks.values() {
-            let Some(node) = st.nodes.get(&brick.info.node) else {
-                continue;
-            };
-            if brick.info.path.is_empty() {
-                continue; // a pending clone's brick: nothing on the nodes yet
-            }
-            if !brick.lvm_lv.is_empty() {
-                clone_bricks.push((brick, node));
-                continue;
-            }
+        for (brick, node) in restorable_bricks(st, false) {
             let req = brick_request(brick, gid_of(&brick.info.volume));
             mock.restore_brick(node.manage_host(), &cfg, &req)
                 .map_err(|e| Error::conflict(format!("restoring brick {}: {e}", brick.info.id)))?;
         }
-        for (brick, node) in clone_bricks {
+        for (brick, node) in restorable_bricks(st, true) {
             restore_clone_brick(mock, brick, node, gid_of(&brick.info.volume))?;
         }
         for vol in st.volumes.values() {
@@ -142,27 +132,12 @@ impl Engine {
                 st.volumes.get(volume).map_or(0, |v| v.info.request.gid),
             ),
         };
-        for brick in st.bricks.values() {
-            let Some(node) = st.nodes.get(&brick.info.node) else {
-                continue;
-            };
-            if brick.info.path.is_empty() {
-                continue; // a pending clone's brick: nothing on the nodes yet
-            }
-            if !brick.lvm_lv.is_empty() {
-                continue; // clones' bricks after every other (they share their pools)
-            }
+        for (brick, node) in restorable_bricks(st, false) {
             let (volume, gid) = volume_of(&brick.info.volume);
             mock.defer_brick(node.manage_host(), &cfg, brick_request(brick, gid), volume)
                 .map_err(|e| Error::conflict(format!("restoring brick {}: {e}", brick.info.id)))?;
         }
-        for brick in st.bricks.values() {
-            if brick.lvm_lv.is_empty() || brick.info.path.is_empty() {
-                continue;
-            }
-            let Some(node) = st.nodes.get(&brick.info.node) else {
-                continue;
-            };
+        for (brick, node) in restorable_bricks(st, true) {
             let (volume, gid) = volume_of(&brick.info.volume);
             restore_clone_brick(mock, brick, node, gid)?;
             if let Some(v) = volume {
@@ -257,10 +232,25 @@ impl Engine {
 }
 
 /// A clone's brick (a thin snapshot LV in its source brick's pool), built directly.
+/// The bricks the nodes hold, with their nodes: clones' bricks (gluster's thin
+/// snapshots, restored after every other brick since they share its pools) or the
+/// others. A pending clone's brick (no path yet) is not on the nodes.
+fn restorable_bricks(
+    st: &State,
+    clones: bool,
+) -> impl Iterator<Item = (&BrickEntry, &NodeEntry)> + '_ {
+    st.bricks.values().filter_map(move |b| {
+        if b.info.path.is_empty() || b.lvm_lv.is_empty() == clones {
+            return None;
+        }
+        Some((b, st.nodes.get(&b.info.node)?))
+    })
+}
+
 /// The node whose gluster pool holds `vol` (None: nothing to restore). Every node of a
 /// cluster is in one pool: the first brick's node holds the volume for all of them
 /// (gluster_hosts would list them all).
-fn volume_host(st: &State, vol: &crate::model::VolumeEntry) -> Option<String> {
+fn volume_host(st: &State, vol: &VolumeEntry) -> Option<String> {
     if vol.pending.is_pending() || vol.bricks.is_empty() {
         return None;
     }
@@ -279,8 +269,8 @@ fn volume_host(st: &State, vol: &crate::model::VolumeEntry) -> Option<String> {
 
 fn restore_clone_brick(
     mock: &MockTransport,
-    brick: &crate::model::BrickEntry,
-    node: &crate::model::NodeEntry,
+    brick: &BrickEntry,
+    node: &NodeEntry,
     gid: i64,
 ) -> Result<()> {
     let req = brick_request(brick, gid);

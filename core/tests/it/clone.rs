@@ -437,14 +437,7 @@ async fn a_new_process_restores_clones_on_mock_nodes() {
     b.engine.delete_volume(&src.info.id).await.unwrap();
     let before = nodes_view(&b.mock.nodes());
     drop(b);
-    let mock = Arc::new(FaultyMockExecutor::new());
-    let engine = Engine::open(
-        EngineOptions::with_file(&path),
-        mock.clone() as Arc<dyn Executor>,
-    )
-    .await
-    .unwrap();
-    engine.restore_mock_nodes(mock.mock()).await.unwrap();
+    let (engine, mock) = restart_with_fresh_mock(&path).await;
     assert_agree(&engine, &mock.nodes());
     assert_eq!(nodes_view(&mock.nodes()).volumes, before.volumes);
     // The restored nodes take further work, and give every pool back at the end.

@@ -70,15 +70,6 @@ where
     task
 }
 
-async fn reopen(path: &std::path::Path, mock: &Arc<FaultyMockExecutor>) -> Engine {
-    Engine::open(
-        EngineOptions::with_file(path),
-        mock.clone() as Arc<dyn Executor>,
-    )
-    .await
-    .expect("reopens")
-}
-
 fn assert_exact(engine: &Engine, mock: &FaultyMockExecutor) {
     let diff = compare_records_with_nodes(&engine.state(), &mock.nodes());
     assert!(

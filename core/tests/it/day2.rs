@@ -2,12 +2,11 @@
 //! at every step of a brick replacement, and crashes between any two steps.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use brickyard::engine::{CleanupOutcome, HealCheck};
 use brickyard::error::ErrorKind;
-use brickyard::executor::{Executor, Fault, FaultyMockExecutor};
+use brickyard::executor::Fault;
 use brickyard::state::State;
 use brickyard::{Engine, EngineOptions};
 
@@ -372,15 +371,6 @@ async fn a_failure_at_any_step_of_a_replacement_rolls_back_or_finishes() {
         rolled_back >= 5,
         "{rolled_back} of {total} steps rolled back"
     );
-}
-
-async fn reopen(path: &std::path::Path, mock: &Arc<FaultyMockExecutor>) -> Engine {
-    Engine::open(
-        EngineOptions::with_file(path),
-        mock.clone() as Arc<dyn Executor>,
-    )
-    .await
-    .unwrap()
 }
 
 #[tokio::test]

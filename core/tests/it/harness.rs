@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use brickyard::api::{VolumeCreateRequest, VolumeDurabilityInfo};
 use brickyard::engine::CheckReport;
-use brickyard::executor::{FaultyMockExecutor, MockNodeState};
+use brickyard::executor::{Executor, FaultyMockExecutor, MockNodeState};
 use brickyard::state::State;
 use brickyard::topology::TopologyFile;
 use brickyard::{Engine, EngineOptions};
@@ -218,4 +218,27 @@ pub fn temp_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("brickyard-{tag}-{}", brickyard::id::new_id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
+}
+
+/// Opens the database at `path` again over `mock` (a restarted process whose nodes
+/// stayed as they were).
+pub async fn reopen(path: &std::path::Path, mock: &Arc<FaultyMockExecutor>) -> Engine {
+    Engine::open(
+        EngineOptions::with_file(path),
+        mock.clone() as Arc<dyn Executor>,
+    )
+    .await
+    .expect("reopens")
+}
+
+/// A new process: the database at `path` opened over fresh, empty mock nodes, which
+/// are then restored from the records.
+pub async fn restart_with_fresh_mock(path: &std::path::Path) -> (Engine, Arc<FaultyMockExecutor>) {
+    let mock = Arc::new(FaultyMockExecutor::new());
+    let engine = reopen(path, &mock).await;
+    engine
+        .restore_mock_nodes(mock.mock())
+        .await
+        .expect("mock nodes restored");
+    (engine, mock)
 }

@@ -213,14 +213,7 @@ async fn a_new_process_with_mock_nodes_restores_them_from_the_records() {
     let before = nodes_view(&b.mock.nodes());
     drop(b);
     // A new process: fresh (empty) mock nodes.
-    let mock = Arc::new(FaultyMockExecutor::new());
-    let engine = Engine::open(
-        EngineOptions::with_file(&path),
-        mock.clone() as Arc<dyn Executor>,
-    )
-    .await
-    .unwrap();
-    engine.restore_mock_nodes(mock.mock()).await.unwrap();
+    let (engine, mock) = restart_with_fresh_mock(&path).await;
     assert_agree(&engine, &mock.nodes());
     assert_eq!(nodes_view(&mock.nodes()).volumes, before.volumes);
     // And the restored nodes take further work.
@@ -313,14 +306,7 @@ async fn restored_mock_nodes_are_built_when_first_used() {
         .collect();
     drop(b.engine);
 
-    let mock = Arc::new(FaultyMockExecutor::new());
-    let engine = Engine::open(
-        EngineOptions::with_file(&path),
-        mock.clone() as Arc<dyn Executor>,
-    )
-    .await
-    .unwrap();
-    engine.restore_mock_nodes(mock.mock()).await.unwrap();
+    let (engine, mock) = restart_with_fresh_mock(&path).await;
     assert_eq!(
         mock.mock().unbuilt_nodes(),
         used.len(),

@@ -387,13 +387,18 @@ impl World {
 
     pub(super) fn mark_bricks(&mut self, located: &[(String, String)], id: &Arc<str>) {
         for (manage, path) in located {
-            if let Some(m) = self
-                .nodes
-                .get_mut(manage)
-                .and_then(|n| n.dir_meta_mut(path))
-            {
-                m.volume_id = Some(id.clone());
-            }
+            self.mark_brick(manage, path, id);
+        }
+    }
+
+    /// Marks the brick directory `path` on the node keyed `manage` as volume `id`'s.
+    pub(super) fn mark_brick(&mut self, manage: &str, path: &str, id: &Arc<str>) {
+        if let Some(m) = self
+            .nodes
+            .get_mut(manage)
+            .and_then(|n| n.dir_meta_mut(path))
+        {
+            m.volume_id = Some(id.clone());
         }
     }
 

@@ -95,8 +95,8 @@ impl MockTransport {
     pub fn mark_restored_brick(&self, manage: &str, path: &str, volume: &RestoredVolume) {
         let mut w = self.lock_lazy();
         w.materialize(manage);
-        if let Some(m) = w.node_mut(manage).dir_meta_mut(path) {
-            m.volume_id = Some(volume.0.clone());
+        if let Some(key) = w.named(manage).map(str::to_string) {
+            w.mark_brick(&key, path, &volume.0);
         }
     }
 
@@ -267,18 +267,15 @@ impl World {
                 );
                 continue;
             }
-            if let Some(id) = d.volume
-                && let Some(m) = self.node_mut(&key).dir_meta_mut(&brick.brick_path())
-            {
-                m.volume_id = Some(id);
+            if let Some(id) = &d.volume {
+                self.mark_brick(&key, &brick.brick_path(), id);
             }
         }
     }
 
     /// Builds every noted brick.
     pub(super) fn materialize_all(&mut self) {
-        let mut keys: Vec<String> = self.backlog.bricks.keys().cloned().collect();
-        keys.sort();
+        let keys: Vec<String> = self.backlog.bricks.keys().cloned().collect();
         for k in keys {
             self.materialize(&k);
         }
