@@ -722,8 +722,8 @@ impl ReplaceJob {
             volume_name: vol.info.request.name.clone(),
             old_host: host_of(old_node),
             new_host: host_of(new_node),
-            old_req: brick_request(old, gid),
-            new_req: brick_request(new, gid),
+            old_req: brick_request(&old, gid),
+            new_req: brick_request(&new, gid),
             old_loc: BrickLocation {
                 storage_host: old_node.storage_host().to_string(),
                 path: old.info.path.clone(),

@@ -131,11 +131,11 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
             ));
         }
     }
-    for (bid, b) in &st.bricks {
+    for (bid, b) in st.bricks.iter() {
         if !st
             .devices
             .get(&b.info.device)
-            .is_some_and(|d| d.bricks.contains(bid))
+            .is_some_and(|d| d.bricks.contains(&bid))
         {
             bad.push(format!(
                 "brick {bid} is not listed by its device {}",
@@ -147,7 +147,7 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
             && !st
                 .volumes
                 .get(&b.info.volume)
-                .is_some_and(|v| v.bricks.contains(bid))
+                .is_some_and(|v| v.bricks.contains(&bid))
         {
             bad.push(format!(
                 "brick {bid} is not listed by its volume {}",
@@ -169,7 +169,7 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
             ));
         }
     }
-    for (vid, v) in &st.volumes {
+    for (vid, v) in st.volumes.iter() {
         // A cluster's volume list is derived from this field (see `State`).
         if !st.clusters.contains_key(&v.info.cluster) {
             bad.push(format!(

@@ -212,8 +212,9 @@ impl Engine {
             let inner = self.lock();
             let st = &inner.state;
             let vol = volume.and_then(|v| st.volumes.get(v));
-            let gid = vol.map(|v| v.info.request.gid).unwrap_or(0);
+            let gid = vol.as_ref().map(|v| v.info.request.gid).unwrap_or(0);
             let cluster = vol
+                .as_ref()
                 .map(|v| v.info.cluster.clone())
                 .or_else(|| {
                     bricks

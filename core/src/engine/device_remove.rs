@@ -202,7 +202,7 @@ impl Engine {
                         .iter()
                         .find(|b| {
                             !tried.contains(*b)
-                                && st.bricks.get(*b).is_some_and(|b| !b.pending.is_pending())
+                                && st.bricks.get(b).is_some_and(|b| !b.pending.is_pending())
                         })
                         .cloned()
                 })

@@ -10,10 +10,7 @@ use crate::state::State;
 use super::EngineOptions;
 use super::volume_spec::{durability_of, placement_settings};
 
-/// Heketi's brick path: `/var/lib/heketi/mounts/vg_<device>/brick_<brick>/brick`.
-pub(crate) fn brick_path(device_id: &str, brick_id: &str) -> String {
-    format!("/var/lib/heketi/mounts/vg_{device_id}/brick_{brick_id}/brick")
-}
+pub(crate) use crate::model::brick_path;
 
 pub(crate) fn host_of(node: &NodeEntry) -> Host {
     Host {
@@ -63,7 +60,7 @@ pub(crate) fn brick_jobs(
                 return None;
             }
             let node = state.nodes.get(&brick.info.node)?;
-            Some((host_of(node), brick_request(brick, gid)))
+            Some((host_of(node), brick_request(&brick, gid)))
         })
         .collect()
 }

@@ -86,18 +86,18 @@ impl Engine {
         let st: &State = &inner.state;
         let gid_of = |volume: &str| st.volumes.get(volume).map_or(0, |v| v.info.request.gid);
         for (brick, node) in restorable_bricks(st, false) {
-            let req = brick_request(brick, gid_of(&brick.info.volume));
+            let req = brick_request(&brick, gid_of(&brick.info.volume));
             mock.restore_brick(node.manage_host(), &cfg, &req)
                 .map_err(|e| Error::conflict(format!("restoring brick {}: {e}", brick.info.id)))?;
         }
         for (brick, node) in restorable_bricks(st, true) {
-            restore_clone_brick(mock, brick, node, gid_of(&brick.info.volume))?;
+            restore_clone_brick(mock, &brick, node, gid_of(&brick.info.volume))?;
         }
         for vol in st.volumes.values() {
-            let Some(manage) = volume_host(st, vol) else {
+            let Some(manage) = volume_host(st, &vol) else {
                 continue;
             };
-            let req = volume_request(st, vol, &vol.bricks, &self.shared.options);
+            let req = volume_request(st, &vol, &vol.bricks, &self.shared.options);
             mock.restore_volume(&manage, &cfg, &req)
                 .map_err(|e| Error::conflict(format!("restoring volume {}: {e}", vol.info.id)))?;
         }
@@ -113,17 +113,18 @@ impl Engine {
         let st: &State = &inner.state;
         let cfg = Arc::new(cfg.clone());
         // By volume id: the volume's gluster id and gid, for its bricks.
-        let mut restored: HashMap<&str, (RestoredVolume, i64)> =
+        let mut restored: HashMap<String, (RestoredVolume, i64)> =
             HashMap::with_capacity(st.volumes.len());
         for vol in st.volumes.values() {
-            let Some(manage) = volume_host(st, vol) else {
+            let Some(manage) = volume_host(st, &vol) else {
                 continue;
             };
-            let req = volume_request(st, vol, &vol.bricks, &self.shared.options);
+            let req = volume_request(st, &vol, &vol.bricks, &self.shared.options);
             let id = mock
                 .restore_volume_table(&manage, &req)
                 .map_err(|e| Error::conflict(format!("restoring volume {}: {e}", vol.info.id)))?;
-            restored.insert(vol.info.id.as_str(), (id, vol.info.request.gid));
+            let gid = vol.info.request.gid;
+            restored.insert(vol.info.id, (id, gid));
         }
         let volume_of = |volume: &str| match restored.get(volume) {
             Some((v, gid)) => (Some(v), *gid),
@@ -134,12 +135,12 @@ impl Engine {
         };
         for (brick, node) in restorable_bricks(st, false) {
             let (volume, gid) = volume_of(&brick.info.volume);
-            mock.defer_brick(node.manage_host(), &cfg, brick_request(brick, gid), volume)
+            mock.defer_brick(node.manage_host(), &cfg, brick_request(&brick, gid), volume)
                 .map_err(|e| Error::conflict(format!("restoring brick {}: {e}", brick.info.id)))?;
         }
         for (brick, node) in restorable_bricks(st, true) {
             let (volume, gid) = volume_of(&brick.info.volume);
-            restore_clone_brick(mock, brick, node, gid)?;
+            restore_clone_brick(mock, &brick, node, gid)?;
             if let Some(v) = volume {
                 mock.mark_restored_brick(node.manage_host(), &brick.info.path, v);
             }
@@ -202,7 +203,7 @@ impl Engine {
                 .get(&brick.info.volume)
                 .map(|v| v.info.request.gid)
                 .unwrap_or(0);
-            ex.brick_create(&host_of(node), &brick_request(brick, gid))
+            ex.brick_create(&host_of(node), &brick_request(&brick, gid))
                 .await?;
         }
         for (brick, node) in clone_bricks {
@@ -211,7 +212,7 @@ impl Engine {
                 .get(&brick.info.volume)
                 .map(|v| v.info.request.gid)
                 .unwrap_or(0);
-            restore_clone_brick(mock, brick, node, gid)?;
+            restore_clone_brick(mock, &brick, node, gid)?;
         }
         for vol in st.volumes.values() {
             if vol.pending.is_pending() || vol.bricks.is_empty() {
@@ -224,7 +225,7 @@ impl Engine {
             else {
                 continue;
             };
-            let req = volume_request(&st, vol, &vol.bricks, &self.shared.options);
+            let req = volume_request(&st, &vol, &vol.bricks, &self.shared.options);
             ex.volume_create(&host, &req).await?;
         }
         Ok(())
@@ -238,12 +239,13 @@ impl Engine {
 fn restorable_bricks(
     st: &State,
     clones: bool,
-) -> impl Iterator<Item = (&BrickEntry, &NodeEntry)> + '_ {
+) -> impl Iterator<Item = (BrickEntry, &NodeEntry)> + '_ {
     st.bricks.values().filter_map(move |b| {
         if b.info.path.is_empty() || b.lvm_lv.is_empty() == clones {
             return None;
         }
-        Some((b, st.nodes.get(&b.info.node)?))
+        let node = st.nodes.get(&b.info.node)?;
+        Some((b, node))
     })
 }
 

@@ -168,7 +168,7 @@ impl Engine {
                 .map(|b| b.info.node.clone());
             (
                 brick_jobs(st, &job.brick_ids, vol.info.request.gid),
-                volume_request(st, vol, &job.brick_ids, &self.shared.options),
+                volume_request(st, &vol, &job.brick_ids, &self.shared.options),
                 gluster_hosts(st, &vol.info.cluster, first_node.as_deref()),
             )
         };

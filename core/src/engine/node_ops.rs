@@ -75,7 +75,7 @@ fn refresh_mounts(txn: &mut crate::state::Txn<'_>, cluster_id: &str) {
         .volumes
         .iter()
         .filter(|(_, v)| v.info.cluster == cluster_id)
-        .map(|(id, v)| (id.clone(), v.info.request.name.clone()))
+        .map(|(id, v)| (id.to_string(), v.info.request.name.clone()))
         .collect();
     for (id, name) in vols {
         let mount = {

@@ -16,8 +16,7 @@ pub(crate) fn cluster_info(st: &State, id: &str) -> Option<ClusterInfoResponse> 
     let mut info = cluster_info_without_volumes(st, id)?;
     info.volumes = st
         .cluster_volumes(id)
-        .filter(|v| st.volumes.get(*v).is_some_and(|v| !v.pending.is_pending()))
-        .cloned()
+        .filter(|v| st.volumes.get_packed(v).is_some_and(|v| !v.is_pending()))
         .collect();
     Some(info)
 }
@@ -68,8 +67,8 @@ pub(crate) fn volume_info(st: &State, id: &str) -> Option<VolumeInfoResponse> {
         return None;
     }
     Some(VolumeInfoResponse {
-        info: answer_info(st, v),
-        bricks: volume_bricks(st, v).cloned().collect(),
+        info: answer_info(st, &v),
+        bricks: volume_bricks(st, &v).collect(),
     })
 }
 
@@ -77,11 +76,11 @@ pub(crate) fn volume_info(st: &State, id: &str) -> Option<VolumeInfoResponse> {
 pub(crate) fn volume_bricks<'a>(
     st: &'a State,
     v: &'a crate::model::VolumeEntry,
-) -> impl Iterator<Item = &'a BrickInfo> + 'a {
+) -> impl Iterator<Item = BrickInfo> + 'a {
     v.bricks
         .iter()
         .filter_map(|b| st.bricks.get(b))
-        .map(|b| &b.info)
+        .map(|b| b.info)
 }
 
 /// A volume's `info` as answers show it: its gluster options, no cluster list, its

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::api::{ClusterInfoResponse, TopologyCluster};
 use crate::error::Result;
-use crate::state::State;
+use crate::state::{CompactId, State};
 
 use super::read::{answer_info, cluster_info_without_volumes, volume_bricks};
 use super::{Engine, not_found_if_none};
@@ -102,13 +102,13 @@ fn push_str(out: &mut Vec<u8>, value: &str) {
 }
 
 /// Writes `[ids…]`.
-fn push_ids<'a>(out: &mut Vec<u8>, ids: impl Iterator<Item = &'a String>) {
+fn push_ids(out: &mut Vec<u8>, ids: impl Iterator<Item = String>) {
     out.push(b'[');
     for (i, id) in ids.enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        push_str(out, id);
+        push_str(out, &id);
     }
     out.push(b']');
 }
@@ -134,16 +134,12 @@ fn splice(out: &mut Vec<u8>, value: &impl Serialize, key: &str, fill: impl FnOnc
 }
 
 /// The visible volumes of the state in id order (`cluster`: only those of it).
-fn visible_volumes<'a>(
-    st: &'a State,
-    cluster: Option<&'a str>,
-) -> impl Iterator<Item = &'a String> {
+fn visible_volumes<'a>(st: &'a State, cluster: Option<&'a str>) -> impl Iterator<Item = String> {
+    let cluster = cluster.map(CompactId::new);
     st.volumes
-        .iter()
-        .filter(move |(_, v)| {
-            !v.pending.is_pending() && cluster.is_none_or(|c| v.info.cluster == c)
-        })
-        .map(|(id, _)| id)
+        .packed()
+        .filter(move |(_, v)| !v.is_pending() && cluster.as_ref().is_none_or(|c| v.cluster() == c))
+        .map(|(id, _)| String::from(id))
 }
 
 /// A volume's answer borrowed from its records (the JSON of [`volume_info`]).
@@ -151,7 +147,7 @@ fn visible_volumes<'a>(
 struct VolumeInfoRef<'a> {
     #[serde(flatten)]
     info: &'a crate::api::VolumeInfo,
-    bricks: Vec<&'a crate::api::BrickInfo>,
+    bricks: Vec<crate::api::BrickInfo>,
 }
 
 /// Writes volume `id`'s answer (visible volumes only; false otherwise), its bricks
@@ -161,10 +157,10 @@ fn volume_info_json(st: &State, id: &str, out: &mut Vec<u8>) -> bool {
     let Some(v) = st.volumes.get(id).filter(|v| !v.pending.is_pending()) else {
         return false;
     };
-    let info = answer_info(st, v);
+    let info = answer_info(st, &v);
     let r = VolumeInfoRef {
         info: &info,
-        bricks: volume_bricks(st, v).collect(),
+        bricks: volume_bricks(st, &v).collect(),
     };
     let _ = serde_json::to_writer(&mut *out, &r);
     true
@@ -268,7 +264,7 @@ impl Engine {
             .filter_map(|cid| {
                 let c = cluster_info_without_volumes(st, cid)?;
                 Some(TopologyOutline {
-                    volumes: visible_volumes(st, Some(cid)).cloned().collect(),
+                    volumes: visible_volumes(st, Some(cid)).collect(),
                     nodes: c.nodes,
                     id: c.id,
                     block: c.block,

@@ -237,11 +237,11 @@ fn compare(
         ..Default::default()
     };
     // Records a pending operation owns are the cleaner's: left out.
-    let pending_volumes: BTreeSet<&str> = st
+    let pending_volumes: BTreeSet<String> = st
         .volumes
-        .values()
-        .filter(|v| v.pending.is_pending())
-        .map(|v| v.info.id.as_str())
+        .packed()
+        .filter(|(_, v)| v.is_pending())
+        .map(|(id, _)| String::from(id))
         .collect();
     let skip_brick = |b: &BrickEntry| {
         b.pending.is_pending()
@@ -367,9 +367,9 @@ fn compare(
                         continue;
                     };
                     pools_in_use.insert(brick.thin_pool_name());
-                    let req = brick_request(brick, 0);
+                    let req = brick_request(&brick, 0);
                     recorded_lvs.insert(req.lv_name());
-                    if skip_brick(brick) {
+                    if skip_brick(&brick) {
                         continue;
                     }
                     let Some(lv) = inv.lv(&vg_name, &req.lv_name()) else {
@@ -614,7 +614,7 @@ fn compare(
                 ));
                 continue;
             };
-            let bricks: Vec<&BrickEntry> =
+            let bricks: Vec<BrickEntry> =
                 v.bricks.iter().filter_map(|b| st.bricks.get(b)).collect();
             if bricks.iter().all(|b| !b.pending.is_pending()) {
                 let want: BTreeSet<String> = bricks

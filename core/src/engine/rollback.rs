@@ -31,7 +31,7 @@ fn pool_shared(txn: &Txn<'_>, brick: &BrickEntry) -> bool {
 /// its clone (or a clone before its source) leaves the pool, and its space, taken.
 pub(crate) fn forget_bricks(txn: &mut Txn<'_>, brick_ids: &[String]) {
     for id in brick_ids {
-        let Some(brick) = txn.bricks.get(id).cloned() else {
+        let Some(brick) = txn.bricks.get(id).map(std::borrow::Cow::into_owned) else {
             continue;
         };
         let shared = pool_shared(txn, &brick);

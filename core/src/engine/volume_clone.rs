@@ -138,7 +138,7 @@ impl Engine {
             let sources: Vec<BrickEntry> = vol
                 .bricks
                 .iter()
-                .map(|b| st.bricks.get(b).cloned().ok_or_else(Error::id_not_found))
+                .map(|b| st.bricks.get(b).ok_or_else(Error::id_not_found))
                 .collect::<Result<_>>()?;
             if sources.iter().any(|b| b.pending.is_pending()) {
                 return Err(Error::conflict(CONFLICT));

@@ -46,7 +46,7 @@ impl Engine {
             .volumes
             .get(id)
             .ok_or_else(Error::id_not_found)?;
-        refuse_delete(vol)
+        refuse_delete(&vol)
     }
 
     /// Deletes a volume and waits for it.
@@ -67,7 +67,7 @@ impl Engine {
                 .volumes
                 .get(&volume_id)
                 .ok_or_else(Error::id_not_found)?
-                .clone();
+                .into_owned();
             refuse_delete(&vol)?;
             if vol.pending.is_pending()
                 || vol

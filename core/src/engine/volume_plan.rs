@@ -78,9 +78,12 @@ pub(crate) fn place_volume(
             continue;
         }
         if !spec.name.is_empty()
-            && state
-                .volumes_named(&spec.name)
-                .any(|v| state.volumes.get(v).is_some_and(|v| v.info.cluster == cid))
+            && state.volumes_named(&spec.name).any(|v| {
+                state
+                    .volumes
+                    .get_packed(&v)
+                    .is_some_and(|v| v.cluster().is(&cid))
+            })
         {
             refusals.push((cid, Refusal::Name));
             continue;

@@ -33,6 +33,11 @@ impl From<BrickSubType> for u8 {
     }
 }
 
+/// Heketi's brick path: `/var/lib/heketi/mounts/vg_<device>/brick_<brick>/brick`.
+pub fn brick_path(device_id: &str, brick_id: &str) -> String {
+    format!("/var/lib/heketi/mounts/vg_{device_id}/brick_{brick_id}/brick")
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BrickEntry {

@@ -10,7 +10,7 @@ mod node;
 mod pending;
 mod volume;
 
-pub use brick::{BrickEntry, BrickSubType};
+pub use brick::{BrickEntry, BrickSubType, brick_path};
 pub use cluster::ClusterEntry;
 pub use device::{BrickIds, DeviceEntry};
 pub use export::{BlockVolumeEntry, DbAttributeEntry, DbExport};

@@ -1,14 +1,22 @@
 //! The in-memory state: every record, loaded from the store at open and updated after
 //! each successful commit. Reads and placement never touch the disk.
 
+mod brick_record;
+mod compact_id;
 mod overlay;
+mod records;
+mod volume_record;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use brick_record::PackedBrick;
+pub use compact_id::CompactId;
 pub use overlay::Overlay;
+pub use records::{Loader, Pack, RecordSource, Records};
+pub use volume_record::PackedVolume;
 
 use crate::api::{Interner, Shared};
 use crate::model::{
@@ -29,8 +37,8 @@ pub struct State {
     pub clusters: BTreeMap<String, ClusterEntry>,
     pub nodes: BTreeMap<String, NodeEntry>,
     pub devices: BTreeMap<String, DeviceEntry>,
-    pub bricks: BTreeMap<String, BrickEntry>,
-    pub volumes: BTreeMap<String, VolumeEntry>,
+    pub bricks: Records<BrickEntry>,
+    pub volumes: Records<VolumeEntry>,
     pub blockvolumes: BTreeMap<String, BlockVolumeEntry>,
     pub attributes: BTreeMap<String, DbAttributeEntry>,
     pub pending: BTreeMap<String, PendingOperationEntry>,
@@ -129,9 +137,12 @@ fn split_mount_ref(bytes: &[u8]) -> (&[u8], Option<&str>) {
 fn decode_volumes(
     rows: Vec<(String, Vec<u8>)>,
     mounts: &BTreeMap<String, MountValues>,
-) -> Result<BTreeMap<String, VolumeEntry>, StoreError> {
+) -> Result<Vec<(String, VolumeEntry)>, StoreError> {
     rows.into_iter()
-        .map(|(k, v)| Ok((k.clone(), decode_volume(&k, &v, mounts)?)))
+        .map(|(k, v)| {
+            let vol = decode_volume(&k, &v, mounts)?;
+            Ok((k, vol))
+        })
         .collect()
 }
 
@@ -234,12 +245,18 @@ impl State {
         table(store, Table::Clusters, &mut s.clusters)?;
         table(store, Table::Nodes, &mut s.nodes)?;
         table(store, Table::Devices, &mut s.devices)?;
-        table(store, Table::Bricks, &mut s.bricks)?;
-        store.scan(Table::Volumes, |k, v| {
-            s.volumes
-                .insert(k.to_string(), decode_volume(k, v, &mounts)?);
+        let mut bricks = Loader::default();
+        store.scan(Table::Bricks, |k, v| {
+            bricks.push(k, &decode_one(Table::Bricks, k, v)?);
             Ok(())
         })?;
+        s.bricks = bricks.finish();
+        let mut volumes = Loader::default();
+        store.scan(Table::Volumes, |k, v| {
+            s.load_volume(&mut volumes, k, decode_volume(k, v, &mounts)?);
+            Ok(())
+        })?;
+        s.volumes = volumes.finish();
         table(store, Table::BlockVolumes, &mut s.blockvolumes)?;
         table(store, Table::Attributes, &mut s.attributes)?;
         table(store, Table::Pending, &mut s.pending)?;
@@ -262,11 +279,17 @@ impl State {
         for (table, rows) in raw {
             match table {
                 Table::MountValues => {}
-                Table::Volumes => s.volumes = decode_volumes(rows, &mounts)?,
+                Table::Volumes => {
+                    let mut volumes = Loader::default();
+                    for (k, v) in decode_volumes(rows, &mounts)? {
+                        s.load_volume(&mut volumes, &k, v);
+                    }
+                    s.volumes = volumes.finish();
+                }
                 Table::Clusters => s.clusters = decode(table, rows)?,
                 Table::Nodes => s.nodes = decode(table, rows)?,
                 Table::Devices => s.devices = decode(table, rows)?,
-                Table::Bricks => s.bricks = decode(table, rows)?,
+                Table::Bricks => s.bricks = decode(table, rows)?.into_iter().collect(),
                 Table::BlockVolumes => s.blockvolumes = decode(table, rows)?,
                 Table::Attributes => s.attributes = decode(table, rows)?,
                 Table::Pending => s.pending = decode(table, rows)?,
@@ -286,31 +309,45 @@ impl State {
             d.bricks = Default::default();
         }
         // Bricks come in id order: every list ends up sorted, as `insert_sorted` keeps it.
-        for (id, b) in &self.bricks {
-            if let Some(d) = self.devices.get_mut(&b.info.device) {
-                d.bricks.to_mut().push(id.clone());
+        let mut device = String::new();
+        let mut list: Option<&mut DeviceEntry> = None;
+        for (id, b) in self.bricks.packed() {
+            if !b.device().is(&device) {
+                device = String::from(b.device());
+                list = self.devices.get_mut(&device);
+            }
+            if let Some(d) = list.as_deref_mut() {
+                d.bricks.to_mut().push(String::from(id));
             }
         }
     }
 
-    /// Rebuilds the derived indexes from the records, empties the volume lists of the
-    /// cluster records (a database written before they were derived carries them) and
-    /// clears the bricks' default thin pool names ([`BrickEntry::compact_names`]).
+    /// Empties the volume lists of the cluster records (a database written before they
+    /// were derived carries them). The volume indexes are built as volumes are added
+    /// ([`State::add_volume`]); bricks' default thin pool names are cleared as they are
+    /// packed ([`BrickEntry::compact_names`]).
     fn derive(&mut self) {
-        self.cluster_volume_counts.clear();
-        self.volume_names.clear();
         for c in self.clusters.values_mut() {
             c.info.volumes.clear();
         }
-        for b in self.bricks.values_mut() {
-            b.compact_names();
+    }
+
+    /// Loads a volume record (of a table loaded once, each id once): its mount values
+    /// interned, its indexes built.
+    fn load_volume(&mut self, to: &mut Loader<VolumeEntry>, id: &str, mut v: VolumeEntry) {
+        self.mounts.intern(&mut v);
+        self.index_volume(id, &v);
+        to.push(id, &v);
+    }
+
+    /// Adds or replaces a volume record: its mount values interned, its indexes kept.
+    fn add_volume(&mut self, id: &str, mut v: VolumeEntry) {
+        if let Some(old) = self.volumes.remove(id) {
+            self.unindex_volume(id, &old);
         }
-        let mut volumes = std::mem::take(&mut self.volumes);
-        for (id, v) in volumes.iter_mut() {
-            self.mounts.intern(v);
-            self.index_volume(id, v);
-        }
-        self.volumes = volumes;
+        self.mounts.intern(&mut v);
+        self.index_volume(id, &v);
+        self.volumes.insert(id, &v);
     }
 
     fn index_volume(&mut self, id: &str, v: &VolumeEntry) {
@@ -345,16 +382,14 @@ impl State {
     }
 
     /// The ids of a cluster's volumes (pending ones included), in id order.
-    pub fn cluster_volumes<'a>(
-        &'a self,
-        cluster_id: &'a str,
-    ) -> impl Iterator<Item = &'a String> + 'a {
+    pub fn cluster_volumes<'a>(&'a self, cluster_id: &'a str) -> impl Iterator<Item = String> + 'a {
         let any = self.cluster_volume_counts.contains_key(cluster_id);
+        let cluster = CompactId::new(cluster_id);
         self.volumes
-            .iter()
+            .packed()
             .take_while(move |_| any)
-            .filter(move |(_, v)| v.info.cluster == cluster_id)
-            .map(|(id, _)| id)
+            .filter(move |(_, v)| *v.cluster() == cluster)
+            .map(|(id, _)| String::from(id))
     }
 
     /// How many volumes (pending ones included) a cluster holds.
@@ -366,17 +401,21 @@ impl State {
     }
 
     /// The ids of the volumes called `name`, in any cluster.
-    pub fn volumes_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a String> + 'a {
+    pub fn volumes_named<'a>(&'a self, name: &str) -> impl Iterator<Item = String> + 'a {
         // A volume called `vol_<its own id>` is not in the index: found by its id.
         let by_id = name
             .strip_prefix("vol_")
-            .and_then(|id| self.volumes.get_key_value(id))
-            .filter(|(id, v)| has_default_name(id, v))
-            .map(|(id, _)| id);
+            .filter(|id| {
+                self.volumes
+                    .get_packed(id)
+                    .is_some_and(PackedVolume::has_default_name)
+            })
+            .map(str::to_string);
         self.volume_names
             .get(name)
             .into_iter()
             .flatten()
+            .cloned()
             .chain(by_id)
     }
 
@@ -384,15 +423,15 @@ impl State {
     pub fn to_export(&self) -> DbExport {
         let mut clusters = self.clusters.clone();
         for (cid, c) in clusters.iter_mut() {
-            c.info.volumes = self.cluster_volumes(cid).cloned().collect();
+            c.info.volumes = self.cluster_volumes(cid).collect();
         }
         DbExport {
             clusterentries: clusters,
-            volumeentries: self.volumes.clone(),
+            volumeentries: self.volumes.iter().collect(),
             brickentries: self
                 .bricks
                 .iter()
-                .map(|(id, b)| (id.clone(), b.with_full_names()))
+                .map(|(id, b)| (id, b.with_full_names()))
                 .collect(),
             nodeentries: self.nodes.clone(),
             deviceentries: self.devices.clone(),
@@ -408,13 +447,17 @@ impl State {
             clusters: e.clusterentries,
             nodes: e.nodeentries,
             devices: e.deviceentries,
-            bricks: e.brickentries,
-            volumes: e.volumeentries,
+            bricks: e.brickentries.into_iter().collect(),
             blockvolumes: e.blockvolumeentries,
             attributes: e.dbattributeentries,
             pending: e.pendingoperations,
             ..State::default()
         };
+        let mut volumes = Loader::default();
+        for (id, v) in e.volumeentries {
+            s.load_volume(&mut volumes, &id, v);
+        }
+        s.volumes = volumes.finish();
         s.derive();
         s
     }
@@ -425,11 +468,13 @@ impl State {
         put_all(&mut cs, Table::Clusters, &self.clusters);
         put_all(&mut cs, Table::Nodes, &self.nodes);
         put_all_with(&mut cs, Table::Devices, &self.devices, device_bytes);
-        put_all(&mut cs, Table::Bricks, &self.bricks);
+        for (k, b) in self.bricks.iter() {
+            cs.writes.push((Table::Bricks, k, Some(to_bytes(&b))));
+        }
         let mut written = BTreeSet::new();
-        for (k, v) in &self.volumes {
-            let bytes = volume_bytes(v, &mut cs, &mut written);
-            cs.writes.push((Table::Volumes, k.clone(), Some(bytes)));
+        for (k, v) in self.volumes.iter() {
+            let bytes = volume_bytes(&v, &mut cs, &mut written);
+            cs.writes.push((Table::Volumes, k, Some(bytes)));
         }
         put_all(&mut cs, Table::BlockVolumes, &self.blockvolumes);
         put_all(&mut cs, Table::Attributes, &self.attributes);
@@ -440,13 +485,13 @@ impl State {
     /// The changes that undo `c` once it is applied: every record it touches, as it
     /// is now (`None` where it does not exist yet).
     pub fn undo_of(&self, c: &Changes) -> Changes {
-        fn old<T: Clone>(
-            map: &BTreeMap<String, T>,
+        fn old<T: Clone, B: RecordSource<T>>(
+            map: &B,
             changes: &BTreeMap<String, Option<T>>,
         ) -> BTreeMap<String, Option<T>> {
             changes
                 .keys()
-                .map(|k| (k.clone(), map.get(k).cloned()))
+                .map(|k| (k.clone(), map.lookup(k).map(|v| T::clone(&v))))
                 .collect()
         }
         Changes {
@@ -466,20 +511,29 @@ impl State {
         apply_map(&mut self.clusters, c.clusters);
         apply_map(&mut self.nodes, c.nodes);
         apply_map(&mut self.devices, c.devices);
-        apply_map(&mut self.bricks, c.bricks);
+        for (id, b) in c.bricks {
+            match b {
+                Some(b) => self.bricks.insert(&id, &b),
+                None => {
+                    self.bricks.remove(&id);
+                }
+            }
+        }
         let mut removed = false;
         for (id, v) in c.volumes {
-            if let Some(old) = self.volumes.remove(&id) {
-                self.unindex_volume(&id, &old);
-                removed |= v.is_none();
-            }
-            if let Some(mut v) = v {
-                self.mounts.intern(&mut v);
-                self.index_volume(&id, &v);
-                self.volumes.insert(id, v);
+            match v {
+                Some(v) => self.add_volume(&id, v),
+                None => {
+                    if let Some(old) = self.volumes.remove(&id) {
+                        self.unindex_volume(&id, &old);
+                        removed = true;
+                    }
+                }
             }
         }
         if removed {
+            // The volumes' shared rests hold mount values: forget them first.
+            self.volumes.prune();
             self.mounts.prune();
         }
         apply_map(&mut self.blockvolumes, c.blockvolumes);
@@ -594,8 +648,8 @@ pub struct Txn<'s> {
     pub clusters: Overlay<'s, ClusterEntry>,
     pub nodes: Overlay<'s, NodeEntry>,
     pub devices: Overlay<'s, DeviceEntry>,
-    pub bricks: Overlay<'s, BrickEntry>,
-    pub volumes: Overlay<'s, VolumeEntry>,
+    pub bricks: Overlay<'s, BrickEntry, Records<BrickEntry>>,
+    pub volumes: Overlay<'s, VolumeEntry, Records<VolumeEntry>>,
     pub blockvolumes: Overlay<'s, BlockVolumeEntry>,
     pub attributes: Overlay<'s, DbAttributeEntry>,
     pub pending: Overlay<'s, PendingOperationEntry>,
@@ -692,9 +746,9 @@ mod tests {
             ],
         )];
         let s = State::from_raw(raw).unwrap();
-        assert_eq!(s.bricks["b1"].lvm_thin_pool, "");
+        assert_eq!(s.bricks.get("b1").unwrap().lvm_thin_pool, "");
         // A clone's brick names its source's pool: kept.
-        assert_eq!(s.bricks["b2"].lvm_thin_pool, "tp_b1");
+        assert_eq!(s.bricks.get("b2").unwrap().lvm_thin_pool, "tp_b1");
         let names: Vec<String> = s.bricks.values().map(|b| b.thin_pool_name()).collect();
         assert_eq!(names, ["tp_b1", "tp_b1", "tp_b3"]);
         let export = s.to_export();
@@ -792,7 +846,7 @@ mod tests {
                     Table::Bricks,
                     s.bricks
                         .iter()
-                        .map(|(k, v)| (k.clone(), serde_json::to_vec(v).unwrap()))
+                        .map(|(k, v)| (k, serde_json::to_vec(&v).unwrap()))
                         .collect(),
                 ),
             ]
@@ -853,19 +907,19 @@ mod tests {
         ];
         let s = State::from_raw(raw).unwrap();
         for (id, name) in [("v1", "a"), ("v2", "b"), ("v3", "c")] {
-            assert_eq!(s.volumes[id], with_mount(name), "{id}");
+            assert_eq!(s.volumes.get(id).unwrap(), with_mount(name), "{id}");
         }
         // Loaded values are shared between the records, not copied.
         assert!(Shared::ptr_eq(
-            &s.volumes["v1"].info.mount.glusterfs.hosts,
-            &s.volumes["v3"].info.mount.glusterfs.hosts
+            &s.volumes.get("v1").unwrap().info.mount.glusterfs.hosts,
+            &s.volumes.get("v3").unwrap().info.mount.glusterfs.hosts
         ));
         // Loading straight from the store's pages gives the same state.
         let store = crate::store::Store::in_memory().unwrap();
         store.commit(&cs).unwrap();
         let loaded = State::load(&store).unwrap();
         assert_eq!(loaded, State::from_raw(store.load().unwrap()).unwrap());
-        assert_eq!(loaded.volumes["v2"], with_mount("b"));
+        assert_eq!(loaded.volumes.get("v2").unwrap(), with_mount("b"));
         // A missing row is a clear corruption error, not empty hosts.
         let err = State::from_raw(vec![(Table::Volumes, volumes)])
             .err()

@@ -1,34 +1,39 @@
 use std::collections::BTreeMap;
 
+use super::records::RecordSource;
+
 /// Copy-on-write view of one table for a transaction.
-pub struct Overlay<'s, T> {
-    base: &'s BTreeMap<String, T>,
+pub struct Overlay<'s, T: Clone, B: RecordSource<T> = BTreeMap<String, T>> {
+    base: &'s B,
     changes: BTreeMap<String, Option<T>>,
 }
 
-impl<'s, T: Clone> Overlay<'s, T> {
-    pub fn new(base: &'s BTreeMap<String, T>) -> Self {
+impl<'s, T: Clone, B: RecordSource<T>> Overlay<'s, T, B> {
+    pub fn new(base: &'s B) -> Self {
         Overlay {
             base,
             changes: BTreeMap::new(),
         }
     }
 
-    pub fn get(&self, id: &str) -> Option<&T> {
+    pub fn get(&self, id: &str) -> Option<B::Ref<'_>> {
         match self.changes.get(id) {
-            Some(v) => v.as_ref(),
-            None => self.base.get(id),
+            Some(v) => v.as_ref().map(B::borrowed),
+            None => self.base.lookup(id),
         }
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.get(id).is_some()
+        match self.changes.get(id) {
+            Some(v) => v.is_some(),
+            None => self.base.lookup(id).is_some(),
+        }
     }
 
     /// A mutable copy of the record, written back at commit.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut T> {
         if !self.changes.contains_key(id) {
-            let v = self.base.get(id)?.clone();
+            let v = T::clone(&*self.base.lookup(id)?);
             self.changes.insert(id.to_string(), Some(v));
         }
         self.changes.get_mut(id).and_then(Option::as_mut)
@@ -43,15 +48,15 @@ impl<'s, T: Clone> Overlay<'s, T> {
     }
 
     /// Every live record (base merged with this transaction's writes), by id.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &T)> {
+    pub fn iter(&self) -> impl Iterator<Item = (B::Key<'_>, B::Ref<'_>)> {
         let base = self
             .base
-            .iter()
-            .filter(|(k, _)| !self.changes.contains_key(*k));
+            .entries()
+            .filter(|(k, _)| !self.changes.contains_key(k.as_str()));
         let changed = self
             .changes
             .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)));
+            .filter_map(|(k, v)| v.as_ref().map(|v| (B::borrowed_key(k), B::borrowed(v))));
         base.chain(changed)
     }
 
@@ -59,7 +64,6 @@ impl<'s, T: Clone> Overlay<'s, T> {
         self.changes
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,7 +58,10 @@ async fn clone_is_a_volume_of_its_own_in_the_sources_thin_pools() {
             (&sb.device, &sb.node, sb.size)
         );
         assert!(cb.path.starts_with("/run/gluster/snaps/"), "{}", cb.path);
-        let (c, s) = (&st.bricks[&cb.id], &st.bricks[&sb.id]);
+        let (c, s) = (
+            &st.bricks.get(&cb.id).unwrap(),
+            &st.bricks.get(&sb.id).unwrap(),
+        );
         assert_eq!(c.lvm_thin_pool, format!("tp_{}", sb.id));
         assert_eq!(c.thin_pool_name(), s.thin_pool_name());
         assert_eq!(c.tp_size, s.tp_size);
@@ -301,7 +304,7 @@ async fn a_full_thin_pool_fails_the_clone_and_says_so() {
     let src = b.engine.create_volume(replica(2, 3)).await.unwrap();
     let records = b.engine.state();
     let st = b.engine.state();
-    let brick = &st.bricks[&src.bricks[1].id];
+    let brick = &st.bricks.get(&src.bricks[1].id).unwrap();
     let host = st.nodes[&brick.info.node].info.hostnames.manage[0].clone();
     b.mock.mock().set_thin_pool_full(
         &host,
@@ -531,7 +534,7 @@ async fn evicting_a_clones_brick_and_its_sources_brick_keeps_both() {
     assert_agree(&b.engine, &b.mock.nodes());
     let st = b.engine.state();
     assert!(!st.bricks.contains_key(&clone_brick));
-    assert_eq!(st.volumes[&clone.info.id].bricks.len(), 3);
+    assert_eq!(st.volumes.get(&clone.info.id).unwrap().bricks.len(), 3);
 
     let src_brick = src.bricks[1].id.clone();
     b.engine
@@ -540,8 +543,8 @@ async fn evicting_a_clones_brick_and_its_sources_brick_keeps_both() {
         .unwrap();
     assert_agree(&b.engine, &b.mock.nodes());
     let st = b.engine.state();
-    assert_eq!(st.volumes[&src.info.id].bricks.len(), 3);
-    assert_eq!(st.volumes[&clone.info.id].bricks.len(), 3);
+    assert_eq!(st.volumes.get(&src.info.id).unwrap().bricks.len(), 3);
+    assert_eq!(st.volumes.get(&clone.info.id).unwrap().bricks.len(), 3);
     assert!(st.pending.is_empty());
 
     b.engine.delete_volume(&src.info.id).await.unwrap();

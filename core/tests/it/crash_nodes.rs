@@ -351,7 +351,7 @@ async fn records_against_nodes_lists_every_item_on_one_side_only() {
     let vol = b.engine.create_volume(replica(1, 3)).await.unwrap();
     assert_exact(&b.engine, &b.mock);
     let st = b.engine.state();
-    let brick = &st.bricks[&vol.bricks[0].id];
+    let brick = &st.bricks.get(&vol.bricks[0].id).unwrap();
     let manage = host(&b.engine, &brick.info.node).manage;
     let m = b.mock.mock();
     let vg = format!("vg_{}", brick.info.device);
@@ -375,7 +375,7 @@ async fn records_against_nodes_lists_every_item_on_one_side_only() {
 
     // A gluster volume the records do not know, and accounting that is off.
     let mut other = st.clone();
-    other.volumes.clear();
+    other.volumes = Default::default();
     let diff = compare_records_with_nodes(&other, &b.mock.nodes());
     assert!(
         has_line(&diff, "only on the nodes: gluster volume"),

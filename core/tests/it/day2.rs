@@ -14,7 +14,7 @@ use crate::harness::*;
 
 /// `host:path` of a brick, as gluster names it.
 fn gluster_name(st: &State, brick: &str) -> String {
-    let b = &st.bricks[brick];
+    let b = &st.bricks.get(brick).unwrap();
     format!(
         "{}:{}",
         st.nodes[&b.info.node].info.hostnames.storage[0], b.info.path
@@ -40,7 +40,10 @@ fn assert_sets_distinct(engine: &Engine) {
         };
         assert_eq!(v.bricks.len() % set, 0, "volume {} brick count", v.info.id);
         for chunk in v.bricks.chunks(set) {
-            let nodes: BTreeSet<&String> = chunk.iter().map(|b| &st.bricks[b].info.node).collect();
+            let nodes: BTreeSet<String> = chunk
+                .iter()
+                .map(|b| st.bricks.get(b).unwrap().info.node)
+                .collect();
             assert_eq!(nodes.len(), chunk.len(), "set {chunk:?} shares a node");
         }
     }
@@ -51,23 +54,24 @@ async fn evict_replaces_the_brick_on_another_node() {
     let b = bed(4, 1).await;
     let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
     let st = b.engine.state();
-    let old = st.volumes[&v.info.id].bricks[1].clone();
-    let old_node = st.bricks[&old].info.node.clone();
-    let old_size = st.bricks[&old].info.size;
-    let old_tp = st.bricks[&old].tp_size;
+    let old = st.volumes.get(&v.info.id).unwrap().bricks[1].clone();
+    let old_node = st.bricks.get(&old).unwrap().info.node.clone();
+    let old_size = st.bricks.get(&old).unwrap().info.size;
+    let old_tp = st.bricks.get(&old).unwrap().tp_size;
     let old_name = gluster_name(&st, &old);
     b.engine.evict_brick(&old, HealCheck::Enable).await.unwrap();
     let st = b.engine.state();
     assert!(!st.bricks.contains_key(&old));
-    let bricks = &st.volumes[&v.info.id].bricks;
+    let bricks = &st.volumes.get(&v.info.id).unwrap().bricks;
     assert_eq!(bricks.len(), 3);
     let new = &bricks[1];
     assert_ne!(
-        st.bricks[new].info.node, old_node,
+        st.bricks.get(new).unwrap().info.node,
+        old_node,
         "only the free node fits"
     );
-    assert_eq!(st.bricks[new].info.size, old_size);
-    assert_eq!(st.bricks[new].tp_size, old_tp);
+    assert_eq!(st.bricks.get(new).unwrap().info.size, old_size);
+    assert_eq!(st.bricks.get(new).unwrap().tp_size, old_tp);
     let cmds: Vec<String> = b.mock.commands().into_iter().map(|(_, c)| c).collect();
     let new_name = gluster_name(&st, new);
     assert!(
@@ -98,7 +102,7 @@ async fn evict_refusals_have_heketis_texts() {
     let mut dist = replica(2, 1);
     dist.durability.kind = "none".into();
     let v = b.engine.create_volume(dist).await.unwrap();
-    let brick = b.engine.state().volumes[&v.info.id].bricks[0].clone();
+    let brick = b.engine.state().volumes.get(&v.info.id).unwrap().bricks[0].clone();
     let err = b
         .engine
         .evict_brick(&brick, HealCheck::Enable)
@@ -117,7 +121,7 @@ async fn evict_refuses_a_heal_source_and_a_set_without_quorum() {
     let st = b.engine.state();
     let records = b.engine.state();
     let before = nodes_view(&b.mock.nodes());
-    let bricks = st.volumes[&v.info.id].bricks.clone();
+    let bricks = st.volumes.get(&v.info.id).unwrap().bricks.clone();
     let old = bricks[0].clone();
 
     b.mock.mock().set_heal_entries(&gluster_name(&st, &old), 7);
@@ -136,7 +140,7 @@ async fn evict_refuses_a_heal_source_and_a_set_without_quorum() {
 
     // Two peers down: 0 of the 2 required peers are online.
     for p in &bricks[1..] {
-        let host = manage_of(&st, &st.bricks[p].info.node);
+        let host = manage_of(&st, &st.bricks.get(p).unwrap().info.node);
         b.mock.mock().set_glusterd_running(&host, false);
     }
     let err = b
@@ -166,7 +170,7 @@ async fn evict_without_room_explains_per_device_and_changes_nothing() {
     let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
     let records = b.engine.state();
     let before = nodes_view(&b.mock.nodes());
-    let old = records.volumes[&v.info.id].bricks[0].clone();
+    let old = records.volumes.get(&v.info.id).unwrap().bricks[0].clone();
     let err = b
         .engine
         .evict_brick(&old, HealCheck::Enable)
@@ -315,7 +319,7 @@ async fn node_remove_under_strict_zones_keeps_zones_distinct() {
         let zones: BTreeSet<i64> = v
             .bricks
             .iter()
-            .map(|b| st.nodes[&st.bricks[b].info.node].info.zone)
+            .map(|b| st.nodes[&st.bricks.get(b).unwrap().info.node].info.zone)
             .collect();
         assert_eq!(zones.len(), 3);
     }
@@ -326,7 +330,7 @@ async fn node_remove_under_strict_zones_keeps_zones_distinct() {
 async fn eviction_commands() -> u64 {
     let b = bed(4, 1).await;
     let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
-    let old = b.engine.state().volumes[&v.info.id].bricks[0].clone();
+    let old = b.engine.state().volumes.get(&v.info.id).unwrap().bricks[0].clone();
     let before = b.mock.faults().commands_seen();
     b.engine.evict_brick(&old, HealCheck::Enable).await.unwrap();
     b.mock.faults().commands_seen() - before
@@ -342,7 +346,7 @@ async fn a_failure_at_any_step_of_a_replacement_rolls_back_or_finishes() {
         let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
         let records = b.engine.state();
         let before = nodes_view(&b.mock.nodes());
-        let old = records.volumes[&v.info.id].bricks[0].clone();
+        let old = records.volumes.get(&v.info.id).unwrap().bricks[0].clone();
         b.mock.faults().fail_nth(n, Fault::failed());
         match b.engine.evict_brick(&old, HealCheck::Enable).await {
             Err(_) => {
@@ -382,7 +386,7 @@ async fn a_crash_between_any_two_steps_of_an_eviction_is_cleaned_at_open() {
         let path = dir.join("db.redb");
         let b = bed_with(EngineOptions::with_file(&path), 4, 1).await;
         let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
-        let old = b.engine.state().volumes[&v.info.id].bricks[0].clone();
+        let old = b.engine.state().volumes.get(&v.info.id).unwrap().bricks[0].clone();
         let mock = b.mock.clone();
         mock.faults().fail_nth(n, Fault::Hang);
         let fut = b.engine.begin_brick_evict(&old, HealCheck::Enable).unwrap();
@@ -402,7 +406,7 @@ async fn a_crash_between_any_two_steps_of_an_eviction_is_cleaned_at_open() {
         let st = engine.state();
         let finished = !st.bricks.contains_key(&old);
         if !finished {
-            assert_eq!(st.volumes[&v.info.id].bricks[0], old);
+            assert_eq!(st.volumes.get(&v.info.id).unwrap().bricks[0], old);
         }
         assert_agree(&engine, &mock.nodes());
         assert_sets_distinct(&engine);
@@ -654,8 +658,8 @@ async fn a_dead_node_is_removed_and_its_bricks_rebuilt_elsewhere() {
     let b = bed(4, 1).await;
     let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
     let st = b.engine.state();
-    let old_brick = st.volumes[&v.info.id].bricks[0].clone();
-    let node = st.bricks[&old_brick].info.node.clone();
+    let old_brick = st.volumes.get(&v.info.id).unwrap().bricks[0].clone();
+    let node = st.bricks.get(&old_brick).unwrap().info.node.clone();
     let host = manage_of(&st, &node);
     b.mock.faults().set_unreachable(&host, true);
     b.engine.set_node_state(&node, "offline").await.unwrap();
@@ -669,7 +673,10 @@ async fn a_dead_node_is_removed_and_its_bricks_rebuilt_elsewhere() {
     }
     // gluster has the records' bricks; only the dead node keeps its old LV.
     let view = nodes_view(&b.mock.nodes());
-    let want: Vec<String> = st.volumes[&v.info.id]
+    let want: Vec<String> = st
+        .volumes
+        .get(&v.info.id)
+        .unwrap()
         .bricks
         .iter()
         .map(|b| gluster_name(&st, b))
@@ -686,7 +693,10 @@ async fn device_remove_refuses_bricks_of_distribute_volumes() {
     dist.durability.kind = "none".into();
     let v = b.engine.create_volume(dist).await.unwrap();
     let st = b.engine.state();
-    let dev = st.bricks[&st.volumes[&v.info.id].bricks[0]]
+    let dev = st
+        .bricks
+        .get(&st.volumes.get(&v.info.id).unwrap().bricks[0])
+        .unwrap()
         .info
         .device
         .clone();

@@ -179,7 +179,7 @@ pub fn assert_agree(engine: &Engine, nodes: &[MockNodeState]) {
                 .bricks
                 .iter()
                 .map(|b| {
-                    let b = &st.bricks[b];
+                    let b = &st.bricks.get(b).unwrap();
                     format!(
                         "{}:{}",
                         st.nodes[&b.info.node].info.hostnames.storage[0], b.info.path
@@ -201,7 +201,7 @@ pub fn assert_agree(engine: &Engine, nodes: &[MockNodeState]) {
         let bricks: u64 = d
             .bricks
             .iter()
-            .map(|b| &st.bricks[b])
+            .map(|b| st.bricks.get(b).unwrap())
             .filter(|b| pools.insert(b.thin_pool_name()))
             .map(|b| b.tp_size + b.pool_metadata_size)
             .sum();

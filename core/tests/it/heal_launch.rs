@@ -17,7 +17,7 @@ async fn eviction_launches_the_heal_after_replace_brick() {
     let b = bed(4, 1).await;
     let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
     let name = v.info.request.name.clone();
-    let old = b.engine.state().volumes[&v.info.id].bricks[0].clone();
+    let old = b.engine.state().volumes.get(&v.info.id).unwrap().bricks[0].clone();
     b.mock.mock().clear_commands();
     b.engine.evict_brick(&old, HealCheck::Enable).await.unwrap();
     let cmds: Vec<String> = b.mock.commands().into_iter().map(|(_, c)| c).collect();
@@ -37,7 +37,7 @@ async fn a_refused_heal_launch_is_retried_and_never_fails_the_eviction() {
     let b = bed(4, 1).await;
     let v = b.engine.create_volume(replica(5, 3)).await.unwrap();
     let name = v.info.request.name.clone();
-    let old = b.engine.state().volumes[&v.info.id].bricks[0].clone();
+    let old = b.engine.state().volumes.get(&v.info.id).unwrap().bricks[0].clone();
     // What glusterd answers while the self-heal daemons restart after replace-brick.
     let refused = Fault::Exit {
         status: 1,
@@ -63,7 +63,7 @@ async fn a_refused_heal_launch_is_retried_and_never_fails_the_eviction() {
     assert_eq!(b.mock.faults().injected().len(), 1);
 
     // Refused every time: the eviction still finishes (the heal comes at the next crawl).
-    let old = b.engine.state().volumes[&v.info.id].bricks[1].clone();
+    let old = b.engine.state().volumes.get(&v.info.id).unwrap().bricks[1].clone();
     let s = suffix.clone();
     b.mock
         .faults()

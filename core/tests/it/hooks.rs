@@ -152,10 +152,19 @@ async fn placement_hooks_choose_the_device_of_a_replacement_brick() {
             .await
             .unwrap();
         let st = b.engine.state();
-        let hosts: Vec<String> = st.volumes[&v.info.id]
+        let hosts: Vec<String> = st
+            .volumes
+            .get(&v.info.id)
+            .unwrap()
             .bricks
             .iter()
-            .map(|id| st.nodes[&st.bricks[id].info.node].info.hostnames.manage[0].clone())
+            .map(|id| {
+                st.nodes[&st.bricks.get(id).unwrap().info.node]
+                    .info
+                    .hostnames
+                    .manage[0]
+                    .clone()
+            })
             .collect();
         assert!(
             !hosts.contains(&forbidden),

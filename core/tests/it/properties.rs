@@ -113,13 +113,15 @@ fn sets_hold(st: &brickyard::state::State, strict: bool) -> Result<(), TestCaseE
         };
         prop_assert_eq!(v.bricks.len() % set, 0);
         for chunk in v.bricks.chunks(set) {
-            let nodes: std::collections::BTreeSet<&String> =
-                chunk.iter().map(|b| &st.bricks[b].info.node).collect();
+            let nodes: std::collections::BTreeSet<String> = chunk
+                .iter()
+                .map(|b| st.bricks.get(b).unwrap().info.node)
+                .collect();
             prop_assert_eq!(nodes.len(), chunk.len());
             if strict {
                 let zones: std::collections::BTreeSet<i64> = chunk
                     .iter()
-                    .map(|b| st.nodes[&st.bricks[b].info.node].info.zone)
+                    .map(|b| st.nodes[&st.bricks.get(b).unwrap().info.node].info.zone)
                     .collect();
                 prop_assert_eq!(zones.len(), chunk.len());
             }
@@ -154,7 +156,7 @@ proptest! {
                 let counts: Vec<(String, usize)> =
                     st.volumes.iter().map(|(id, v)| (id.clone(), v.bricks.len())).collect();
                 let vols = engine.volume_list().volumes;
-                let bricks: Vec<String> = st.bricks.keys().cloned().collect();
+                let bricks: Vec<String> = st.bricks.keys().collect();
                 let devices: Vec<String> = st.devices.keys().cloned().collect();
                 let nodes: Vec<String> = st.nodes.keys().cloned().collect();
                 let mut moves = false;
@@ -193,7 +195,7 @@ proptest! {
                 prop_assert!(st.pending.is_empty(), "{:?}", st.pending);
                 if moves {
                     for (id, n) in &counts {
-                        prop_assert_eq!(st.volumes[id].bricks.len(), *n, "volume {} lost bricks", id);
+                        prop_assert_eq!(st.volumes.get(id).unwrap().bricks.len(), *n, "volume {} lost bricks", id);
                     }
                 }
                 sets_hold(&st, strict)?;

@@ -117,7 +117,7 @@ async fn every_drift_kind_is_reported_exactly_then_the_safe_ones_fixed() {
     );
     // size differs: C's brick on node 1 grown by 1 GiB.
     let (c1, c1_dev, _) = brick_on(&c, &st, "10.0.0.1");
-    let c1_size = st.bricks[&c1].info.size;
+    let c1_size = st.bricks.get(&c1).unwrap().info.size;
     run(
         &mock,
         "10.0.0.1",

@@ -27,9 +27,9 @@ async fn run_exec_by_hand(
     volume_id: &str,
     with_volume: bool,
 ) {
-    let vol = &st.volumes[volume_id];
+    let vol = &st.volumes.get(volume_id).unwrap();
     for bid in &vol.bricks {
-        let b = &st.bricks[bid];
+        let b = &st.bricks.get(bid).unwrap();
         let req = BrickRequest {
             vg_id: b.info.device.clone(),
             brick_id: b.info.id.clone(),
@@ -49,7 +49,7 @@ async fn run_exec_by_hand(
             .bricks
             .iter()
             .map(|bid| {
-                let b = &st.bricks[bid];
+                let b = &st.bricks.get(bid).unwrap();
                 BrickLocation {
                     storage_host: host_of(st, &b.info.node).storage,
                     path: b.info.path.clone(),
@@ -65,7 +65,7 @@ async fn run_exec_by_hand(
             },
             options: vec![],
         };
-        let first = &st.bricks[&vol.bricks[0]].info.node;
+        let first = &st.bricks.get(&vol.bricks[0]).unwrap().info.node;
         mock.volume_create(&host_of(st, first), &req).await.unwrap();
     }
 }
@@ -139,7 +139,7 @@ async fn crash_during_delete_is_rolled_forward_at_open() {
     {
         let fut = b.engine.begin_volume_delete(&vol.info.id).unwrap();
         let st = b.engine.state();
-        let first = &st.bricks[&vol.bricks[0].id].info.node;
+        let first = &st.bricks.get(&vol.bricks[0].id).unwrap().info.node;
         mock.volume_destroy(&host_of(&st, first), &vol.info.request.name)
             .await
             .unwrap();

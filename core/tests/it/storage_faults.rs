@@ -150,12 +150,15 @@ impl Op {
             Op::Delete(name) => engine.delete_volume(&volume_id(name)).await,
             Op::EvictBrick(name) => {
                 let id = volume_id(name);
-                let brick = st.volumes[&id].bricks[0].clone();
+                let brick = st.volumes.get(&id).unwrap().bricks[0].clone();
                 engine.evict_brick(&brick, HealCheck::Enable).await
             }
             Op::DeviceState(name, state) => {
                 let id = volume_id(name);
-                let brick = &st.bricks[&st.volumes[&id].bricks[0]];
+                let brick = &st
+                    .bricks
+                    .get(&st.volumes.get(&id).unwrap().bricks[0])
+                    .unwrap();
                 engine.set_device_state(&brick.info.device, state).await
             }
             Op::AddNode(host) => engine

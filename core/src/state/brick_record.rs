@@ -1,0 +1,153 @@
+//! A brick record as the state keeps it in memory (see [`super::records`]): its ids
+//! packed, its id and path left out when they are the key and Heketi's default path.
+
+use super::compact_id::CompactId;
+use super::records::Pack;
+use crate::api::BrickInfo;
+use crate::model::{BrickEntry, BrickSubType, PendingRef, brick_path};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PackedBrick {
+    /// `None`: the record's key.
+    id: Option<Box<str>>,
+    /// `None`: `/var/lib/heketi/mounts/vg_<device>/brick_<id>/brick`.
+    path: Option<Box<str>>,
+    device: CompactId,
+    node: CompactId,
+    volume: CompactId,
+    pending: CompactId,
+    size: u64,
+    tp_size: u64,
+    pool_metadata_size: u64,
+    lvm_thin_pool: Box<str>,
+    lvm_lv: Box<str>,
+    sub_type: BrickSubType,
+}
+
+impl PackedBrick {
+    pub fn device(&self) -> &CompactId {
+        &self.device
+    }
+
+    pub fn volume(&self) -> &CompactId {
+        &self.volume
+    }
+
+    pub fn is_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+}
+
+impl Pack for BrickEntry {
+    type Packed = PackedBrick;
+    type Shared = ();
+
+    fn pack(&self, key: &str, _: &mut ()) -> PackedBrick {
+        let i = &self.info;
+        PackedBrick {
+            id: (i.id != key).then(|| i.id.as_str().into()),
+            path: (i.path != brick_path(&i.device, &i.id)).then(|| i.path.as_str().into()),
+            device: CompactId::new(&i.device),
+            node: CompactId::new(&i.node),
+            volume: CompactId::new(&i.volume),
+            pending: CompactId::new(&self.pending.id),
+            size: i.size,
+            tp_size: self.tp_size,
+            pool_metadata_size: self.pool_metadata_size,
+            // Not kept when it is the default `tp_<id>` ([`BrickEntry::compact_names`]).
+            lvm_thin_pool: match self.lvm_thin_pool.strip_prefix("tp_") {
+                Some(rest) if rest == i.id => Box::default(),
+                _ => self.lvm_thin_pool.as_str().into(),
+            },
+            lvm_lv: self.lvm_lv.as_str().into(),
+            sub_type: self.sub_type,
+        }
+    }
+
+    fn unpack(p: &PackedBrick, key: &str) -> BrickEntry {
+        let id = p.id.as_deref().unwrap_or(key).to_string();
+        let device = String::from(&p.device);
+        let path = match &p.path {
+            Some(path) => path.to_string(),
+            None => brick_path(&device, &id),
+        };
+        BrickEntry {
+            info: BrickInfo {
+                path,
+                node: String::from(&p.node),
+                volume: String::from(&p.volume),
+                size: p.size,
+                id,
+                device,
+            },
+            tp_size: p.tp_size,
+            pool_metadata_size: p.pool_metadata_size,
+            pending: PendingRef {
+                id: String::from(&p.pending),
+            },
+            lvm_thin_pool: p.lvm_thin_pool.to_string(),
+            lvm_lv: p.lvm_lv.to_string(),
+            sub_type: p.sub_type,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof!["[0-9a-f]{32}", "[a-z0-9/_]{0,12}", Just(String::new())]
+    }
+
+    proptest! {
+        /// Every brick record comes back from its packed form as it was (but for a
+        /// default thin pool name, left empty), whatever its ids, path and names.
+        #[test]
+        fn bricks_unpack_as_they_were_packed(
+            key in text(), other_id in text(), same_id: bool, default_path: bool,
+            path in text(), device in text(), node in text(), volume in text(),
+            pending in text(), pool in text(), default_pool: bool, lv in text(),
+            size: u64, tp: u64, meta: u64, sub in 0u8..3,
+        ) {
+            let id = if same_id { key.clone() } else { other_id };
+            let path = if default_path { brick_path(&device, &id) } else { path };
+            let pool = if default_pool { format!("tp_{id}") } else { pool };
+            let b = BrickEntry {
+                info: BrickInfo { id, path, device, node, volume, size },
+                tp_size: tp,
+                pool_metadata_size: meta,
+                pending: PendingRef { id: pending },
+                lvm_thin_pool: pool,
+                lvm_lv: lv,
+                sub_type: BrickSubType::from(sub),
+            };
+            let packed = b.pack(&key, &mut ());
+            let mut want = b.clone();
+            want.compact_names();
+            prop_assert_eq!(BrickEntry::unpack(&packed, &key), want);
+        }
+    }
+
+    #[test]
+    fn a_created_brick_keeps_no_strings() {
+        let (id, device) = (crate::id::new_id(), crate::id::new_id());
+        let b = BrickEntry {
+            info: BrickInfo {
+                path: brick_path(&device, &id),
+                id: id.clone(),
+                device,
+                node: crate::id::new_id(),
+                volume: crate::id::new_id(),
+                size: 1 << 20,
+            },
+            ..Default::default()
+        };
+        let p = b.pack(&id, &mut ());
+        assert!(p.id.is_none() && p.path.is_none());
+        for c in [&p.device, &p.node, &p.volume] {
+            assert!(matches!(c, CompactId::Hex(_)));
+        }
+    }
+}
