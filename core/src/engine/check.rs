@@ -99,7 +99,7 @@ pub(crate) fn check_state(st: &State) -> CheckReport {
         let mut sum = 0;
         let mut pools = std::collections::BTreeSet::new();
         for b in &d.bricks {
-            match st.bricks.get(b) {
+            match st.bricks.get(&b) {
                 None => bad.push(format!("device {did} lists missing brick {b}")),
                 Some(brick) => {
                     if brick.info.device != *did {

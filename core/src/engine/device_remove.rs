@@ -128,7 +128,7 @@ impl Engine {
                     if busy {
                         return Err(Error::conflict(CONFLICT));
                     }
-                    dry_run(st, &inner.views, &dev.bricks, &prefer, opts)
+                    dry_run(st, &inner.views, &dev.bricks.to_vec(), &prefer, opts)
                         .map_err(|(_, e)| no_replacement_device(id, e))?;
                     let op_id = new_id();
                     let (_, ticket) = self.stage(inner, |txn| {
@@ -201,10 +201,9 @@ impl Engine {
                     d.bricks
                         .iter()
                         .find(|b| {
-                            !tried.contains(*b)
+                            !tried.contains(b)
                                 && st.bricks.get(b).is_some_and(|b| !b.pending.is_pending())
                         })
-                        .cloned()
                 })
             };
             let Some(brick) = next else {

@@ -10,7 +10,7 @@ use crate::api::{BrickInfo, VolumeInfoResponse};
 use crate::error::{Error, Result};
 use crate::id::new_id;
 use crate::model::{
-    BrickEntry, BrickSubType, ChangeKind, PendingAction, PendingRef, insert_sorted,
+    BrickEntry, BrickSubType, ChangeKind, PendingAction, PendingRef,
 };
 use crate::state::Txn;
 
@@ -51,7 +51,7 @@ pub(crate) fn reserve_bricks(
         }
         s.free -= total;
         s.used += total;
-        insert_sorted(dev.bricks.to_mut(), &brick_id);
+        dev.bricks.insert(&brick_id);
         txn.bricks.put(
             &brick_id,
             BrickEntry {

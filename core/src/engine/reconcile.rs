@@ -363,7 +363,7 @@ fn compare(
                 let mut pools_in_use = BTreeSet::new();
                 let mut recorded_lvs = BTreeSet::new();
                 for bid in &dev.bricks {
-                    let Some(brick) = st.bricks.get(bid) else {
+                    let Some(brick) = st.bricks.get(&bid) else {
                         continue;
                     };
                     pools_in_use.insert(brick.thin_pool_name());

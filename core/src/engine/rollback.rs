@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 
 use crate::error::{Error, Result};
 use crate::executor::{BrickRequest, ExecErrorKind, Executor, GlusterVolume, Host};
-use crate::model::{BrickEntry, remove_sorted};
+use crate::model::BrickEntry;
 use crate::state::Txn;
 
 /// Does another brick of `brick`'s device live in the same thin pool (a clone's brick
@@ -41,7 +41,7 @@ pub(crate) fn forget_bricks(txn: &mut Txn<'_>, brick_ids: &[String]) {
             let credit = total.min(s.used);
             s.used -= credit;
             s.free += credit;
-            remove_sorted(dev.bricks.to_mut(), id);
+            dev.bricks.remove(id);
         }
         if let Some(vol) = txn.volumes.get_mut(&brick.info.volume) {
             vol.bricks.retain(|b| b != id);

@@ -25,7 +25,7 @@ use crate::executor::{CloneRequest, ExecErrorKind, GlusterVolume, Host, clone_lv
 use crate::id::new_id;
 use crate::model::{
     BrickEntry, ChangeKind, OperationKind, PendingAction, PendingOperationEntry, PendingRef,
-    VolumeEntry, insert_sorted,
+    VolumeEntry,
 };
 use crate::state::Txn;
 
@@ -608,7 +608,7 @@ fn record_clone_bricks(
             .devices
             .get_mut(&src.info.device)
             .ok_or_else(Error::id_not_found)?;
-        insert_sorted(dev.bricks.to_mut(), &brick_id);
+        dev.bricks.insert(&brick_id);
         txn.bricks.put(
             &brick_id,
             BrickEntry {

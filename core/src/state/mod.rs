@@ -2,7 +2,6 @@
 //! each successful commit. Reads and placement never touch the disk.
 
 mod brick_record;
-mod compact_id;
 mod overlay;
 mod records;
 mod volume_record;
@@ -13,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use brick_record::PackedBrick;
-pub use compact_id::CompactId;
+pub use crate::id::CompactId;
 pub use overlay::Overlay;
 pub use records::{Loader, Pack, RecordSource, Records};
 pub use volume_record::PackedVolume;
@@ -317,7 +316,7 @@ impl State {
                 list = self.devices.get_mut(&device);
             }
             if let Some(d) = list.as_deref_mut() {
-                d.bricks.to_mut().push(String::from(id));
+                d.bricks.push(&String::from(id));
             }
         }
     }

@@ -16,7 +16,8 @@ impl<'s, T: Clone, B: RecordSource<T>> Overlay<'s, T, B> {
         }
     }
 
-    pub fn get(&self, id: &str) -> Option<B::Ref<'_>> {
+    pub fn get(&self, id: impl AsRef<str>) -> Option<B::Ref<'_>> {
+        let id = id.as_ref();
         match self.changes.get(id) {
             Some(v) => v.as_ref().map(B::borrowed),
             None => self.base.lookup(id),

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::compact_id::CompactId;
+use crate::id::CompactId;
 
 /// How a record type packs.
 pub trait Pack: Clone + Sized {
@@ -67,17 +67,18 @@ impl<T: Pack> Records<T> {
         self.map.is_empty()
     }
 
-    pub fn contains_key(&self, id: &str) -> bool {
-        self.map.contains_key(&CompactId::new(id))
+    pub fn contains_key(&self, id: impl AsRef<str>) -> bool {
+        self.map.contains_key(&CompactId::new(id.as_ref()))
     }
 
-    pub fn get(&self, id: &str) -> Option<T> {
+    pub fn get(&self, id: impl AsRef<str>) -> Option<T> {
+        let id = id.as_ref();
         self.map.get(&CompactId::new(id)).map(|p| T::unpack(p, id))
     }
 
     /// The packed record, for reads that need one field of many records.
-    pub fn get_packed(&self, id: &str) -> Option<&T::Packed> {
-        self.map.get(&CompactId::new(id))
+    pub fn get_packed(&self, id: impl AsRef<str>) -> Option<&T::Packed> {
+        self.map.get(&CompactId::new(id.as_ref()))
     }
 
     pub fn insert(&mut self, id: &str, v: &T) {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use super::compact_id::CompactId;
+use crate::id::CompactId;
 use super::records::Pack;
 use crate::model::VolumeEntry;
 

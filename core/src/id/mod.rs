@@ -1,6 +1,10 @@
 //! Identifiers: 16 random bytes as 32 lowercase hex characters, like Heketi's `idgen.GenUUID`.
 
+mod compact;
+
 use rand::RngCore;
+
+pub use compact::CompactId;
 
 /// A fresh random id (32 lowercase hex characters).
 pub fn new_id() -> String {
