@@ -198,12 +198,10 @@ impl Engine {
                 let inner = self.lock();
                 let st = &inner.state;
                 st.devices.get(id).and_then(|d| {
-                    d.bricks
-                        .iter()
-                        .find(|b| {
-                            !tried.contains(b)
-                                && st.bricks.get(b).is_some_and(|b| !b.pending.is_pending())
-                        })
+                    d.bricks.iter().find(|b| {
+                        !tried.contains(b)
+                            && st.bricks.get(b).is_some_and(|b| !b.pending.is_pending())
+                    })
                 })
             };
             let Some(brick) = next else {

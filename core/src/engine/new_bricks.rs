@@ -9,9 +9,7 @@ use futures_util::future::join_all;
 use crate::api::{BrickInfo, VolumeInfoResponse};
 use crate::error::{Error, Result};
 use crate::id::new_id;
-use crate::model::{
-    BrickEntry, BrickSubType, ChangeKind, PendingAction, PendingRef,
-};
+use crate::model::{BrickEntry, BrickSubType, ChangeKind, PendingAction, PendingRef};
 use crate::state::Txn;
 
 use super::Engine;

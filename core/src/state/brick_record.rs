@@ -1,9 +1,9 @@
 //! A brick record as the state keeps it in memory (see [`super::records`]): its ids
 //! packed, its id and path left out when they are the key and Heketi's default path.
 
-use crate::id::CompactId;
 use super::records::Pack;
 use crate::api::BrickInfo;
+use crate::id::CompactId;
 use crate::model::{BrickEntry, BrickSubType, PendingRef, brick_path};
 
 #[derive(Clone, Debug, PartialEq)]

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::id::CompactId;
 use super::records::Pack;
+use crate::id::CompactId;
 use crate::model::VolumeEntry;
 
 #[derive(Clone, Debug, PartialEq)]
