@@ -399,6 +399,18 @@ impl Client {
         }
     }
 
+    /// The topology as `topology info` prints it ([`crate::output::TopologyText`]),
+    /// read from the same answers as [`Client::topology_info`].
+    pub fn topology_text(&self) -> Result<crate::output::TopologyText, ClientError> {
+        match self.get_json_streamed("/topology", OK) {
+            Err(ClientError::Server { status: 404, .. }) => {
+                let t = self.topology_info_per_item()?;
+                Ok(serde_json::from_value(serde_json::to_value(t)?)?)
+            }
+            other => other,
+        }
+    }
+
     /// The topology as the Go client builds it (Heketi has no topology route):
     /// `GET /clusters`, then each cluster, its volumes (kept when their
     /// `cluster` matches) and its nodes. Block volumes are not fetched.

@@ -29,10 +29,10 @@ impl TopologyCmd {
         match self.cmd {
             TopologySub::Load { json_file } => topology_load::run(ctx, json_file.as_deref()),
             TopologySub::Info => {
-                let t = ctx.client.topology_info()?;
                 if ctx.json {
-                    ctx.print_json(&t)?;
+                    ctx.print_json(&ctx.client.topology_info()?)?;
                 } else {
+                    let t = ctx.client.topology_text()?;
                     output::write_topology_info(&t, ctx.out)?;
                 }
                 Ok(0)

@@ -20,7 +20,7 @@ pub use node::{node_info, node_info_header, node_list_line};
 pub use operations::{operation_details, operation_progress, operations_info, operations_list};
 pub use plan::volume_plan;
 pub use reconcile::reconcile_report;
-pub use topology::write_topology_info;
+pub use topology::{TopologyText, write_topology_info};
 pub use volume::{volume_info, volume_list_line};
 
 use brickyard::api::{EntryState, GIB, Tags};

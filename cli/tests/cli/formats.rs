@@ -73,6 +73,35 @@ fn topology_info_takes_one_request_where_the_server_has_the_topology_route() {
     assert_eq!(fake.calls(), vec!["GET /topology".to_string()]);
 }
 
+/// The topology answer is read as it arrives: a failed answer still shows the server's
+/// message, and a cut or malformed one a clear error, not a partial text.
+#[test]
+fn topology_info_reports_bad_topology_answers() {
+    let fake = Fake::start();
+    fake.on(
+        "GET",
+        "/topology",
+        vec![Canned::new(500, "database is locked")],
+    );
+    let r = run(&fake, &["topology", "info"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("database is locked"), "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+
+    let fake = Fake::start();
+    fake.get_json(
+        "/topology",
+        r#"{"clusters":[{"id":"c1","volumes":[{"name":"v"#,
+    );
+    let r = run(&fake, &["topology", "info"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("unable to parse the server's answer"),
+        "{r:?}"
+    );
+    assert!(r.stdout.is_empty(), "{r:?}");
+}
+
 #[test]
 fn volume_create_posts_heketi_cli_request_and_prints_info() {
     let fake = transcript::server();
