@@ -111,12 +111,29 @@ impl DirMap {
             Ok(i) => v[i].1 = meta,
             Err(i) => v.insert(i, (Name::new(&path), meta)),
         }
+        self.compact();
     }
 
     pub fn remove(&mut self, path: &str) {
         let v = self.entries();
         if let Ok(i) = Self::find(v, path) {
             v.remove(i);
+        }
+        self.compact();
+    }
+
+    /// Back to [`DirMap::Fresh`] when the directories are a fresh brick's (its root with
+    /// default metadata, and `brick`): a brick made by commands (`mkfs`, then `mkdir
+    /// brick`) would otherwise keep a vector, 450 bytes a brick.
+    fn compact(&mut self) {
+        if let DirMap::Any(v) = self
+            && let [(root, root_meta), (brick, _)] = v.as_mut_slice()
+            && root.with_str(str::is_empty)
+            && root_meta.is_default()
+            && brick.with_str(|b| b == "brick")
+        {
+            let meta = std::mem::take(&mut v[1].1);
+            *self = DirMap::Fresh(meta);
         }
     }
 
@@ -766,5 +783,36 @@ impl Node {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A brick file system made by commands (`mkfs`, then `mkdir brick`) is kept as
+    /// compactly as one restored from the records, and reads the same either way.
+    #[test]
+    fn a_brick_made_by_commands_is_kept_fresh() {
+        let meta = DirMeta {
+            gid: Some(2000),
+            ..DirMeta::default()
+        };
+        let mut dirs = DirMap::root_only();
+        dirs.insert("brick".into(), meta.clone());
+        assert!(matches!(dirs, DirMap::Fresh(_)), "{dirs:?}");
+        assert_eq!(dirs.get("brick").and_then(|m| m.gid), Some(2000));
+        assert!(dirs.get("").is_some_and(DirMeta::is_default));
+        dirs.insert("brick/sub".into(), DirMeta::default());
+        assert!(matches!(dirs, DirMap::Any(_)));
+        assert!(dirs.has_key_under("brick"));
+        dirs.remove("brick/sub");
+        assert!(matches!(dirs, DirMap::Fresh(_)));
+        assert!(!dirs.has_key_under("brick"));
+        // A root with changed metadata is not a fresh brick's.
+        let mut other = DirMap::root_only();
+        other.get_mut("").unwrap().gid = Some(1);
+        other.insert("brick".into(), meta);
+        assert!(matches!(other, DirMap::Any(_)));
     }
 }
