@@ -4,6 +4,7 @@
 mod brick_record;
 mod overlay;
 mod records;
+mod stored_brick;
 mod volume_record;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -146,11 +147,15 @@ fn decode_volumes(
 }
 
 fn decode_one<T: DeserializeOwned>(table: Table, key: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+    serde_json::from_slice(bytes).map_err(|source| corrupt(table, key, source))
+}
+
+fn corrupt(table: Table, key: &str, source: serde_json::Error) -> StoreError {
+    StoreError::Corrupt {
         table: table.name(),
         key: key.to_string(),
         source,
-    })
+    }
 }
 
 fn decode_volume(
@@ -250,7 +255,9 @@ impl State {
             let bricks = scope.spawn(|| {
                 let mut bricks = Loader::default();
                 store.scan(Table::Bricks, |k, v| {
-                    bricks.push(k, &decode_one(Table::Bricks, k, v)?);
+                    let b = stored_brick::decode_brick(k, v)
+                        .map_err(|source| corrupt(Table::Bricks, k, source))?;
+                    bricks.push(k, &b);
                     Ok(())
                 })?;
                 Ok::<_, StoreError>(bricks.finish())
@@ -299,7 +306,15 @@ impl State {
                 Table::Clusters => s.clusters = decode(table, rows)?,
                 Table::Nodes => s.nodes = decode(table, rows)?,
                 Table::Devices => s.devices = decode(table, rows)?,
-                Table::Bricks => s.bricks = decode(table, rows)?.into_iter().collect(),
+                Table::Bricks => {
+                    let mut bricks = Loader::default();
+                    for (k, v) in rows {
+                        let b = stored_brick::decode_brick(&k, &v)
+                            .map_err(|source| corrupt(table, &k, source))?;
+                        bricks.push(&k, &b);
+                    }
+                    s.bricks = bricks.finish();
+                }
                 Table::BlockVolumes => s.blockvolumes = decode(table, rows)?,
                 Table::Attributes => s.attributes = decode(table, rows)?,
                 Table::Pending => s.pending = decode(table, rows)?,
@@ -479,7 +494,8 @@ impl State {
         put_all(&mut cs, Table::Nodes, &self.nodes);
         put_all_with(&mut cs, Table::Devices, &self.devices, device_bytes);
         for (k, b) in self.bricks.iter() {
-            cs.writes.push((Table::Bricks, k, Some(to_bytes(&b))));
+            let bytes = stored_brick::brick_bytes(&k, &b);
+            cs.writes.push((Table::Bricks, k, Some(bytes)));
         }
         let mut written = BTreeSet::new();
         for (k, v) in self.volumes.iter() {
@@ -639,7 +655,10 @@ impl Changes {
         encode(&mut cs, Table::Clusters, &self.clusters);
         encode(&mut cs, Table::Nodes, &self.nodes);
         encode_with(&mut cs, Table::Devices, &self.devices, device_bytes);
-        encode(&mut cs, Table::Bricks, &self.bricks);
+        for (k, b) in &self.bricks {
+            let bytes = b.as_ref().map(|b| stored_brick::brick_bytes(k, b));
+            cs.writes.push((Table::Bricks, k.clone(), bytes));
+        }
         let mut written = BTreeSet::new();
         for (k, v) in &self.volumes {
             let bytes = v.as_ref().map(|v| volume_bytes(v, &mut cs, &mut written));
