@@ -19,7 +19,10 @@ pub trait Pack: Clone + Sized {
 
     fn pack(&self, key: &str, shared: &mut Self::Shared) -> Self::Packed;
     fn unpack(packed: &Self::Packed, key: &str) -> Self;
-    /// Forgets shared values no record holds any more.
+    /// A packed record leaves the table (replaced or removed): its shared values are
+    /// forgotten when no other record holds them.
+    fn release(_packed: Self::Packed, _shared: &mut Self::Shared) {}
+    /// Forgets every shared value no record holds any more.
     fn prune(_shared: &mut Self::Shared) {}
 }
 
@@ -83,13 +86,16 @@ impl<T: Pack> Records<T> {
 
     pub fn insert(&mut self, id: &str, v: &T) {
         let p = v.pack(id, &mut self.shared);
-        self.map.insert(CompactId::new(id), p);
+        if let Some(old) = self.map.insert(CompactId::new(id), p) {
+            T::release(old, &mut self.shared);
+        }
     }
 
     pub fn remove(&mut self, id: &str) -> Option<T> {
-        self.map
-            .remove(&CompactId::new(id))
-            .map(|p| T::unpack(&p, id))
+        let p = self.map.remove(&CompactId::new(id))?;
+        let v = T::unpack(&p, id);
+        T::release(p, &mut self.shared);
+        Some(v)
     }
 
     /// After removals: forgets shared values no record holds any more.
@@ -114,6 +120,11 @@ impl<T: Pack> Records<T> {
             let v = T::unpack(p, &id);
             (id, v)
         })
+    }
+
+    #[cfg(test)]
+    pub(super) fn shared(&self) -> &T::Shared {
+        &self.shared
     }
 
     /// Ids and packed records in id order.

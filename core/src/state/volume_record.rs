@@ -81,6 +81,20 @@ impl VolumeRests {
         rest
     }
 
+    /// Forgets `rest` when only the interner holds it besides this handle.
+    fn release(&mut self, rest: Arc<VolumeEntry>) {
+        if Arc::strong_count(&rest) != 2 {
+            return;
+        }
+        let h = rest_hash(&rest);
+        if let Some(bucket) = self.buckets.get_mut(&h) {
+            bucket.retain(|r| !Arc::ptr_eq(r, &rest));
+            if bucket.is_empty() {
+                self.buckets.remove(&h);
+            }
+        }
+    }
+
     fn prune(&mut self) {
         self.buckets.retain(|_, b| {
             b.retain(|r| Arc::strong_count(r) > 1);
@@ -139,6 +153,10 @@ impl Pack for VolumeEntry {
         v.bricks = p.bricks.iter().map(String::from).collect();
         v.pending.id = String::from(&p.pending);
         v
+    }
+
+    fn release(p: PackedVolume, rests: &mut VolumeRests) {
+        rests.release(p.rest);
     }
 
     fn prune(rests: &mut VolumeRests) {
@@ -204,6 +222,32 @@ mod tests {
             let packed = v.pack(&key, &mut rests);
             prop_assert_eq!(VolumeEntry::unpack(&packed, &key), v);
         }
+    }
+
+    /// A volume changed many times (an expand changes its size, a block volume its
+    /// block info) leaves no rest behind it; one removed leaves none either.
+    #[test]
+    fn replaced_and_removed_volumes_leave_no_rests() {
+        let mut table: super::super::Records<VolumeEntry> = Default::default();
+        let id = crate::id::new_id();
+        let mut v = VolumeEntry::default();
+        v.info.id = id.clone();
+        for size in 1..50 {
+            v.info.request.size = size;
+            table.insert(&id, &v);
+            assert_eq!(table.get(&id).unwrap().info.request.size, size);
+        }
+        let rests = |t: &super::super::Records<VolumeEntry>| {
+            t.shared().buckets.values().map(Vec::len).sum::<usize>()
+        };
+        assert_eq!(rests(&table), 1);
+        let other = crate::id::new_id();
+        table.insert(&other, &v);
+        assert_eq!(rests(&table), 1);
+        table.remove(&id);
+        assert_eq!(rests(&table), 1);
+        table.remove(&other);
+        assert_eq!(rests(&table), 0);
     }
 
     /// Volumes that differ only in what is lifted out share one rest; a rest no packed
