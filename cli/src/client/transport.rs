@@ -443,10 +443,7 @@ impl Client {
         let mut body = resp.into_body();
         let reader = std::io::BufReader::with_capacity(1 << 20, body.as_reader());
         serde_json::from_reader(reader).map_err(|e| match e.io_error_kind() {
-            Some(_) => ClientError::Transport {
-                url: url.clone(),
-                reason: format!("{} (server {})", e, self.server()),
-            },
+            Some(_) => body_read_error(&url, e, self),
             None => ClientError::from(e),
         })
     }
@@ -454,6 +451,14 @@ impl Client {
     /// Serialises a request body.
     pub(crate) fn body<T: Serialize>(value: &T) -> Result<Vec<u8>, ClientError> {
         Ok(serde_json::to_vec(value)?)
+    }
+}
+
+/// An answer's body that could not be read to its end.
+fn body_read_error(url: &str, e: impl std::fmt::Display, client: &Client) -> ClientError {
+    ClientError::Transport {
+        url: url.to_string(),
+        reason: format!("{} (server {})", e, client.server()),
     }
 }
 
@@ -471,10 +476,7 @@ fn read_body(
     } else {
         reader.take(MAX_ERROR_BODY).read_to_end(&mut bytes)
     };
-    res.map_err(|e| ClientError::Transport {
-        url: url.to_string(),
-        reason: format!("{} (server {})", e, client.server()),
-    })?;
+    res.map_err(|e| body_read_error(url, e, client))?;
     // Without a copy when the body is UTF-8 (always, from a JSON server): a topology
     // answer is 400 MB at 100,000 volumes.
     Ok(String::from_utf8(bytes)

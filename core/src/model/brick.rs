@@ -79,11 +79,43 @@ impl BrickEntry {
         }
     }
 
+    /// `LvmThinPool` as records keep it: empty when it is the default `tp_<id>`.
+    pub fn own_thin_pool(&self) -> &str {
+        if self.lvm_thin_pool.strip_prefix("tp_") == Some(self.info.id.as_str()) {
+            ""
+        } else {
+            &self.lvm_thin_pool
+        }
+    }
+
     /// Clears `LvmThinPool` when it is the default `tp_<id>` (see [`Self::thin_pool_name`]).
     pub fn compact_names(&mut self) {
-        if self.lvm_thin_pool.strip_prefix("tp_") == Some(self.info.id.as_str()) {
+        if self.own_thin_pool().is_empty() {
             self.lvm_thin_pool = String::new();
         }
+    }
+
+    /// The id and path a record of row `key` keeps: `None` where they are what it
+    /// derives, the key itself and Heketi's default path ([`brick_path`]). The state's
+    /// packed bricks and the store's rows both leave them out.
+    pub fn own_id_and_path(&self, key: &str) -> (Option<&str>, Option<&str>) {
+        let i = &self.info;
+        let id = (i.id != key).then_some(i.id.as_str());
+        let path = (i.path != brick_path(&i.device, &i.id)).then_some(i.path.as_str());
+        (id, path)
+    }
+
+    /// The id and path of the brick of row `key` on `device`, from what
+    /// [`Self::own_id_and_path`] kept.
+    pub fn derived_id_and_path(
+        key: &str,
+        device: &str,
+        id: Option<&str>,
+        path: Option<&str>,
+    ) -> (String, String) {
+        let id = id.unwrap_or(key).to_string();
+        let path = path.map_or_else(|| brick_path(device, &id), str::to_string);
+        (id, path)
     }
 
     /// The record as Heketi writes it: `LvmThinPool` always named.
@@ -92,4 +124,60 @@ impl BrickEntry {
         b.lvm_thin_pool = self.thin_pool_name();
         b
     }
+}
+
+/// Bricks of every shape, for the tests of what packs and stores them: ids equal to
+/// their key or not, default paths and thin pool names or not.
+#[cfg(test)]
+pub(crate) fn any_brick() -> impl proptest::strategy::Strategy<Value = (String, BrickEntry)> {
+    use proptest::prelude::*;
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof!["[0-9a-f]{32}", "[a-z0-9/_\"]{0,12}", Just(String::new())]
+    }
+    let ids = (
+        text(),
+        text(),
+        any::<bool>(),
+        any::<bool>(),
+        text(),
+        any::<bool>(),
+    );
+    let fields = (text(), text(), text(), text(), text(), text());
+    let numbers = (any::<u64>(), any::<u64>(), any::<u64>(), 0u8..3);
+    (ids, fields, numbers).prop_map(
+        |(
+            (key, other_id, same_id, default_path, path, default_pool),
+            (device, node, volume, pending, pool, lv),
+            (size, tp_size, pool_metadata_size, sub),
+        )| {
+            let id = if same_id { key.clone() } else { other_id };
+            let path = if default_path {
+                brick_path(&device, &id)
+            } else {
+                path
+            };
+            let pool = if default_pool {
+                format!("tp_{id}")
+            } else {
+                pool
+            };
+            let b = BrickEntry {
+                info: BrickInfo {
+                    id,
+                    path,
+                    device,
+                    node,
+                    volume,
+                    size,
+                },
+                tp_size,
+                pool_metadata_size,
+                pending: PendingRef { id: pending },
+                lvm_thin_pool: pool,
+                lvm_lv: lv,
+                sub_type: BrickSubType::from(sub),
+            };
+            (key, b)
+        },
+    )
 }

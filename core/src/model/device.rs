@@ -70,8 +70,8 @@ impl BrickIds {
     }
 
     /// Appends `id`, for a list built in id order.
-    pub fn push(&mut self, id: &str) {
-        Arc::make_mut(&mut self.0).push(CompactId::new(id));
+    pub fn push(&mut self, id: CompactId) {
+        Arc::make_mut(&mut self.0).push(id);
     }
 
     /// Removes `id`.

@@ -10,6 +10,8 @@ mod node;
 mod pending;
 mod volume;
 
+#[cfg(test)]
+pub(crate) use brick::any_brick;
 pub use brick::{BrickEntry, BrickSubType, brick_path};
 pub use cluster::ClusterEntry;
 pub use device::{BrickIds, DeviceEntry};

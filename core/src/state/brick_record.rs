@@ -5,7 +5,7 @@
 use super::records::Pack;
 use crate::api::BrickInfo;
 use crate::id::CompactId;
-use crate::model::{BrickEntry, BrickSubType, PendingRef, brick_path};
+use crate::model::{BrickEntry, BrickSubType, PendingRef};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PackedBrick {
@@ -52,15 +52,13 @@ impl Pack for BrickEntry {
 
     fn pack(&self, key: &str, _: &mut ()) -> PackedBrick {
         let i = &self.info;
+        let (id, path) = self.own_id_and_path(key);
         let unusual = Unusual {
-            id: (i.id != key).then(|| i.id.as_str().into()),
-            path: (i.path != brick_path(&i.device, &i.id)).then(|| i.path.as_str().into()),
+            id: id.map(Into::into),
+            path: path.map(Into::into),
             pending: CompactId::new(&self.pending.id),
             // Not kept when it is the default `tp_<id>` ([`BrickEntry::compact_names`]).
-            lvm_thin_pool: match self.lvm_thin_pool.strip_prefix("tp_") {
-                Some(rest) if rest == i.id => Box::default(),
-                _ => self.lvm_thin_pool.as_str().into(),
-            },
+            lvm_thin_pool: self.own_thin_pool().into(),
             lvm_lv: self.lvm_lv.as_str().into(),
         };
         PackedBrick {
@@ -86,12 +84,8 @@ impl Pack for BrickEntry {
             ),
             None => (None, None, String::new(), "", ""),
         };
-        let id = id.unwrap_or(key).to_string();
         let device = String::from(&p.device);
-        let path = match path {
-            Some(path) => path.to_string(),
-            None => brick_path(&device, &id),
-        };
+        let (id, path) = BrickEntry::derived_id_and_path(key, &device, id, path);
         BrickEntry {
             info: BrickInfo {
                 path,
@@ -114,34 +108,14 @@ impl Pack for BrickEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{any_brick, brick_path};
     use proptest::prelude::*;
-
-    fn text() -> impl Strategy<Value = String> {
-        prop_oneof!["[0-9a-f]{32}", "[a-z0-9/_]{0,12}", Just(String::new())]
-    }
 
     proptest! {
         /// Every brick record comes back from its packed form as it was (but for a
         /// default thin pool name, left empty), whatever its ids, path and names.
         #[test]
-        fn bricks_unpack_as_they_were_packed(
-            key in text(), other_id in text(), same_id: bool, default_path: bool,
-            path in text(), device in text(), node in text(), volume in text(),
-            pending in text(), pool in text(), default_pool: bool, lv in text(),
-            size: u64, tp: u64, meta: u64, sub in 0u8..3,
-        ) {
-            let id = if same_id { key.clone() } else { other_id };
-            let path = if default_path { brick_path(&device, &id) } else { path };
-            let pool = if default_pool { format!("tp_{id}") } else { pool };
-            let b = BrickEntry {
-                info: BrickInfo { id, path, device, node, volume, size },
-                tp_size: tp,
-                pool_metadata_size: meta,
-                pending: PendingRef { id: pending },
-                lvm_thin_pool: pool,
-                lvm_lv: lv,
-                sub_type: BrickSubType::from(sub),
-            };
+        fn bricks_unpack_as_they_were_packed((key, b) in any_brick()) {
             let packed = b.pack(&key, &mut ());
             let mut want = b.clone();
             want.compact_names();

@@ -342,7 +342,7 @@ impl State {
                 list = self.devices.get_mut(&device);
             }
             if let Some(d) = list.as_deref_mut() {
-                d.bricks.push(&String::from(id));
+                d.bricks.push(id.clone());
             }
         }
     }

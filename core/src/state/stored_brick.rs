@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::BrickInfo;
-use crate::model::{BrickEntry, BrickSubType, PendingRef, brick_path};
+use crate::model::{BrickEntry, BrickSubType, PendingRef};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -52,10 +52,11 @@ fn is_not_pending(p: &PendingRef) -> bool {
 /// The stored bytes of brick `b` in row `key`.
 pub(super) fn brick_bytes(key: &str, b: &BrickEntry) -> Vec<u8> {
     let i = &b.info;
+    let (id, path) = b.own_id_and_path(key);
     let stored = Stored {
         info: StoredInfo {
-            id: (i.id != key).then(|| i.id.clone()),
-            path: (i.path != brick_path(&i.device, &i.id)).then(|| i.path.clone()),
+            id: id.map(str::to_string),
+            path: path.map(str::to_string),
             device: i.device.clone(),
             node: i.node.clone(),
             volume: i.volume.clone(),
@@ -74,11 +75,12 @@ pub(super) fn brick_bytes(key: &str, b: &BrickEntry) -> Vec<u8> {
 /// The brick of row `key`.
 pub(super) fn decode_brick(key: &str, bytes: &[u8]) -> serde_json::Result<BrickEntry> {
     let s: Stored = serde_json::from_slice(bytes)?;
-    let id = s.info.id.unwrap_or_else(|| key.to_string());
-    let path = match s.info.path {
-        Some(p) => p,
-        None => brick_path(&s.info.device, &id),
-    };
+    let (id, path) = BrickEntry::derived_id_and_path(
+        key,
+        &s.info.device,
+        s.info.id.as_deref(),
+        s.info.path.as_deref(),
+    );
     Ok(BrickEntry {
         info: BrickInfo {
             id,
@@ -100,33 +102,14 @@ pub(super) fn decode_brick(key: &str, bytes: &[u8]) -> serde_json::Result<BrickE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{any_brick, brick_path};
     use proptest::prelude::*;
-
-    fn text() -> impl Strategy<Value = String> {
-        prop_oneof!["[0-9a-f]{32}", "[a-z0-9/_\"]{0,12}", Just(String::new())]
-    }
 
     proptest! {
         /// Every brick comes back from its stored bytes as it was; the bytes Heketi's
         /// format gives (every field present, as rows written before) read the same.
         #[test]
-        fn bricks_read_back_as_written(
-            key in text(), other_id in text(), same_id: bool, default_path: bool,
-            path in text(), device in text(), node in text(), volume in text(),
-            pending in text(), pool in text(), lv in text(),
-            size: u64, tp: u64, meta: u64, sub in 0u8..3,
-        ) {
-            let id = if same_id { key.clone() } else { other_id };
-            let path = if default_path { brick_path(&device, &id) } else { path };
-            let b = BrickEntry {
-                info: BrickInfo { id, path, device, node, volume, size },
-                tp_size: tp,
-                pool_metadata_size: meta,
-                pending: PendingRef { id: pending },
-                lvm_thin_pool: pool,
-                lvm_lv: lv,
-                sub_type: BrickSubType::from(sub),
-            };
+        fn bricks_read_back_as_written((key, b) in any_brick()) {
             prop_assert_eq!(decode_brick(&key, &brick_bytes(&key, &b)).unwrap(), b.clone());
             let full = serde_json::to_vec(&b).unwrap();
             prop_assert_eq!(decode_brick(&key, &full).unwrap(), b);
