@@ -212,7 +212,7 @@ impl World {
         let Some(v) = node.vgs.get(vg) else {
             return failed(format!("  Volume group \"{vg}\" not found"));
         };
-        let open = v.lvs.values().filter(|l| l.mounted).count();
+        let open = v.lvs.values().filter(|l| l.mounted()).count();
         Reply::ok(format!(
             "  {vg}:r/w:772:-1:0:{}:{open}:-1:0:1:1:{}:{}:{}:{}:{}:{}\n",
             v.lvs.len(),
@@ -474,13 +474,13 @@ impl World {
         let node = self.node_mut(host);
         let mut rows = Vec::new();
         for (vg, v) in &node.vgs {
-            for (name, lv) in &v.lvs {
+            for (name, lv) in v.lvs.iter() {
                 let (pool, segtype, size) = match &lv.kind {
-                    LvKind::Pool { data_kib, .. } => (String::new(), "thin-pool", *data_kib),
+                    LvKind::Pool { data_kib, .. } => (String::new(), "thin-pool", data_kib),
                     LvKind::Thin { virtual_kib, .. } => (
-                        lv.pool(name).map(|p| p.to_string()).unwrap_or_default(),
+                        lv.pool(&name).map(|p| p.to_string()).unwrap_or_default(),
                         "thin",
-                        *virtual_kib,
+                        virtual_kib,
                     ),
                 };
                 rows.push(serde_json::json!({
@@ -585,7 +585,7 @@ impl World {
             let busy = node
                 .vgs
                 .get(&vg)
-                .is_some_and(|v| v.lvs.values().any(|l| l.mounted));
+                .is_some_and(|v| v.lvs.values().any(|l| l.mounted()));
             if busy {
                 return Reply::err(
                     1,

@@ -13,6 +13,7 @@ mod gluster;
 mod heal;
 mod inventory;
 mod journal;
+mod lv_map;
 mod lvm;
 mod name;
 mod node;
@@ -406,7 +407,9 @@ impl World {
                                 .lvs
                                 .iter()
                                 .filter_map(|(tname, t)| match &t.kind {
-                                    LvKind::Thin { virtual_kib, .. } if t.in_pool(tname, pname) => {
+                                    LvKind::Thin { virtual_kib, .. }
+                                        if t.in_pool(&tname, &pname) =>
+                                    {
                                         Some(MockThinLv {
                                             name: tname.to_string(),
                                             virtual_size_kib: *virtual_kib,

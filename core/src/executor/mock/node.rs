@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
+use super::lv_map::LvMap;
 use super::name::{Line, MOUNT_DIR, Name};
+use crate::executor::BRICK_MOUNT_ROOT;
 
 /// Metadata of a directory (on the root file system or inside a brick's XFS).
 #[derive(Clone, Debug, Default)]
@@ -191,8 +193,24 @@ pub(super) struct Lv {
     pub kind: LvKind,
     /// Boxed: thin pools have none.
     pub fs: Option<Box<Xfs>>,
-    /// Mounted somewhere (kept by [`Node::add_mount`] and [`Node::remove_mount`]).
-    pub mounted: bool,
+    /// Where it is mounted (kept by [`Node::add_mount`] and [`Node::remove_mount`]).
+    pub mount: LvMount,
+}
+
+/// Whether and where an LV is mounted.
+///
+/// A brick's mount (`<mounts root>/vg_<a>/brick_<b>` for LV `brick_<b>` of VG `vg_<a>`)
+/// is kept here, on its LV, and not in [`Node`]'s map of mounts: that map took 111
+/// bytes a brick, this takes none (it fits where a `bool` was).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum LvMount {
+    #[default]
+    No,
+    /// Mounted at a mount point listed in [`Node`]'s map of mounts.
+    Listed,
+    /// Mounted at the mount point its names imply, with the node's string number
+    /// `options` ([`Node::intern`]); `implied_dir` as in [`Mount`].
+    Implied { options: u32, implied_dir: bool },
 }
 
 impl Lv {
@@ -209,8 +227,12 @@ impl Lv {
         Lv {
             kind,
             fs: None,
-            mounted: false,
+            mount: LvMount::No,
         }
+    }
+
+    pub fn mounted(&self) -> bool {
+        self.mount != LvMount::No
     }
 
     /// A thin LV named `own` in the pool `pool`.
@@ -255,7 +277,7 @@ pub(super) struct Vg {
     pub total_extents: u64,
     /// Change only through [`Vg::insert_lv`] and [`Vg::remove_lv`], which keep
     /// `allocated` in step.
-    pub lvs: BTreeMap<Name, Lv>,
+    pub lvs: LvMap,
     /// Extents taken by the thin pools of `lvs` (a pool's extents never change).
     /// Summing them at every pool creation made restoring 100,000 volumes quadratic
     /// (a fifth of its time).
@@ -264,22 +286,22 @@ pub(super) struct Vg {
 
 impl Vg {
     pub fn lv(&self, name: &str) -> Option<&Lv> {
-        self.lvs.get(&Name::new(name))
+        self.lvs.get(name)
     }
     pub fn lv_mut(&mut self, name: &str) -> Option<&mut Lv> {
-        self.lvs.get_mut(&Name::new(name))
+        self.lvs.get_mut(name)
     }
     pub fn has_lv(&self, name: &str) -> bool {
-        self.lvs.contains_key(&Name::new(name))
+        self.lvs.contains_key(name)
     }
     pub fn insert_lv(&mut self, name: &str, lv: Lv) {
         self.allocated += lv.extents();
-        if let Some(old) = self.lvs.insert(Name::new(name), lv) {
+        if let Some(old) = self.lvs.insert(name, lv) {
             self.allocated -= old.extents();
         }
     }
     pub fn remove_lv(&mut self, name: &str) -> Option<Lv> {
-        let lv = self.lvs.remove(&Name::new(name))?;
+        let lv = self.lvs.remove(name)?;
         self.allocated -= lv.extents();
         Some(lv)
     }
@@ -316,7 +338,7 @@ impl Vg {
 }
 
 /// A mount, keyed by its mount point in [`Node`]. Its device is the `/dev/mapper` node
-/// of its LV.
+/// of its LV. A brick's mount is kept on its LV instead ([`LvMount::Implied`]).
 #[derive(Clone, Debug)]
 pub(super) struct Mount {
     /// `(vg, lv)`; `None` when the mount point names them
@@ -340,6 +362,19 @@ fn mount_source(dir: &Name, m: &Mount) -> (String, String) {
         super::name::write_hex(&mut lv, b);
     }
     (vg, lv)
+}
+
+/// The VG and LV a mount point's name implies (`<mounts root>/vg_<a>/brick_<b>`).
+fn implied_source(dir: &Name) -> Option<(String, String)> {
+    match dir.ids() {
+        Some((MOUNT_DIR, a, b)) => {
+            let (mut vg, mut lv) = (String::from("vg_"), String::from("brick_"));
+            super::name::write_hex(&mut vg, a);
+            super::name::write_hex(&mut lv, b);
+            Some((vg, lv))
+        }
+        _ => None,
+    }
 }
 
 /// The compact source of a mount of `vg/lv` at `dir`.
@@ -373,12 +408,14 @@ pub(super) struct Node {
     /// Directories on the root file system, except mount points with default metadata
     /// while mounted ([`Node::root_dirs`] lists them all).
     pub dirs: BTreeMap<String, DirMeta>,
-    /// Mounts by mount point; change them with [`Node::add_mount`] and
-    /// [`Node::remove_mount`], which keep the LVs' `mounted` flags in step.
+    /// Mounts by mount point, but for those kept on their LVs
+    /// ([`LvMount::Implied`]); change them with [`Node::add_mount`] and
+    /// [`Node::remove_mount`], which keep the LVs' [`LvMount`] in step.
     mounts: BTreeMap<Name, Mount>,
     /// Lines of files (the fstab).
     pub files: BTreeMap<String, Vec<Line>>,
-    /// Mount options in use, shared by the mounts and fstab lines that name them.
+    /// Mount options in use, shared by the mounts and fstab lines that name them, by
+    /// number ([`LvMount::Implied`]).
     strings: Vec<Arc<str>>,
 }
 
@@ -467,12 +504,54 @@ impl Node {
 
     /// `s`, shared with the node's earlier uses of the same string.
     pub fn intern(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.strings.iter().find(|a| ***a == *s) {
-            return a.clone();
+        let i = self.intern_number(s);
+        self.strings[i as usize].clone()
+    }
+
+    /// The number of `s` among the node's shared strings (added when new).
+    fn intern_number(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.strings.iter().position(|a| **a == *s) {
+            return i as u32;
         }
-        let a: Arc<str> = Arc::from(s);
-        self.strings.push(a.clone());
-        a
+        self.strings.push(Arc::from(s));
+        (self.strings.len() - 1) as u32
+    }
+
+    /// The mounts kept on their LVs: `(mount point, vg, lv, options, implied_dir)`.
+    fn implied_mounts(&self) -> impl Iterator<Item = (Name, String, String, &str, bool)> + '_ {
+        self.vgs.iter().flat_map(move |(vg, v)| {
+            v.lvs.iter().filter_map(move |(lv, l)| match l.mount {
+                LvMount::Implied {
+                    options,
+                    implied_dir,
+                } => {
+                    let dir = Name::new(&format!("{BRICK_MOUNT_ROOT}/{vg}/{lv}"));
+                    let options = self.strings.get(options as usize).map_or("", |s| &**s);
+                    Some((dir, vg.clone(), lv.to_string(), options, implied_dir))
+                }
+                _ => None,
+            })
+        })
+    }
+
+    /// The mount kept on its LV at `dir`: `(vg, lv, options number, implied_dir)`.
+    fn implied_mount_at(&self, dir: &Name) -> Option<(String, String, u32, bool)> {
+        let (vg, lv) = implied_source(dir)?;
+        match self.vgs.get(&vg)?.lv(&lv)?.mount {
+            LvMount::Implied {
+                options,
+                implied_dir,
+            } => Some((vg, lv, options, implied_dir)),
+            _ => None,
+        }
+    }
+
+    /// `(vg, lv)` of the mount at `dir`, listed or kept on its LV.
+    fn mount_at(&self, dir: &Name) -> Option<(String, String)> {
+        match self.mounts.get(dir) {
+            Some(m) => Some(mount_source(dir, m)),
+            None => self.implied_mount_at(dir).map(|(vg, lv, _, _)| (vg, lv)),
+        }
     }
 
     /// Appends `line` to the file `path` (made when missing).
@@ -497,6 +576,11 @@ impl Node {
                 .filter(|(_, m)| m.implied_dir)
                 .map(|(d, _)| d.to_string()),
         );
+        dirs.extend(
+            self.implied_mounts()
+                .filter(|m| m.4)
+                .map(|m| m.0.to_string()),
+        );
         dirs.sort();
         dirs.dedup();
         dirs
@@ -504,10 +588,21 @@ impl Node {
 
     /// The mounts: `(mount point, device, options)` by mount point.
     pub fn mount_list(&self) -> impl Iterator<Item = (String, String, &str)> + '_ {
-        self.mounts.iter().map(|(dir, m)| {
-            let (vg, lv) = mount_source(dir, m);
-            (dir.to_string(), mapper_name(&vg, &lv), &*m.options)
-        })
+        let mut all: Vec<(Name, String, String, &str)> = self
+            .mounts
+            .iter()
+            .map(|(dir, m)| {
+                let (vg, lv) = mount_source(dir, m);
+                (dir.clone(), vg, lv, &*m.options)
+            })
+            .chain(
+                self.implied_mounts()
+                    .map(|(dir, vg, lv, options, _)| (dir, vg, lv, options)),
+            )
+            .collect();
+        all.sort_by(|x, y| x.0.cmp(&y.0));
+        all.into_iter()
+            .map(|(dir, vg, lv, options)| (dir.to_string(), mapper_name(&vg, &lv), options))
     }
 
     /// [`pack_grown`] for the mounts (after a restore added one).
@@ -517,7 +612,7 @@ impl Node {
 
     /// Whether `dir` is a mount point.
     pub fn is_mount_point(&self, dir: &str) -> bool {
-        self.mounts.contains_key(&Name::new(dir))
+        self.mount_at(&Name::new(dir)).is_some()
     }
 
     /// `/dev/disk/by-id/lvm-pv-uuid-<uuid>` → the PV's device; anything else unchanged.
@@ -563,47 +658,107 @@ impl Node {
         self.vgs
             .get(vg)
             .and_then(|v| v.lv(lv))
-            .is_some_and(|l| l.mounted)
+            .is_some_and(Lv::mounted)
     }
 
-    fn set_mounted(&mut self, vg: &str, lv: &str, mounted: bool) {
-        if let Some(l) = self.vgs.get_mut(vg).and_then(|v| v.lv_mut(lv)) {
-            l.mounted = mounted;
+    fn lv_mut(&mut self, vg: &str, lv: &str) -> Option<&mut Lv> {
+        self.vgs.get_mut(vg).and_then(|v| v.lv_mut(lv))
+    }
+
+    /// Takes the mount at `dir` away, listed or kept on its LV, and marks its LV
+    /// unmounted unless it is mounted elsewhere too: `(vg, lv, implied_dir)`.
+    fn take_mount(&mut self, key: &Name) -> Option<(String, String, bool)> {
+        let (vg, lv, implied_dir) = match self.mounts.remove(key) {
+            Some(m) => {
+                let (vg, lv) = mount_source(key, &m);
+                (vg, lv, m.implied_dir)
+            }
+            None => {
+                let (vg, lv, _, implied_dir) = self.implied_mount_at(key)?;
+                if let Some(l) = self.lv_mut(&vg, &lv) {
+                    l.mount = LvMount::No;
+                }
+                (vg, lv, implied_dir)
+            }
+        };
+        let listed_elsewhere = self
+            .mounts
+            .iter()
+            .any(|(d, m)| mount_source(d, m) == (vg.clone(), lv.clone()));
+        if let Some(l) = self.lv_mut(&vg, &lv)
+            && !matches!(l.mount, LvMount::Implied { .. })
+        {
+            l.mount = if listed_elsewhere {
+                LvMount::Listed
+            } else {
+                LvMount::No
+            };
         }
+        Some((vg, lv, implied_dir))
     }
 
     /// Mounts `vg/lv` at `dir` with `options` (replacing a mount at `dir`).
     pub fn add_mount(&mut self, dir: &str, vg: &str, lv: &str, options: &str) {
         let key = Name::new(dir);
-        let source = compact_source(&key, vg, lv);
-        let options = self.intern(options);
+        let old = self.take_mount(&key);
         let taken = self.dirs.get(dir).is_some_and(DirMeta::is_default);
         if taken {
             self.dirs.remove(dir);
         }
-        self.set_mounted(vg, lv, true);
-        let m = Mount {
-            source,
+        let implied_dir = taken || old.is_some_and(|(_, _, d)| d);
+        let source = compact_source(&key, vg, lv);
+        // A mount already kept on this LV at the mount point its names imply (an LV
+        // mounted twice: the one at `dir` was taken above) goes to the map: the LV
+        // has room for one.
+        if let Some(LvMount::Implied {
             options,
-            implied_dir: taken,
-        };
-        if let Some(old) = self.mounts.insert(key.clone(), m) {
-            let (ovg, olv) = mount_source(&key, &old);
-            self.set_mounted(&ovg, &olv, false);
-            if old.implied_dir
-                && let Some(m) = self.mounts.get_mut(&key)
-            {
-                m.implied_dir = true;
+            implied_dir,
+        }) = self.vgs.get(vg).and_then(|v| v.lv(lv)).map(|l| l.mount)
+        {
+            let m = Mount {
+                source: None,
+                options: self.strings[options as usize].clone(),
+                implied_dir,
+            };
+            self.mounts
+                .insert(Name::new(&format!("{BRICK_MOUNT_ROOT}/{vg}/{lv}")), m);
+            if let Some(l) = self.lv_mut(vg, lv) {
+                l.mount = LvMount::Listed;
             }
         }
+        let options_number = self.intern_number(options);
+        // Kept on the LV when the mount point's name implies it and the LV is not
+        // mounted elsewhere; otherwise listed (an LV that does not exist included).
+        let on_lv = source.is_none()
+            && self
+                .vgs
+                .get(vg)
+                .and_then(|v| v.lv(lv))
+                .is_some_and(|l| !l.mounted());
+        if on_lv {
+            if let Some(l) = self.lv_mut(vg, lv) {
+                l.mount = LvMount::Implied {
+                    options: options_number,
+                    implied_dir,
+                };
+            }
+            return;
+        }
+        if let Some(l) = self.lv_mut(vg, lv) {
+            l.mount = LvMount::Listed;
+        }
+        let m = Mount {
+            source,
+            options: self.strings[options_number as usize].clone(),
+            implied_dir,
+        };
+        self.mounts.insert(key, m);
     }
 
     /// Unmounts `dir`; its `(vg, lv)`.
     pub fn remove_mount(&mut self, dir: &str) -> Option<(String, String)> {
-        let (key, m) = self.mounts.remove_entry(&Name::new(dir))?;
-        let (vg, lv) = mount_source(&key, &m);
-        self.set_mounted(&vg, &lv, false);
-        if m.implied_dir {
+        let (vg, lv, implied_dir) = self.take_mount(&Name::new(dir))?;
+        if implied_dir {
             self.dirs.entry(dir.to_string()).or_default();
         }
         Some((vg, lv))
@@ -618,7 +773,18 @@ impl Node {
 
     /// Whether a mount point lies under `dir`.
     pub fn has_mount_under(&self, dir: &str) -> bool {
-        has_name_under(&self.mounts, dir)
+        if has_name_under(&self.mounts, dir) {
+            return true;
+        }
+        // A mount kept on an LV is `<root>/<vg>/<lv>`, and an LV's name has no '/':
+        // it lies under `dir` when `<root>/<vg>/` starts with `dir/`.
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        self.vgs.iter().any(|(vg, v)| {
+            format!("{BRICK_MOUNT_ROOT}/{vg}/").starts_with(&prefix)
+                && v.lvs
+                    .values()
+                    .any(|l| matches!(l.mount, LvMount::Implied { .. }))
+        })
     }
 
     /// Whether a mount point is `path` or one of its ancestors.
@@ -636,8 +802,8 @@ impl Node {
         let mut best = None;
         let mut candidate = path;
         loop {
-            if let Some((mp, m)) = self.mounts.get_key_value(&Name::new(candidate)) {
-                best = Some((mp, m));
+            if let Some(source) = self.mount_at(&Name::new(candidate)) {
+                best = Some(source);
                 break;
             }
             match candidate.rfind('/') {
@@ -647,14 +813,11 @@ impl Node {
             }
         }
         match best {
-            Some((mp, m)) => {
-                let (vg, lv) = mount_source(mp, m);
-                Loc::Fs {
-                    vg,
-                    lv,
-                    rel: path[candidate.len()..].trim_start_matches('/').to_string(),
-                }
-            }
+            Some((vg, lv)) => Loc::Fs {
+                vg,
+                lv,
+                rel: path[candidate.len()..].trim_start_matches('/').to_string(),
+            },
             None => Loc::Root(path.to_string()),
         }
     }
@@ -788,7 +951,136 @@ impl Node {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    const X: &str = "0123456789abcdef0123456789abcdef";
+    const Y: &str = "fedcba9876543210fedcba9876543210";
+    const Z: &str = "00000000000000000000000000000000";
+
+    /// `(vg, lv)` of the LVs the mount test uses; the last does not exist.
+    fn lvs() -> Vec<(String, String)> {
+        vec![
+            (format!("vg_{X}"), format!("brick_{Y}")),
+            (format!("vg_{X}"), format!("brick_{Z}")),
+            ("vg_other".to_string(), "lv1".to_string()),
+            (format!("vg_{X}"), format!("brick_{X}")),
+        ]
+    }
+
+    /// Mount points: those the LVs' names imply, one implied by names of an LV that
+    /// does not match, and others.
+    fn mount_dirs() -> Vec<String> {
+        vec![
+            format!("{BRICK_MOUNT_ROOT}/vg_{X}/brick_{Y}"),
+            format!("{BRICK_MOUNT_ROOT}/vg_{X}/brick_{Z}"),
+            format!("{BRICK_MOUNT_ROOT}/vg_other/lv1"),
+            format!("{BRICK_MOUNT_ROOT}/vg_{X}/brick_{X}"),
+            format!("{BRICK_MOUNT_ROOT}/vg_{Z}/brick_{Y}"),
+            "/mnt/a".to_string(),
+            "/run/snaps/x".to_string(),
+        ]
+    }
+
+    fn test_node() -> Node {
+        let mut n = Node::new("m", "s", 1, "/etc/fstab");
+        for (vg, lv) in lvs().into_iter().take(3) {
+            let v = n.vgs.entry(vg).or_insert_with(|| Vg {
+                pv: "/dev/vdb".into(),
+                uuid: "u".into(),
+                extent_kib: 4096,
+                total_extents: 1000,
+                lvs: LvMap::default(),
+                allocated: 0,
+            });
+            let mut l = Lv::new(LvKind::Thin {
+                pool: None,
+                virtual_kib: 1,
+            });
+            l.fs = Some(Box::new(Xfs {
+                arbiter: false,
+                stripe: None,
+                dirs: DirMap::fresh_brick(0),
+            }));
+            v.insert_lv(&lv, l);
+        }
+        // Some mount points exist as directories, one with metadata of its own.
+        for d in &mount_dirs()[..3] {
+            n.mkdir_root_p(d);
+        }
+        n.mkdir_root_p("/mnt/a");
+        n.dirs.insert(
+            "/mnt/a".into(),
+            DirMeta {
+                gid: Some(5),
+                ..DirMeta::default()
+            },
+        );
+        n
+    }
+
+    proptest! {
+        /// Mounts kept on their LVs read as mounts kept in the map do: any sequence of
+        /// mounts and unmounts leaves the listing, the mount points, the LVs' mounted
+        /// flags, the root directories and path lookups as a plain map of mounts says.
+        #[test]
+        fn mounts_read_the_same_wherever_they_are_kept(
+            ops in proptest::collection::vec((any::<bool>(), 0usize..7, 0usize..4, 0usize..2), 0..40)
+        ) {
+            let (lvs, dirs) = (lvs(), mount_dirs());
+            let options = ["rw,inode64,noatime,nouuid", "ro"];
+            let mut node = test_node();
+            let root_dirs = node.root_dirs();
+            let mut model: BTreeMap<String, (String, String, &str)> = BTreeMap::new();
+            for (add, d, l, o) in ops {
+                let dir = &dirs[d];
+                if add {
+                    let (vg, lv) = &lvs[l];
+                    node.add_mount(dir, vg, lv, options[o]);
+                    model.insert(dir.clone(), (vg.clone(), lv.clone(), options[o]));
+                } else {
+                    let got = node.remove_mount(dir);
+                    let want = model.remove(dir).map(|(vg, lv, _)| (vg, lv));
+                    prop_assert_eq!(got, want);
+                }
+                let listed: Vec<(String, String, String)> = node
+                    .mount_list()
+                    .map(|(d, dev, o)| (d, dev, o.to_string()))
+                    .collect();
+                let expected: Vec<(String, String, String)> = model
+                    .iter()
+                    .map(|(d, (vg, lv, o))| (d.clone(), mapper_name(vg, lv), o.to_string()))
+                    .collect();
+                prop_assert_eq!(listed, expected);
+                for d in &dirs {
+                    prop_assert_eq!(node.is_mount_point(d), model.contains_key(d), "{}", d);
+                    let loc = node.locate(&format!("{d}/brick"));
+                    let want = match model.get(d) {
+                        Some((vg, lv, _)) => Loc::Fs {
+                            vg: vg.clone(),
+                            lv: lv.clone(),
+                            rel: "brick".into(),
+                        },
+                        None => Loc::Root(format!("{d}/brick")),
+                    };
+                    prop_assert_eq!(loc, want);
+                }
+                for (vg, lv) in lvs.iter().take(3) {
+                    // Mounted while any mount point has it (an LV may be mounted twice).
+                    let want = model.values().any(|(v, l, _)| v == vg && l == lv);
+                    prop_assert_eq!(node.lv_mounted(vg, lv), want, "{}/{}", vg, lv);
+                }
+                for under in ["/", "/var/lib", BRICK_MOUNT_ROOT, &format!("{BRICK_MOUNT_ROOT}/vg_{X}"),
+                              &format!("{BRICK_MOUNT_ROOT}/vg_{Z}"), "/mnt", &dirs[0]] {
+                    let prefix = format!("{}/", under.trim_end_matches('/'));
+                    let want = model.keys().any(|d| d.starts_with(&prefix));
+                    prop_assert_eq!(node.has_mount_under(under), want, "under {}", under);
+                }
+                prop_assert_eq!(node.root_dirs(), root_dirs.clone());
+            }
+        }
+    }
 
     /// A brick file system made by commands (`mkfs`, then `mkdir brick`) is kept as
     /// compactly as one restored from the records, and reads the same either way.

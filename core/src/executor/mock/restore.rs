@@ -218,7 +218,6 @@ impl World {
         if !v.add_thin_pool(&tp, b.tp_size, b.pool_metadata_size) {
             return Err(format!("no room for thin pool {vg}/{tp}"));
         }
-        pack_grown(&mut v.lvs);
         let dirs = DirMap::fresh_brick(b.gid);
         let (arbiter, stripe) = match b.format {
             BrickFormat::Arbiter => (true, None),
@@ -234,7 +233,6 @@ impl World {
             dirs,
         }));
         v.insert_lv(&lv, thin);
-        pack_grown(&mut v.lvs);
         if node.has_mount_above(&mount_dir) {
             node.mkdir(&mount_dir, true)?;
         } else {

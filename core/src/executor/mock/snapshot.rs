@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::gluster::{GErr, Layout, Volume, gerr, split_brick};
 use super::name::Name;
-use super::node::{Loc, Lv, LvKind};
+use super::node::{Loc, Lv, LvKind, LvMount};
 use super::{MockTransport, Reply, World};
 
 /// Where glusterd mounts snapshot and clone bricks.
@@ -151,7 +151,7 @@ impl World {
             let Some(mut origin) = v.lv(lv).cloned() else {
                 continue;
             };
-            origin.mounted = false;
+            origin.mount = LvMount::No;
             // The copy has a name of its own: its pool is named explicitly.
             let own = Name::new(&b.lv);
             if let (Some(pool), LvKind::Thin { virtual_kib, .. }) =
