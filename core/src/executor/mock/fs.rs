@@ -194,20 +194,23 @@ impl World {
             return Reply::unsupported(&format!("sed {script} (only /<literal>/d)"));
         };
         let node = self.node_mut(host);
-        let Some(lines) = node.files.get(file.as_str()).cloned() else {
+        let Some(lines) = node.files.get(file.as_str()) else {
             return Reply::err(
                 2,
                 format!("sed: can't read {file}: No such file or directory"),
             );
         };
-        if !suffix.is_empty() {
-            node.files.insert(format!("{file}{suffix}"), lines.clone());
-        }
-        let kept = lines
-            .into_iter()
-            .filter(|l| !l.to_string().contains(pattern))
+        let kept: Vec<_> = lines
+            .iter()
+            .filter(|l| !node.line_text(l).contains(pattern))
+            .cloned()
             .collect();
-        node.files.insert(file.clone(), kept);
+        let before = node.files.insert(file.clone(), kept);
+        if !suffix.is_empty()
+            && let Some(before) = before
+        {
+            node.files.insert(format!("{file}{suffix}"), before);
+        }
         Reply::ok("")
     }
 
@@ -226,7 +229,12 @@ impl World {
             return Reply::ok(out);
         }
         match node.files.get(path.as_str()) {
-            Some(lines) => Reply::ok(lines.iter().map(|l| format!("{l}\n")).collect::<String>()),
+            Some(lines) => Reply::ok(
+                lines
+                    .iter()
+                    .map(|l| node.line_text(l) + "\n")
+                    .collect::<String>(),
+            ),
             None => Reply::err(1, format!("cat: {path}: No such file or directory")),
         }
     }

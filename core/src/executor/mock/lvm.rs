@@ -341,7 +341,6 @@ impl World {
             Lv::new(LvKind::Pool {
                 data_kib: size.div_ceil(v.extent_kib) * v.extent_kib,
                 meta_kib: meta.div_ceil(v.extent_kib) * v.extent_kib,
-                extents,
             }),
         );
         v.insert_lv(&name, Lv::thin(&name.as_str().into(), &tp.into(), virt));
@@ -659,7 +658,7 @@ impl World {
                         ("-i", "maxpct=100") => arbiter = true,
                         ("-i", "size=512") | ("-n", "size=8192") => {}
                         ("-d", s) if s.starts_with("su=") && s.contains(",sw=") => {
-                            stripe = Some(s.to_string())
+                            stripe = Some(s.into())
                         }
                         (o, v) => return Reply::unsupported(&format!("mkfs.xfs {o} {v}")),
                     }

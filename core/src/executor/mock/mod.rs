@@ -415,10 +415,9 @@ impl World {
                                             virtual_size_kib: *virtual_kib,
                                             formatted: t.fs.is_some(),
                                             arbiter: t.fs.as_ref().is_some_and(|f| f.arbiter),
-                                            xfs_stripe: t
-                                                .fs
-                                                .as_ref()
-                                                .and_then(|f| f.stripe.clone()),
+                                            xfs_stripe: t.fs.as_ref().and_then(|f| {
+                                                f.stripe.as_deref().map(String::from)
+                                            }),
                                         })
                                     }
                                     _ => None,

@@ -291,21 +291,39 @@ impl PartialOrd for Name {
 }
 
 /// A line of a file. A brick's fstab line (`/dev/mapper/vg_<a>-brick_<b>
-/// <mounts root>/vg_<a>/brick_<b> xfs <options> 1 2`) is held as its ids and its
-/// options (shared); any other line as text.
+/// <mounts root>/vg_<a>/brick_<b> xfs <options> 1 2`) is held as its ids and the
+/// number of its options among the node's strings; any other line as text.
 #[derive(Clone, Debug)]
 pub(super) enum Line {
     Brick {
         a: [u8; 16],
         b: [u8; 16],
-        options: Arc<str>,
+        options: u32,
     },
     Text(Box<str>),
 }
 
+const _: () = assert!(std::mem::size_of::<Line>() == 40);
+
+/// Writes a brick's fstab line.
+fn write_brick_line(
+    f: &mut impl fmt::Write,
+    a: &[u8; 16],
+    b: &[u8; 16],
+    options: &str,
+) -> fmt::Result {
+    let (a, b) = (hex_digits(a), hex_digits(b));
+    let a = std::str::from_utf8(&a).unwrap_or_default();
+    let b = std::str::from_utf8(&b).unwrap_or_default();
+    write!(
+        f,
+        "/dev/mapper/vg_{a}-brick_{b} {BRICK_MOUNT_ROOT}/vg_{a}/brick_{b} xfs {options} 1 2"
+    )
+}
+
 impl Line {
-    /// `line`, with the options of a brick line from `intern`.
-    pub fn new(line: &str, intern: impl FnOnce(&str) -> Arc<str>) -> Line {
+    /// `line`, with the options of a brick line numbered by `intern`.
+    pub fn new(line: &str, intern: impl FnOnce(&str) -> u32) -> Line {
         let brick = (|| {
             let r = line.strip_prefix("/dev/mapper/vg_")?;
             let (a, r) = take_hex(r)?;
@@ -321,32 +339,28 @@ impl Line {
             (a == a2 && b == b2).then_some((a, b, options))
         })();
         if let Some((a, b, options)) = brick {
-            let l = Line::Brick {
-                a,
-                b,
-                options: intern(options),
-            };
             // Kept compact only when it renders as the very line given.
-            if l.to_string() == line {
-                return l;
+            let mut rendered = String::with_capacity(line.len());
+            if write_brick_line(&mut rendered, &a, &b, options).is_ok() && rendered == line {
+                return Line::Brick {
+                    a,
+                    b,
+                    options: intern(options),
+                };
             }
         }
         Line::Text(line.into())
     }
-}
 
-impl fmt::Display for Line {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The line's text, its options looked up in `strings` (what `intern` numbered).
+    pub fn text(&self, strings: &[Arc<str>]) -> String {
         match self {
-            Line::Text(s) => f.write_str(s),
+            Line::Text(s) => s.to_string(),
             Line::Brick { a, b, options } => {
-                let (a, b) = (hex_digits(a), hex_digits(b));
-                let a = std::str::from_utf8(&a).unwrap_or_default();
-                let b = std::str::from_utf8(&b).unwrap_or_default();
-                write!(
-                    f,
-                    "/dev/mapper/vg_{a}-brick_{b} {BRICK_MOUNT_ROOT}/vg_{a}/brick_{b} xfs {options} 1 2"
-                )
+                let options = strings.get(*options as usize).map_or("", |s| &**s);
+                let mut out = String::new();
+                let _ = write_brick_line(&mut out, a, b, options);
+                out
             }
         }
     }
@@ -359,14 +373,25 @@ mod tests {
     const X: &str = "0123456789abcdef0123456789abcdef";
     const Y: &str = "fedcba9876543210fedcba9876543210";
 
+    /// `line` as a [`Line`] and back, numbering options in `strings`.
+    fn round_trip(line: &str, strings: &mut Vec<Arc<str>>) -> (Line, String) {
+        let l = Line::new(line, |o| {
+            strings.push(Arc::from(o));
+            (strings.len() - 1) as u32
+        });
+        let text = l.text(strings);
+        (l, text)
+    }
+
     #[test]
     fn brick_fstab_lines_are_compact_and_unchanged() {
+        let mut strings = vec![Arc::from("ro")];
         let line = format!(
             "/dev/mapper/vg_{X}-brick_{Y} {BRICK_MOUNT_ROOT}/vg_{X}/brick_{Y} xfs rw,inode64,noatime,nouuid 1 2"
         );
-        let l = Line::new(&line, |s| Arc::from(s));
-        assert!(matches!(l, Line::Brick { .. }));
-        assert_eq!(l.to_string(), line);
+        let (l, text) = round_trip(&line, &mut strings);
+        assert!(matches!(l, Line::Brick { options: 1, .. }), "{l:?}");
+        assert_eq!(text, line);
         for other in [
             line.replace(" 1 2", " 0 0"),
             line.replacen(X, Y, 1),
@@ -375,11 +400,10 @@ mod tests {
             "# a comment".to_string(),
             String::new(),
         ] {
-            let l = Line::new(&other, |s| Arc::from(s));
-            assert_eq!(l.to_string(), other);
+            assert_eq!(round_trip(&other, &mut strings).1, other);
         }
         assert!(matches!(
-            Line::new(&line.replacen(X, Y, 1), |s| Arc::from(s)),
+            round_trip(&line.replacen(X, Y, 1), &mut strings).0,
             Line::Text(_)
         ));
     }
@@ -420,7 +444,7 @@ mod tests {
         assert!(Name::new(&strings[9]).ids().is_none());
         for x in &strings {
             let line = format!("/dev/mapper/vg_{X}-{x} {BRICK_MOUNT_ROOT}/vg_{X}/{x} xfs rw 1 2");
-            assert_eq!(Line::new(&line, |s| Arc::from(s)).to_string(), line);
+            assert_eq!(round_trip(&line, &mut Vec::new()).1, line);
             for y in &strings {
                 assert_eq!(Name::new(x).cmp(&Name::new(y)), x.cmp(y), "{x} vs {y}");
                 assert_eq!(Name::new(x).cmp_str(y), x.cmp(y), "{x} vs {y}");

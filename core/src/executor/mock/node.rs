@@ -38,7 +38,8 @@ pub(super) struct Pv {
 #[derive(Clone, Debug)]
 pub(super) struct Xfs {
     pub arbiter: bool,
-    pub stripe: Option<String>,
+    /// Boxed text (not a `String`): the boxed XFS then fits 80 bytes, not 96.
+    pub stripe: Option<Box<str>>,
     /// Directories by path relative to the file system root ("" = root).
     pub dirs: DirMap,
 }
@@ -171,11 +172,8 @@ impl DirMap {
 
 #[derive(Clone, Debug)]
 pub(super) enum LvKind {
-    Pool {
-        data_kib: u64,
-        meta_kib: u64,
-        extents: u64,
-    },
+    /// Both sizes are whole extents of the VG (what [`Lv::extents`] counts).
+    Pool { data_kib: u64, meta_kib: u64 },
     Thin {
         /// The pool; `None` when the LV's name implies it (`tp_<id>` for
         /// `brick_<id>`, what Brickyard names them): see [`Lv::pool`].
@@ -197,6 +195,10 @@ pub(super) struct Lv {
     pub mount: LvMount,
 }
 
+// Two LVs a brick, hundreds of thousands of bricks: the sizes are kept in check.
+const _: () = assert!(std::mem::size_of::<Lv>() == 40);
+const _: () = assert!(std::mem::size_of::<Xfs>() <= 80);
+
 /// Whether and where an LV is mounted.
 ///
 /// A brick's mount (`<mounts root>/vg_<a>/brick_<b>` for LV `brick_<b>` of VG `vg_<a>`)
@@ -214,10 +216,11 @@ pub(super) enum LvMount {
 }
 
 impl Lv {
-    /// The VG extents the LV takes: a pool's; none for a thin LV.
-    pub fn extents(&self) -> u64 {
+    /// The VG extents the LV takes, in a VG of `extent_kib` extents: a pool's; none
+    /// for a thin LV.
+    pub fn extents(&self, extent_kib: u64) -> u64 {
         match self.kind {
-            LvKind::Pool { extents, .. } => extents,
+            LvKind::Pool { data_kib, meta_kib } => (data_kib + meta_kib) / extent_kib.max(1),
             LvKind::Thin { .. } => 0,
         }
     }
@@ -295,20 +298,23 @@ impl Vg {
         self.lvs.contains_key(name)
     }
     pub fn insert_lv(&mut self, name: &str, lv: Lv) {
-        self.allocated += lv.extents();
+        self.allocated += lv.extents(self.extent_kib);
         if let Some(old) = self.lvs.insert(name, lv) {
-            self.allocated -= old.extents();
+            self.allocated -= old.extents(self.extent_kib);
         }
     }
     pub fn remove_lv(&mut self, name: &str) -> Option<Lv> {
         let lv = self.lvs.remove(name)?;
-        self.allocated -= lv.extents();
+        self.allocated -= lv.extents(self.extent_kib);
         Some(lv)
     }
     pub fn allocated_extents(&self) -> u64 {
         debug_assert_eq!(
             self.allocated,
-            self.lvs.values().map(Lv::extents).sum::<u64>(),
+            self.lvs
+                .values()
+                .map(|l| l.extents(self.extent_kib))
+                .sum::<u64>(),
             "allocated extents out of step with the LVs"
         );
         self.allocated
@@ -330,7 +336,6 @@ impl Vg {
             Lv::new(LvKind::Pool {
                 data_kib: data_kib.div_ceil(ext) * ext,
                 meta_kib: meta_kib.div_ceil(ext) * ext,
-                extents,
             }),
         );
         true
@@ -502,14 +507,8 @@ impl Node {
         }
     }
 
-    /// `s`, shared with the node's earlier uses of the same string.
-    pub fn intern(&mut self, s: &str) -> Arc<str> {
-        let i = self.intern_number(s);
-        self.strings[i as usize].clone()
-    }
-
     /// The number of `s` among the node's shared strings (added when new).
-    fn intern_number(&mut self, s: &str) -> u32 {
+    fn intern(&mut self, s: &str) -> u32 {
         if let Some(i) = self.strings.iter().position(|a| **a == *s) {
             return i as u32;
         }
@@ -560,11 +559,16 @@ impl Node {
         self.files.entry(path.to_string()).or_default().push(line);
     }
 
+    /// The text of a line of one of the node's files.
+    pub fn line_text(&self, line: &Line) -> String {
+        line.text(&self.strings)
+    }
+
     /// The lines of the file `path`.
     pub fn file_lines(&self, path: &str) -> Option<Vec<String>> {
         self.files
             .get(path)
-            .map(|lines| lines.iter().map(Line::to_string).collect())
+            .map(|lines| lines.iter().map(|l| self.line_text(l)).collect())
     }
 
     /// Every directory on the root file system, sorted.
@@ -726,7 +730,7 @@ impl Node {
                 l.mount = LvMount::Listed;
             }
         }
-        let options_number = self.intern_number(options);
+        let options_number = self.intern(options);
         // Kept on the LV when the mount point's name implies it and the LV is not
         // mounted elsewhere; otherwise listed (an LV that does not exist included).
         let on_lv = source.is_none()

@@ -221,9 +221,10 @@ impl World {
         let dirs = DirMap::fresh_brick(b.gid);
         let (arbiter, stripe) = match b.format {
             BrickFormat::Arbiter => (true, None),
-            BrickFormat::Normal if cfg.xfs_su > 0 && cfg.xfs_sw > 0 => {
-                (false, Some(format!("su={}k,sw={}", cfg.xfs_su, cfg.xfs_sw)))
-            }
+            BrickFormat::Normal if cfg.xfs_su > 0 && cfg.xfs_sw > 0 => (
+                false,
+                Some(format!("su={}k,sw={}", cfg.xfs_su, cfg.xfs_sw).into()),
+            ),
             BrickFormat::Normal => (false, None),
         };
         let mut thin = Lv::thin(&lv.as_str().into(), &tp.as_str().into(), b.size);
