@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use super::chunk_map::ChunkMap;
 use crate::id::CompactId;
 
 /// How a record type packs.
@@ -27,14 +28,16 @@ pub trait Pack: Clone + Sized {
 }
 
 pub struct Records<T: Pack> {
-    map: BTreeMap<CompactId, T::Packed>,
+    /// Sorted chunks, not a `BTreeMap`: records come in random id order, which leaves
+    /// a `BTreeMap`'s nodes 70% full (see [`ChunkMap`]).
+    map: ChunkMap<CompactId, T::Packed>,
     shared: T::Shared,
 }
 
 impl<T: Pack> Default for Records<T> {
     fn default() -> Self {
         Records {
-            map: BTreeMap::new(),
+            map: ChunkMap::default(),
             shared: T::Shared::default(),
         }
     }
@@ -144,8 +147,7 @@ impl<T: Pack> FromIterator<(String, T)> for Records<T> {
 }
 
 /// Builds a table from many records at once (a load): packed as they come, the map
-/// built in one go with full nodes. Inserting one by one in id order leaves every
-/// node of the map half empty (400 bytes a brick instead of 230).
+/// built in one go, from its sorted entries.
 pub struct Loader<T: Pack> {
     entries: Vec<(CompactId, T::Packed)>,
     shared: T::Shared,
