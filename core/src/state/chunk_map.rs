@@ -8,8 +8,6 @@
 //! chunks' last keys (one small vector), then within one chunk; an insert moves at
 //! most a chunk's entries.
 
-use std::cmp::Ordering;
-
 /// Entries a chunk holds at most before it splits in two.
 const CHUNK: usize = 512;
 
@@ -146,33 +144,60 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     }
 }
 
+impl<K: Ord + Clone, V> ChunkMap<K, V> {
+    /// Adds or replaces an entry as [`ChunkMap::insert`] does; keys given in ascending
+    /// order (a load) fill chunks to three quarters one after another, with no moves.
+    /// Call [`ChunkMap::finish_pushes`] after the last.
+    pub fn push(&mut self, key: K, value: V) -> Option<V> {
+        if self.lasts.last().is_some_and(|last| *last >= key) {
+            return self.insert(key, value);
+        }
+        let per = CHUNK * 3 / 4;
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < per => {
+                if chunk.len() == chunk.capacity() {
+                    // A chunk an insert made holds no room: room up to three quarters.
+                    chunk.reserve_exact(per - chunk.len());
+                }
+                chunk.push((key.clone(), value));
+            }
+            _ => {
+                let mut chunk = Vec::with_capacity(per);
+                chunk.push((key.clone(), value));
+                self.chunks.push(chunk);
+                self.lasts.push(key.clone());
+            }
+        }
+        if let Some(last) = self.lasts.last_mut() {
+            *last = key;
+        }
+        self.len += 1;
+        None
+    }
+
+    /// After [`ChunkMap::push`]es: the last chunk keeps no more room than an insert
+    /// would have left.
+    pub fn finish_pushes(&mut self) {
+        if let Some(chunk) = self.chunks.last_mut() {
+            let len = chunk.len();
+            if chunk.capacity() > len + len / 4 + 8 {
+                chunk.shrink_to(len + len / 8);
+            }
+        }
+    }
+}
+
 impl<K: Ord + Clone, V> FromIterator<(K, V)> for ChunkMap<K, V> {
     /// Of a key given twice, the last value (as `BTreeMap`).
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut entries: Vec<(K, V)> = iter.into_iter().collect();
-        // Stable: equal keys keep their order, and the last of each run is kept.
+        // Stable: equal keys keep their order, and a later push replaces.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut deduped: Vec<(K, V)> = Vec::with_capacity(entries.len());
-        for e in entries {
-            match deduped.last_mut() {
-                Some(last) if last.0.cmp(&e.0) == Ordering::Equal => *last = e,
-                _ => deduped.push(e),
-            }
+        let mut map = ChunkMap::default();
+        for (k, v) in entries {
+            map.push(k, v);
         }
-        let mut map = ChunkMap {
-            len: deduped.len(),
-            ..ChunkMap::default()
-        };
-        // Chunks three-quarters full, so the next inserts do not split them at once.
-        let per = CHUNK * 3 / 4;
-        let mut rest = deduped.into_iter().peekable();
-        while rest.peek().is_some() {
-            let chunk: Vec<(K, V)> = rest.by_ref().take(per).collect();
-            if let Some((k, _)) = chunk.last() {
-                map.lasts.push(k.clone());
-            }
-            map.chunks.push(chunk);
-        }
+        map.finish_pushes();
         map
     }
 }
@@ -267,6 +292,28 @@ mod tests {
             prop_assert_eq!(map.is_empty(), model.is_empty());
             let rebuilt: ChunkMap<u32, u16> = model.clone().into_iter().collect();
             prop_assert!(rebuilt == map);
+        }
+    }
+
+    proptest! {
+        /// Pushes in any order (ascending as a load gives them, or not) build the map
+        /// a `BTreeMap` would be.
+        #[test]
+        fn pushes_build_the_map_inserts_would(
+            mut keys in proptest::collection::vec((0u32..5000, any::<u16>()), 0..2000),
+            sorted in any::<bool>(),
+        ) {
+            if sorted {
+                keys.sort();
+            }
+            let mut map = ChunkMap::default();
+            let mut model = BTreeMap::new();
+            for (k, v) in keys {
+                prop_assert_eq!(map.push(k, v), model.insert(k, v));
+            }
+            map.finish_pushes();
+            prop_assert!(map.check().is_ok(), "{:?}", map.check());
+            prop_assert!(map.iter().eq(model.iter()));
         }
     }
 

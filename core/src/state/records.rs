@@ -146,32 +146,35 @@ impl<T: Pack> FromIterator<(String, T)> for Records<T> {
     }
 }
 
-/// Builds a table from many records at once (a load): packed as they come, the map
-/// built in one go, from its sorted entries.
+/// Builds a table from many records at once (a load): packed as they come, and
+/// appended when they come in id order, as a scan of the store gives them.
 pub struct Loader<T: Pack> {
-    entries: Vec<(CompactId, T::Packed)>,
+    map: ChunkMap<CompactId, T::Packed>,
     shared: T::Shared,
 }
 
 impl<T: Pack> Default for Loader<T> {
     fn default() -> Self {
         Loader {
-            entries: Vec::new(),
+            map: ChunkMap::default(),
             shared: T::Shared::default(),
         }
     }
 }
 
 impl<T: Pack> Loader<T> {
+    /// Of a key pushed twice, the last record is kept.
     pub fn push(&mut self, id: &str, v: &T) {
         let p = v.pack(id, &mut self.shared);
-        self.entries.push((CompactId::new(id), p));
+        if let Some(old) = self.map.push(CompactId::new(id), p) {
+            T::release(old, &mut self.shared);
+        }
     }
 
-    /// The table (of a key pushed twice, the last record).
-    pub fn finish(self) -> Records<T> {
+    pub fn finish(mut self) -> Records<T> {
+        self.map.finish_pushes();
         Records {
-            map: self.entries.into_iter().collect(),
+            map: self.map,
             shared: self.shared,
         }
     }
