@@ -59,6 +59,11 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         Some(&self.chunks[c][i].1)
     }
 
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let (c, i) = self.position(key)?;
+        Some(&mut self.chunks[c][i].1)
+    }
+
     pub fn contains_key(&self, key: &K) -> bool {
         self.position(key).is_some()
     }
@@ -142,6 +147,10 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
         self.iter().map(|(k, _)| k)
     }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + '_ {
+        self.iter().map(|(_, v)| v)
+    }
 }
 
 impl<K: Ord + Clone, V> ChunkMap<K, V> {
@@ -199,6 +208,14 @@ impl<K: Ord + Clone, V> FromIterator<(K, V)> for ChunkMap<K, V> {
         }
         map.finish_pushes();
         map
+    }
+}
+
+impl<K: std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for ChunkMap<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.chunks.iter().flatten().map(|(k, v)| (k, v)))
+            .finish()
     }
 }
 
@@ -282,6 +299,10 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(map.get(&k), model.get(&k));
+                if let (Some(a), Some(b)) = (map.get_mut(&k), model.get_mut(&k)) {
+                    *a = a.wrapping_add(1);
+                    *b = b.wrapping_add(1);
+                }
                 prop_assert_eq!(map.contains_key(&k), model.contains_key(&k));
                 prop_assert_eq!(map.len(), model.len());
             }
@@ -289,6 +310,7 @@ mod tests {
             prop_assert!(map.iter().eq(model.iter()));
             prop_assert!(map.iter().rev().eq(model.iter().rev()));
             prop_assert!(map.keys().eq(model.keys()));
+            prop_assert!(map.values().eq(model.values()));
             prop_assert_eq!(map.is_empty(), model.is_empty());
             let rebuilt: ChunkMap<u32, u16> = model.clone().into_iter().collect();
             prop_assert!(rebuilt == map);

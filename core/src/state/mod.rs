@@ -2,7 +2,7 @@
 //! each successful commit. Reads and placement never touch the disk.
 
 mod brick_record;
-mod chunk_map;
+pub(crate) mod chunk_map;
 mod overlay;
 mod records;
 mod stored_brick;

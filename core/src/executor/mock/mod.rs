@@ -33,7 +33,6 @@ use super::{
     CommandConfig, CommandExecutor, CommandOutput, ExecError, FaultHandle, FaultTransport, Host,
     Transport,
 };
-use gluster::Volume;
 pub use inventory::{
     Inventory, InventoryItem, accounting_errors, compare_inventories, compare_records_with_nodes,
 };
@@ -93,7 +92,7 @@ pub(super) struct World {
     nodes: BTreeMap<String, Node>,
     /// Other names of nodes (storage hosts) → the manage host that keys `nodes`.
     aliases: BTreeMap<String, String>,
-    volumes: BTreeMap<u64, BTreeMap<String, Volume>>,
+    volumes: BTreeMap<u64, gluster::VolumeTable>,
     /// The latest `config.command_log_limit` commands, oldest first.
     commands: VecDeque<(String, String)>,
     /// gluster snapshots and thin pool fill levels (see `snapshot.rs`).

@@ -444,17 +444,6 @@ fn has_name_under<V>(map: &BTreeMap<Name, V>, dir: &str) -> bool {
         .is_some_and(|(k, _)| k.with_str(|k| k.starts_with(&prefix)))
 }
 
-/// Rebuilds `map` with full nodes when it has grown by a quarter since the last time,
-/// for maps filled in key order (a restore): `BTreeMap` leaves its nodes half full
-/// then (a full node splits in two and only the right half takes later keys); a map
-/// rebuilt from its sorted entries has full nodes. Amortised, a few moves per entry.
-pub(super) fn pack_grown<K: Ord, V>(map: &mut BTreeMap<K, V>) {
-    let len = map.len();
-    if len >= 16 && len.is_multiple_of(len.next_power_of_two() / 8) {
-        *map = std::mem::take(map).into_iter().collect();
-    }
-}
-
 /// `/dev/mapper` name of an LV (dashes inside names are doubled).
 pub(super) fn mapper_name(vg: &str, lv: &str) -> String {
     format!(
@@ -607,11 +596,6 @@ impl Node {
         all.sort_by(|x, y| x.0.cmp(&y.0));
         all.into_iter()
             .map(|(dir, vg, lv, options)| (dir.to_string(), mapper_name(&vg, &lv), options))
-    }
-
-    /// [`pack_grown`] for the mounts (after a restore added one).
-    pub fn pack_mounts(&mut self) {
-        pack_grown(&mut self.mounts);
     }
 
     /// Whether `dir` is a mount point.

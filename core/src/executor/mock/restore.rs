@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::gluster::{Layout, Volume};
 use super::name::{Name, hex_digits, take_hex, write_hex};
-use super::node::{DirMap, Lv, Xfs, pack_grown};
+use super::node::{DirMap, Lv, Xfs};
 use super::{MockTransport, World};
 use crate::executor::commands;
 use crate::executor::{BrickFormat, BrickRequest, CommandConfig, VolumeDurability, VolumeRequest};
@@ -241,7 +241,6 @@ impl World {
         }
         node.append_line(&cfg.fstab, &commands::fstab_line(cfg, b));
         node.add_mount(mount_dir.trim_end_matches('/'), &vg, &lv, &cfg.mount_opts);
-        node.pack_mounts();
         Ok(())
     }
 
@@ -294,7 +293,7 @@ impl World {
                 && path.starts_with('/')
             {
                 hosts.push(h.to_string());
-            } else if let Some(v) = self.volumes.get(&pool).and_then(|t| t.get(*w)) {
+            } else if let Some(v) = self.volumes.get(&pool).and_then(|t| t.get(w)) {
                 hosts.extend(v.bricks.iter().filter_map(|b| b.host().map(str::to_string)));
             }
         }
@@ -368,7 +367,7 @@ impl World {
             .collect();
         let volumes = self.volumes.entry(pool).or_default();
         volumes.insert(
-            v.name.clone(),
+            &v.name,
             Volume {
                 id: id.clone(),
                 layout,
@@ -377,7 +376,6 @@ impl World {
                 options,
             },
         );
-        pack_grown(volumes);
         Ok(id)
     }
 }

@@ -318,7 +318,7 @@ impl World {
         }
         let bricks = names.iter().map(|b| self.brick(b)).collect();
         self.volumes.entry(pool).or_default().insert(
-            clone.to_string(),
+            clone,
             Volume {
                 id,
                 layout: s.layout.clone(),
