@@ -194,22 +194,12 @@ impl World {
             return Reply::unsupported(&format!("sed {script} (only /<literal>/d)"));
         };
         let node = self.node_mut(host);
-        let Some(lines) = node.files.get(file.as_str()) else {
+        let backup = (!suffix.is_empty()).then(|| format!("{file}{suffix}"));
+        if !node.delete_lines(file, backup.as_deref(), pattern) {
             return Reply::err(
                 2,
                 format!("sed: can't read {file}: No such file or directory"),
             );
-        };
-        let kept: Vec<_> = lines
-            .iter()
-            .filter(|l| !node.line_text(l).contains(pattern))
-            .cloned()
-            .collect();
-        let before = node.files.insert(file.clone(), kept);
-        if !suffix.is_empty()
-            && let Some(before) = before
-        {
-            node.files.insert(format!("{file}{suffix}"), before);
         }
         Reply::ok("")
     }
@@ -228,13 +218,8 @@ impl World {
             }
             return Reply::ok(out);
         }
-        match node.files.get(path.as_str()) {
-            Some(lines) => Reply::ok(
-                lines
-                    .iter()
-                    .map(|l| node.line_text(l) + "\n")
-                    .collect::<String>(),
-            ),
+        match node.file_lines(path) {
+            Some(lines) => Reply::ok(lines.into_iter().map(|l| l + "\n").collect::<String>()),
             None => Reply::err(1, format!("cat: {path}: No such file or directory")),
         }
     }

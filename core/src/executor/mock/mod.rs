@@ -8,6 +8,7 @@
 //! are shared with its peers. Outputs and error texts follow the real tools; anything the
 //! model does not know fails with exit status 127.
 
+mod files;
 mod fs;
 mod gluster;
 mod heal;

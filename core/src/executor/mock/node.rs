@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
+use super::files::Files;
 use super::lv_map::LvMap;
 use super::name::{Line, MOUNT_DIR, Name};
 use crate::executor::BRICK_MOUNT_ROOT;
@@ -417,8 +418,8 @@ pub(super) struct Node {
     /// ([`LvMount::Implied`]); change them with [`Node::add_mount`] and
     /// [`Node::remove_mount`], which keep the LVs' [`LvMount`] in step.
     mounts: BTreeMap<Name, Mount>,
-    /// Lines of files (the fstab).
-    pub files: BTreeMap<String, Vec<Line>>,
+    /// Text files (the fstab and its backups).
+    files: Files,
     /// Mount options in use, shared by the mounts and fstab lines that name them, by
     /// number ([`LvMount::Implied`]).
     strings: Vec<Arc<str>>,
@@ -477,8 +478,8 @@ impl Node {
         .iter()
         .map(|d| (d.to_string(), DirMeta::default()))
         .collect();
-        let mut files = BTreeMap::new();
-        files.insert(fstab.to_string(), Vec::new());
+        let mut files = Files::default();
+        files.create(fstab, Vec::new());
         Node {
             manage: manage.to_string(),
             storage: storage.to_string(),
@@ -545,7 +546,7 @@ impl Node {
     /// Appends `line` to the file `path` (made when missing).
     pub fn append_line(&mut self, path: &str, line: &str) {
         let line = Line::new(line, |s| self.intern(s));
-        self.files.entry(path.to_string()).or_default().push(line);
+        self.files.append(path, line);
     }
 
     /// The text of a line of one of the node's files.
@@ -556,8 +557,16 @@ impl Node {
     /// The lines of the file `path`.
     pub fn file_lines(&self, path: &str) -> Option<Vec<String>> {
         self.files
-            .get(path)
+            .lines(path)
             .map(|lines| lines.iter().map(|l| self.line_text(l)).collect())
+    }
+
+    /// `sed -i<suffix> "/<pattern>/d" path`, the backup in `backup` when given:
+    /// `false` when there is no such file.
+    pub fn delete_lines(&mut self, path: &str, backup: Option<&str>, pattern: &str) -> bool {
+        let strings = &self.strings;
+        self.files
+            .delete_lines(path, backup, |l| l.text(strings).contains(pattern))
     }
 
     /// Every directory on the root file system, sorted.
