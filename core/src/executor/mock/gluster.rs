@@ -86,7 +86,31 @@ impl World {
 
 /// Options set with `volume set`, in order: the names shared ([`World::shared`]), the
 /// values compact (most are ids).
-pub(super) type VolumeOptions = Vec<(Arc<str>, Name)>;
+pub(super) type VolumeOptions = Box<[(Arc<str>, Name)]>;
+
+/// A volume's status, as gluster names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Status {
+    Created,
+    Started,
+    Stopped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "Created",
+            Status::Started => "Started",
+            Status::Stopped => "Stopped",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The volumes of one pool, by name: sorted chunks ([`ChunkMap`]) keyed by compact
 /// names (`vol_<id>`), not a `BTreeMap` of `String`s (100,000 volumes: 219 bytes a
@@ -122,16 +146,18 @@ impl VolumeTable {
     }
 }
 
-/// A volume, keyed by its name in [`World`].
+/// A volume, keyed by its name in [`World`]. Boxed slices, not vectors, and a
+/// one-byte status: 64 bytes, not 96, for each of 100,000 volumes.
 #[derive(Clone, Debug)]
 pub(super) struct Volume {
     pub id: Arc<str>,
     pub layout: Layout,
-    pub bricks: Vec<Brick>,
-    /// "Created", "Started" or "Stopped".
-    pub status: &'static str,
+    pub bricks: Box<[Brick]>,
+    pub status: Status,
     pub options: VolumeOptions,
 }
+
+const _: () = assert!(std::mem::size_of::<Volume>() == 64);
 
 impl Volume {
     pub fn type_name(&self) -> &'static str {
@@ -152,9 +178,9 @@ impl Volume {
             Layout::Disperse { data, redundancy } => (1, 0, data + redundancy, redundancy, 4),
         };
         let status_num = match self.status {
-            "Created" => 0,
-            "Started" => 1,
-            _ => 2,
+            Status::Created => 0,
+            Status::Started => 1,
+            Status::Stopped => 2,
         };
         let set = self.layout.set_size();
         let mut bricks = String::new();
@@ -505,8 +531,8 @@ impl World {
             id,
             layout,
             bricks: rest.iter().map(|s| self.brick(s)).collect(),
-            status: "Created",
-            options: Vec::new(),
+            status: Status::Created,
+            options: Box::new([]),
         };
         self.volumes.entry(pool).or_default().insert(name, vol);
         Ok(format!(
@@ -544,7 +570,9 @@ impl World {
         self.mark_bricks(&located, &vol.id);
         let new: Vec<Brick> = bricks.iter().map(|s| self.brick(s)).collect();
         if let Some(v) = self.volumes.get_mut(&pool).and_then(|v| v.get_mut(name)) {
-            v.bricks.extend(new);
+            let mut bricks = std::mem::take(&mut v.bricks).into_vec();
+            bricks.extend(new);
+            v.bricks = bricks.into_boxed_slice();
         }
         Ok("volume add-brick: success\n".into())
     }
@@ -575,10 +603,9 @@ impl World {
         match v.options.iter_mut().find(|(k, _)| **k == *key) {
             Some(slot) => slot.1 = Name::new(value),
             None => {
-                v.options.push((shared_key, Name::new(value)));
-                // A volume has one or two options (`user.heketi.id`); a vector grown
-                // by a push keeps room for four, 170 bytes a volume at 100,000.
-                v.options.shrink_to_fit();
+                let mut options = std::mem::take(&mut v.options).into_vec();
+                options.push((shared_key, Name::new(value)));
+                v.options = options.into_boxed_slice();
             }
         }
         Ok("volume set: success\n".into())
@@ -590,12 +617,12 @@ impl World {
                 "volume start: {name}: failed: Volume {name} does not exist"
             )));
         };
-        if v.status == "Started" {
+        if v.status == Status::Started {
             return Err(gerr(format!(
                 "volume start: {name}: failed: Volume {name} already started"
             )));
         }
-        v.status = "Started";
+        v.status = Status::Started;
         Ok(format!("volume start: {name}: success\n"))
     }
 
@@ -605,12 +632,12 @@ impl World {
                 "volume stop: {name}: failed: Volume {name} does not exist"
             )));
         };
-        if v.status != "Started" {
+        if v.status != Status::Started {
             return Err(gerr(format!(
                 "volume stop: {name}: failed: Volume {name} is not in the started state"
             )));
         }
-        v.status = "Stopped";
+        v.status = Status::Stopped;
         Ok(format!("volume stop: {name}: success\n"))
     }
 
@@ -624,7 +651,7 @@ impl World {
             e.errno = 30806;
             return Err(e);
         };
-        if v.status == "Started" {
+        if v.status == Status::Started {
             return Err(gerr(format!(
                 "volume delete: {name}: failed: Volume {name} has been started.Volume needs to be stopped before deletion."
             )));
@@ -641,7 +668,7 @@ impl World {
                 "volume rebalance: {name}: failed: Volume {name} does not exist"
             )));
         };
-        if v.status != "Started" {
+        if v.status != Status::Started {
             return Err(gerr(format!(
                 "volume rebalance: {name}: failed: Volume {name} needs to be started to perform rebalance"
             )));

@@ -79,7 +79,7 @@ impl World {
                 "Volume {name} is not of type replicate/disperse\nVolume heal failed."
             )));
         }
-        if vol.status != "Started" {
+        if vol.status != super::gluster::Status::Started {
             return Err(gerr(format!("Volume {name} is not started.")));
         }
         Ok(format!(
@@ -103,7 +103,7 @@ impl World {
                 "Volume {name} is not of type replicate/disperse\nVolume heal failed."
             ));
         }
-        if vol.status != "Started" {
+        if vol.status != super::gluster::Status::Started {
             return fail(format!("Volume {name} is not started."));
         }
         let mut bricks = String::new();

@@ -372,7 +372,7 @@ impl World {
                 id: id.clone(),
                 layout,
                 bricks,
-                status: "Started",
+                status: super::gluster::Status::Started,
                 options,
             },
         );

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::gluster::{GErr, Layout, Volume, gerr, split_brick};
+use super::gluster::{GErr, Layout, Status, Volume, gerr, split_brick};
 use super::name::Name;
 use super::node::{Loc, Lv, LvKind, LvMount};
 use super::{MockTransport, Reply, World};
@@ -198,7 +198,7 @@ impl World {
             e.xml_errstr = format!("Volume ({vol}) does not exist");
             return Err(e);
         };
-        if volume.status != "Started" {
+        if volume.status != Status::Started {
             return Err(gerr(format!(
                 "snapshot create: failed: volume {vol} is not started"
             )));
@@ -323,7 +323,7 @@ impl World {
                 id,
                 layout: s.layout.clone(),
                 bricks,
-                status: "Created",
+                status: Status::Created,
                 options: s.options.clone(),
             },
         );
