@@ -41,15 +41,13 @@ impl World {
         let Some(gid) = owner.strip_prefix(':').and_then(|g| g.parse::<i64>().ok()) else {
             return Reply::unsupported(&format!("chown {owner} (only :<gid>)"));
         };
-        match self.node_mut(host).dir_meta_mut(path) {
-            Some(m) => {
-                m.gid = Some(gid);
-                Reply::ok("")
-            }
-            None => Reply::err(
+        if self.node_mut(host).update_dir(path, |m| m.gid = Some(gid)) {
+            Reply::ok("")
+        } else {
+            Reply::err(
                 1,
                 format!("chown: cannot access '{path}': No such file or directory"),
-            ),
+            )
         }
     }
 
@@ -60,15 +58,16 @@ impl World {
         if mode.is_empty() || !mode.chars().all(|c| c.is_ascii_digit() && c < '8') {
             return Reply::unsupported(&format!("chmod {mode} (only octal modes)"));
         }
-        match self.node_mut(host).dir_meta_mut(path) {
-            Some(m) => {
-                m.mode = Some(mode.as_str().into());
-                Reply::ok("")
-            }
-            None => Reply::err(
+        if self
+            .node_mut(host)
+            .update_dir(path, |m| m.mode = Some(mode.as_str().into()))
+        {
+            Reply::ok("")
+        } else {
+            Reply::err(
                 1,
                 format!("chmod: cannot access '{path}': No such file or directory"),
-            ),
+            )
         }
     }
 

@@ -454,12 +454,8 @@ impl World {
 
     /// Marks the brick directory `path` on the node keyed `manage` as volume `id`'s.
     pub(super) fn mark_brick(&mut self, manage: &str, path: &str, id: &Arc<str>) {
-        if let Some(m) = self
-            .nodes
-            .get_mut(manage)
-            .and_then(|n| n.dir_meta_mut(path))
-        {
-            m.volume_id = Some(id.clone());
+        if let Some(n) = self.nodes.get_mut(manage) {
+            n.update_dir(path, |m| m.volume_id = Some(id.clone()));
         }
     }
 

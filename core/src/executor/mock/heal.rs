@@ -40,12 +40,9 @@ impl World {
         self.mark_bricks(&located, &vol.id);
         if let Some((h, path)) = split_brick(old)
             && let Some(manage) = self.peer_in_pool(pool, h)
-            && let Some(meta) = self
-                .nodes
-                .get_mut(&manage)
-                .and_then(|n| n.dir_meta_mut(path))
+            && let Some(n) = self.nodes.get_mut(&manage)
         {
-            meta.volume_id = None;
+            n.update_dir(path, |m| m.volume_id = None);
         }
         self.heal_entries.remove(new);
         let new = self.brick(new);

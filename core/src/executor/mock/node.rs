@@ -39,7 +39,8 @@ pub(super) struct Pv {
 #[derive(Clone, Debug)]
 pub(super) struct Xfs {
     pub arbiter: bool,
-    /// Boxed text (not a `String`): the boxed XFS then fits 80 bytes, not 96.
+    /// Boxed text (not a `String`): with a 32-byte [`DirMap`], the boxed XFS fits 56
+    /// bytes (it took 96).
     pub stripe: Option<Box<str>>,
     /// Directories by path relative to the file system root ("" = root).
     pub dirs: DirMap,
@@ -50,12 +51,20 @@ pub(super) struct Xfs {
 /// two every brick starts with in a few bytes.
 #[derive(Clone, Debug)]
 pub(super) enum DirMap {
-    /// The root (`""`, default metadata) and `brick` with this metadata: what brick
-    /// creation leaves.
-    Fresh(DirMeta),
+    /// The root (`""`, default metadata) and `brick`, owned by `gid` when `has_gid`,
+    /// with mode 2775 when `setgid` (else none set), with the volume id `volume_id`:
+    /// what brick creation leaves. 32 bytes, where a [`DirMeta`] alone takes 48.
+    Fresh {
+        gid: i64,
+        has_gid: bool,
+        setgid: bool,
+        volume_id: Option<Arc<str>>,
+    },
     /// Sorted by path.
     Any(Vec<(Name, DirMeta)>),
 }
+
+const _: () = assert!(std::mem::size_of::<DirMap>() == 32);
 
 impl Default for DirMap {
     fn default() -> DirMap {
@@ -63,18 +72,42 @@ impl Default for DirMap {
     }
 }
 
-/// Metadata of a directory nobody changed.
-static DEFAULT_META: DirMeta = DirMeta {
-    gid: None,
-    mode: None,
-    volume_id: None,
-};
-
 impl DirMap {
+    /// The metadata of a fresh map's `brick`.
+    fn fresh_meta(&self) -> Option<DirMeta> {
+        match self {
+            DirMap::Fresh {
+                gid,
+                has_gid,
+                setgid,
+                volume_id,
+            } => Some(DirMeta {
+                gid: has_gid.then_some(*gid),
+                mode: setgid.then(|| SETGID_MODE.clone()),
+                volume_id: volume_id.clone(),
+            }),
+            DirMap::Any(_) => None,
+        }
+    }
+
+    /// A fresh map whose `brick` has `meta`, when its mode is none or 2775.
+    fn fresh_of(meta: DirMeta) -> Result<DirMap, DirMeta> {
+        let setgid = match meta.mode.as_deref() {
+            None => false,
+            Some(m) if m == &**SETGID_MODE => true,
+            Some(_) => return Err(meta),
+        };
+        Ok(DirMap::Fresh {
+            gid: meta.gid.unwrap_or(0),
+            has_gid: meta.gid.is_some(),
+            setgid,
+            volume_id: meta.volume_id,
+        })
+    }
+
     /// The directories as a sorted vector (a fresh map becomes one).
     fn entries(&mut self) -> &mut Vec<(Name, DirMeta)> {
-        if let DirMap::Fresh(brick) = self {
-            let brick = std::mem::take(brick);
+        if let Some(brick) = self.fresh_meta() {
             *self = DirMap::Any(vec![
                 (Name::new(""), DirMeta::default()),
                 (Name::new("brick"), brick),
@@ -82,7 +115,7 @@ impl DirMap {
         }
         match self {
             DirMap::Any(v) => v,
-            DirMap::Fresh(_) => unreachable!("made a vector above"),
+            DirMap::Fresh { .. } => unreachable!("made a vector above"),
         }
     }
 
@@ -90,23 +123,25 @@ impl DirMap {
         v.binary_search_by(|(k, _)| k.cmp_str(path))
     }
 
-    pub fn get(&self, path: &str) -> Option<&DirMeta> {
+    pub fn get(&self, path: &str) -> Option<DirMeta> {
         match self {
-            DirMap::Fresh(_) if path.is_empty() => Some(&DEFAULT_META),
-            DirMap::Fresh(brick) => (path == "brick").then_some(brick),
-            DirMap::Any(v) => Self::find(v, path).ok().map(|i| &v[i].1),
+            DirMap::Fresh { .. } if path.is_empty() => Some(DirMeta::default()),
+            DirMap::Fresh { .. } => self.fresh_meta().filter(|_| path == "brick"),
+            DirMap::Any(v) => Self::find(v, path).ok().map(|i| v[i].1.clone()),
         }
     }
 
-    pub fn get_mut(&mut self, path: &str) -> Option<&mut DirMeta> {
-        if matches!(self, DirMap::Fresh(_)) && path == "brick" {
-            return match self {
-                DirMap::Fresh(brick) => Some(brick),
-                DirMap::Any(_) => None,
-            };
-        }
+    /// Changes the metadata of the directory `path` with `f`; `false` when there is no
+    /// such directory.
+    pub fn update(&mut self, path: &str, f: impl FnOnce(&mut DirMeta)) -> bool {
         let v = self.entries();
-        Self::find(v, path).ok().map(|i| &mut v[i].1)
+        let Ok(i) = Self::find(v, path) else {
+            self.compact();
+            return false;
+        };
+        f(&mut v[i].1);
+        self.compact();
+        true
     }
 
     pub fn insert(&mut self, path: String, meta: DirMeta) {
@@ -127,8 +162,9 @@ impl DirMap {
     }
 
     /// Back to [`DirMap::Fresh`] when the directories are a fresh brick's (its root with
-    /// default metadata, and `brick`): a brick made by commands (`mkfs`, then `mkdir
-    /// brick`) would otherwise keep a vector, 450 bytes a brick.
+    /// default metadata, and `brick` with a mode of none or 2775): a brick made by
+    /// commands (`mkfs`, then `mkdir brick`) would otherwise keep a vector, 450 bytes a
+    /// brick.
     fn compact(&mut self) {
         if let DirMap::Any(v) = self
             && let [(root, root_meta), (brick, _)] = v.as_mut_slice()
@@ -137,7 +173,10 @@ impl DirMap {
             && brick.with_str(|b| b == "brick")
         {
             let meta = std::mem::take(&mut v[1].1);
-            *self = DirMap::Fresh(meta);
+            match DirMap::fresh_of(meta) {
+                Ok(fresh) => *self = fresh,
+                Err(meta) => v[1].1 = meta,
+            }
         }
     }
 
@@ -146,7 +185,7 @@ impl DirMap {
         let prefix = format!("{}/", dir.trim_end_matches('/'));
         match self {
             // Neither "" nor "brick" starts with a path ending in '/'.
-            DirMap::Fresh(_) => false,
+            DirMap::Fresh { .. } => false,
             DirMap::Any(v) => {
                 let start = Self::find(v, &prefix).unwrap_or_else(|i| i);
                 v.get(start)
@@ -158,11 +197,12 @@ impl DirMap {
     /// A brick file system as brick creation leaves it: its root and the `brick`
     /// directory, owned by `gid` with the set-group-id mode when a GID is asked.
     pub fn fresh_brick(gid: i64) -> DirMap {
-        DirMap::Fresh(DirMeta {
-            gid: (gid != 0).then_some(gid),
-            mode: (gid != 0).then(|| SETGID_MODE.clone()),
+        DirMap::Fresh {
+            gid,
+            has_gid: gid != 0,
+            setgid: gid != 0,
             volume_id: None,
-        })
+        }
     }
 
     /// A new file system: its root only.
@@ -198,7 +238,7 @@ pub(super) struct Lv {
 
 // Two LVs a brick, hundreds of thousands of bricks: the sizes are kept in check.
 const _: () = assert!(std::mem::size_of::<Lv>() == 40);
-const _: () = assert!(std::mem::size_of::<Xfs>() <= 80);
+const _: () = assert!(std::mem::size_of::<Xfs>() <= 56);
 
 /// Whether and where an LV is mounted.
 ///
@@ -832,17 +872,27 @@ impl Node {
         self.vgs.get(vg)?.lv(lv)?.fs.as_ref().map(|f| &f.dirs)
     }
 
-    pub fn dir_meta(&self, path: &str) -> Option<&DirMeta> {
+    pub fn dir_meta(&self, path: &str) -> Option<DirMeta> {
         match self.locate(path) {
-            Loc::Root(p) => self.dirs.get(&p),
+            Loc::Root(p) => self.dirs.get(&p).cloned(),
             Loc::Fs { vg, lv, rel } => self.fs_dirs(&vg, &lv)?.get(&rel),
         }
     }
 
-    pub fn dir_meta_mut(&mut self, path: &str) -> Option<&mut DirMeta> {
+    /// Changes the metadata of the directory `path` with `f`; `false` when there is no
+    /// such directory.
+    pub fn update_dir(&mut self, path: &str, f: impl FnOnce(&mut DirMeta)) -> bool {
         match self.locate(path) {
-            Loc::Root(p) => self.dirs.get_mut(&p),
-            Loc::Fs { vg, lv, rel } => self.fs_dirs_mut(&vg, &lv)?.get_mut(&rel),
+            Loc::Root(p) => match self.dirs.get_mut(&p) {
+                Some(m) => {
+                    f(m);
+                    true
+                }
+                None => false,
+            },
+            Loc::Fs { vg, lv, rel } => self
+                .fs_dirs_mut(&vg, &lv)
+                .is_some_and(|d| d.update(&rel, f)),
         }
     }
 
@@ -1089,18 +1139,41 @@ mod tests {
         };
         let mut dirs = DirMap::root_only();
         dirs.insert("brick".into(), meta.clone());
-        assert!(matches!(dirs, DirMap::Fresh(_)), "{dirs:?}");
+        assert!(matches!(dirs, DirMap::Fresh { .. }), "{dirs:?}");
         assert_eq!(dirs.get("brick").and_then(|m| m.gid), Some(2000));
-        assert!(dirs.get("").is_some_and(DirMeta::is_default));
+        assert!(dirs.get("").is_some_and(|m| m.is_default()));
         dirs.insert("brick/sub".into(), DirMeta::default());
         assert!(matches!(dirs, DirMap::Any(_)));
         assert!(dirs.has_key_under("brick"));
         dirs.remove("brick/sub");
-        assert!(matches!(dirs, DirMap::Fresh(_)));
+        assert!(matches!(dirs, DirMap::Fresh { .. }));
         assert!(!dirs.has_key_under("brick"));
+        // The brick's metadata changes in place while it keeps a fresh brick's form.
+        assert!(dirs.update("brick", |m| {
+            m.mode = Some(SETGID_MODE.clone());
+            m.volume_id = Some(Arc::from("v1"));
+        }));
+        assert!(matches!(dirs, DirMap::Fresh { .. }));
+        let got = dirs.get("brick").unwrap();
+        assert_eq!(
+            (got.gid, got.mode.as_deref(), got.volume_id.as_deref()),
+            (Some(2000), Some("2775"), Some("v1"))
+        );
+        // Another mode, or a gid of 0, reads back as set.
+        assert!(dirs.update("brick", |m| m.mode = Some(Arc::from("0755"))));
+        assert!(matches!(dirs, DirMap::Any(_)));
+        assert_eq!(dirs.get("brick").unwrap().mode.as_deref(), Some("0755"));
+        assert!(dirs.update("brick", |m| {
+            m.mode = None;
+            m.gid = Some(0);
+        }));
+        assert!(matches!(dirs, DirMap::Fresh { .. }));
+        assert_eq!(dirs.get("brick").unwrap().gid, Some(0));
+        assert!(!dirs.update("nothing", |m| m.gid = Some(3)));
+        assert!(matches!(dirs, DirMap::Fresh { .. }));
         // A root with changed metadata is not a fresh brick's.
         let mut other = DirMap::root_only();
-        other.get_mut("").unwrap().gid = Some(1);
+        assert!(other.update("", |m| m.gid = Some(1)));
         other.insert("brick".into(), meta);
         assert!(matches!(other, DirMap::Any(_)));
     }

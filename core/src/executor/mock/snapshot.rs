@@ -310,9 +310,7 @@ impl World {
             self.mount_snap_brick(b)?;
             let path = format!("{}/{}", b.mount_dir, b.rel);
             if let Some(node) = self.nodes.get_mut(&b.manage) {
-                if let Some(m) = node.dir_meta_mut(&path) {
-                    m.volume_id = Some(id.clone());
-                }
+                node.update_dir(&path, |m| m.volume_id = Some(id.clone()));
                 names.push(format!("{}:{path}", node.storage));
             }
         }
