@@ -1,6 +1,10 @@
 //! A brick record as the state keeps it in memory (see [`super::records`]): its ids
-//! packed, its id and path left out when they are the key and Heketi's default path,
-//! and what most bricks leave empty (a pending operation, a clone's names) boxed apart.
+//! packed, its device and node held once for every brick on the device, its id and
+//! path left out when they are the key and Heketi's default path, and what most bricks
+//! leave empty (a pending operation, a clone's names) boxed apart.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::records::Pack;
 use crate::api::BrickInfo;
@@ -9,8 +13,9 @@ use crate::model::{BrickEntry, BrickSubType, PendingRef};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PackedBrick {
-    device: CompactId,
-    node: CompactId,
+    /// Its device and node, shared by every brick on the device ([`BrickPlaces`]): 8
+    /// bytes a brick, not 48.
+    place: Arc<Place>,
     volume: CompactId,
     size: u64,
     tp_size: u64,
@@ -18,6 +23,41 @@ pub struct PackedBrick {
     /// `None`: all of [`Unusual`] empty or default.
     unusual: Option<Box<Unusual>>,
     sub_type: BrickSubType,
+}
+
+/// Where a brick lies.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    device: CompactId,
+    node: CompactId,
+}
+
+/// The distinct places of the brick records: a few per device.
+#[derive(Clone, Debug, Default)]
+pub struct BrickPlaces {
+    places: BTreeSet<Arc<Place>>,
+}
+
+impl BrickPlaces {
+    fn intern(&mut self, place: Place) -> Arc<Place> {
+        if let Some(held) = self.places.get(&place) {
+            return held.clone();
+        }
+        let place = Arc::new(place);
+        self.places.insert(place.clone());
+        place
+    }
+
+    /// Forgets `place` when only the interner holds it besides this handle.
+    fn release(&mut self, place: Arc<Place>) {
+        if Arc::strong_count(&place) == 2 {
+            self.places.remove(&*place);
+        }
+    }
+
+    fn prune(&mut self) {
+        self.places.retain(|p| Arc::strong_count(p) > 1);
+    }
 }
 
 /// What a brick made by a create leaves empty or default (112 bytes a brick less).
@@ -34,7 +74,7 @@ struct Unusual {
 
 impl PackedBrick {
     pub fn device(&self) -> &CompactId {
-        &self.device
+        &self.place.device
     }
 
     pub fn volume(&self) -> &CompactId {
@@ -48,9 +88,9 @@ impl PackedBrick {
 
 impl Pack for BrickEntry {
     type Packed = PackedBrick;
-    type Shared = ();
+    type Shared = BrickPlaces;
 
-    fn pack(&self, key: &str, _: &mut ()) -> PackedBrick {
+    fn pack(&self, key: &str, places: &mut BrickPlaces) -> PackedBrick {
         let i = &self.info;
         let (id, path) = self.own_id_and_path(key);
         let unusual = Unusual {
@@ -62,8 +102,10 @@ impl Pack for BrickEntry {
             lvm_lv: self.lvm_lv.as_str().into(),
         };
         PackedBrick {
-            device: CompactId::new(&i.device),
-            node: CompactId::new(&i.node),
+            place: places.intern(Place {
+                device: CompactId::new(&i.device),
+                node: CompactId::new(&i.node),
+            }),
             volume: CompactId::new(&i.volume),
             size: i.size,
             tp_size: self.tp_size,
@@ -84,12 +126,12 @@ impl Pack for BrickEntry {
             ),
             None => (None, None, String::new(), "", ""),
         };
-        let device = String::from(&p.device);
+        let device = String::from(&p.place.device);
         let (id, path) = BrickEntry::derived_id_and_path(key, &device, id, path);
         BrickEntry {
             info: BrickInfo {
                 path,
-                node: String::from(&p.node),
+                node: String::from(&p.place.node),
                 volume: String::from(&p.volume),
                 size: p.size,
                 id,
@@ -102,6 +144,14 @@ impl Pack for BrickEntry {
             lvm_lv: lv.to_string(),
             sub_type: p.sub_type,
         }
+    }
+
+    fn release(p: PackedBrick, places: &mut BrickPlaces) {
+        places.release(p.place);
+    }
+
+    fn prune(places: &mut BrickPlaces) {
+        places.prune();
     }
 }
 
@@ -116,11 +166,51 @@ mod tests {
         /// default thin pool name, left empty), whatever its ids, path and names.
         #[test]
         fn bricks_unpack_as_they_were_packed((key, b) in any_brick()) {
-            let packed = b.pack(&key, &mut ());
+            let packed = b.pack(&key, &mut BrickPlaces::default());
             let mut want = b.clone();
             want.compact_names();
             prop_assert_eq!(BrickEntry::unpack(&packed, &key), want);
         }
+    }
+
+    /// Bricks of one device hold one place; the place goes with the last of them, and
+    /// a brick moved to another device takes that device's.
+    #[test]
+    fn bricks_of_a_device_share_their_place_and_give_it_back() {
+        use crate::state::records::Records;
+        let (node, d1, d2) = (
+            crate::id::new_id(),
+            crate::id::new_id(),
+            crate::id::new_id(),
+        );
+        let brick = |id: &str, device: &str| BrickEntry {
+            info: BrickInfo {
+                path: brick_path(device, id),
+                id: id.to_string(),
+                device: device.to_string(),
+                node: node.clone(),
+                volume: crate::id::new_id(),
+                size: 1 << 20,
+            },
+            ..Default::default()
+        };
+        let ids: Vec<String> = (0..3).map(|_| crate::id::new_id()).collect();
+        let mut t: Records<BrickEntry> = Records::default();
+        for id in &ids {
+            t.insert(id, &brick(id, &d1));
+        }
+        assert_eq!(t.shared().places.len(), 1);
+        let place = |t: &Records<BrickEntry>, id: &str| t.get_packed(id).unwrap().place.clone();
+        assert!(Arc::ptr_eq(&place(&t, &ids[0]), &place(&t, &ids[2])));
+        t.insert(&ids[0], &brick(&ids[0], &d2));
+        assert_eq!(t.shared().places.len(), 2);
+        assert_eq!(t.get(&ids[0]).unwrap().info.device, d2);
+        assert_eq!(t.get(&ids[1]).unwrap().info.device, d1);
+        t.remove(&ids[1]);
+        t.remove(&ids[2]);
+        assert_eq!(t.shared().places.len(), 1);
+        t.remove(&ids[0]);
+        assert!(t.shared().places.is_empty());
     }
 
     #[test]
@@ -137,10 +227,11 @@ mod tests {
             },
             ..Default::default()
         };
-        let p = b.pack(&id, &mut ());
+        let mut places = BrickPlaces::default();
+        let p = b.pack(&id, &mut places);
         assert!(p.unusual.is_none());
-        assert!(std::mem::size_of::<PackedBrick>() <= 112);
-        for c in [&p.device, &p.node, &p.volume] {
+        assert!(std::mem::size_of::<PackedBrick>() <= 72);
+        for c in [&p.place.device, &p.place.node, &p.volume] {
             assert!(matches!(c, CompactId::Hex(_)));
         }
     }

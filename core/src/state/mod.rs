@@ -538,13 +538,17 @@ impl State {
         apply_map(&mut self.clusters, c.clusters);
         apply_map(&mut self.nodes, c.nodes);
         apply_map(&mut self.devices, c.devices);
+        let mut bricks_removed = false;
         for (id, b) in c.bricks {
             match b {
                 Some(b) => self.bricks.insert(&id, &b),
-                None => {
-                    self.bricks.remove(&id);
-                }
+                None => bricks_removed |= self.bricks.remove(&id).is_some(),
             }
+        }
+        if bricks_removed {
+            // A place an outside copy of the state held when its last brick went
+            // (a few per device).
+            self.bricks.prune();
         }
         let mut removed = false;
         for (id, v) in c.volumes {
