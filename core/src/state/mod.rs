@@ -6,6 +6,7 @@ pub(crate) mod chunk_map;
 mod overlay;
 mod records;
 mod stored_brick;
+mod stored_volume;
 mod volume_record;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -176,36 +177,45 @@ fn decode_volume(
             let mut closed = Vec::with_capacity(body.len() + 1);
             closed.extend_from_slice(body);
             closed.push(b'}');
-            serde_json::from_slice::<VolumeEntry>(&closed)
+            serde_json::from_slice::<stored_volume::Stored>(&closed)
         }
-        None => serde_json::from_slice::<VolumeEntry>(body),
+        None => serde_json::from_slice::<stored_volume::Stored>(body),
     };
-    let mut vol = parsed.map_err(corrupt)?;
-    if let Some(mkey) = mount_ref {
-        let Some(m) = mounts.get(mkey) else {
-            return Err(corrupt(<serde_json::Error as serde::de::Error>::custom(
-                format!(
-                    "its mount values {mkey} are missing from {}",
-                    Table::MountValues.name()
-                ),
-            )));
-        };
-        vol.info.mount.glusterfs.hosts = m.hosts.clone();
-        vol.info.mount.glusterfs.options = m.options.clone();
-    }
-    Ok(vol)
+    let stored = parsed.map_err(corrupt)?;
+    let mount = match mount_ref {
+        Some(mkey) => {
+            let Some(m) = mounts.get(mkey) else {
+                return Err(corrupt(<serde_json::Error as serde::de::Error>::custom(
+                    format!(
+                        "its mount values {mkey} are missing from {}",
+                        Table::MountValues.name()
+                    ),
+                )));
+            };
+            Some((m.hosts.clone(), m.options.clone()))
+        }
+        None => None,
+    };
+    Ok(stored.into_volume(key, mount))
 }
 
 /// A volume record as stored. Its mount hosts and options (every storage host of the
 /// cluster: kilobytes, the same for all volumes of a cluster) go to a
 /// [`Table::MountValues`] row named by their hash, written in the same change set
 /// (once per change set), and the record ends with `,"MountRef":"<key>"}` instead;
-/// a record without it (written before, or without mount values) carries them.
-fn volume_bytes(v: &VolumeEntry, cs: &mut ChangeSet, written: &mut BTreeSet<String>) -> Vec<u8> {
+/// a record without it (written before, or without mount values) carries them. The
+/// rest is written without what it derives ([`stored_volume`]).
+fn volume_bytes(
+    row: &str,
+    v: &VolumeEntry,
+    cs: &mut ChangeSet,
+    written: &mut BTreeSet<String>,
+) -> Vec<u8> {
     use std::hash::{Hash, Hasher};
     let m = &v.info.mount.glusterfs;
+    let first_host = m.hosts.first().map(String::as_str);
     if m.hosts.is_empty() && m.options.is_empty() {
-        return to_bytes(v);
+        return to_bytes(&stored_volume::Stored::new(row, v, first_host));
     }
     let values = to_bytes(&MountValues {
         hosts: m.hosts.clone(),
@@ -218,12 +228,11 @@ fn volume_bytes(v: &VolumeEntry, cs: &mut ChangeSet, written: &mut BTreeSet<Stri
         cs.writes
             .push((Table::MountValues, key.clone(), Some(values)));
     }
-    let mut bare = v.clone();
-    bare.info.mount.glusterfs.hosts = Shared::default();
-    bare.info.mount.glusterfs.options = Shared::default();
-    let mut bytes = to_bytes(&bare);
+    let mut bytes =
+        to_bytes(&stored_volume::Stored::new(row, v, first_host).without_mount_values());
     if bytes.pop() != Some(b'}') {
-        return to_bytes(v); // not an object: cannot happen for a struct
+        // Not an object: cannot happen for a struct.
+        return to_bytes(&stored_volume::Stored::new(row, v, first_host));
     }
     bytes.extend_from_slice(MOUNT_REF);
     bytes.extend_from_slice(key.as_bytes());
@@ -500,7 +509,7 @@ impl State {
         }
         let mut written = BTreeSet::new();
         for (k, v) in self.volumes.iter() {
-            let bytes = volume_bytes(&v, &mut cs, &mut written);
+            let bytes = volume_bytes(&k, &v, &mut cs, &mut written);
             cs.writes.push((Table::Volumes, k, Some(bytes)));
         }
         put_all(&mut cs, Table::BlockVolumes, &self.blockvolumes);
@@ -666,7 +675,9 @@ impl Changes {
         }
         let mut written = BTreeSet::new();
         for (k, v) in &self.volumes {
-            let bytes = v.as_ref().map(|v| volume_bytes(v, &mut cs, &mut written));
+            let bytes = v
+                .as_ref()
+                .map(|v| volume_bytes(k, v, &mut cs, &mut written));
             cs.writes.push((Table::Volumes, k.clone(), bytes));
         }
         encode(&mut cs, Table::BlockVolumes, &self.blockvolumes);
