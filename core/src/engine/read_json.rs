@@ -206,11 +206,15 @@ fn node_info_json(st: &State, id: &str, out: &mut Vec<u8>) -> bool {
             };
             splice(out, &device, "bricks", |out| {
                 out.push(b'[');
-                for (i, b) in d.bricks.iter().filter_map(|b| st.bricks.get(b)).enumerate() {
+                let bricks = d
+                    .bricks
+                    .compact()
+                    .filter_map(|id| Some((id, st.bricks.get_packed_compact(id)?)));
+                for (i, (id, b)) in bricks.enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
-                    let _ = serde_json::to_writer(&mut *out, &b.info);
+                    b.write_info_json(id, out);
                 }
                 out.push(b']');
             });

@@ -53,6 +53,11 @@ impl BrickIds {
         self.0.iter().map(String::from)
     }
 
+    /// The ids as kept, in order.
+    pub fn compact(&self) -> impl DoubleEndedIterator<Item = &CompactId> + '_ {
+        self.0.iter()
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         self.0.iter().any(|b| b.is(id))
     }

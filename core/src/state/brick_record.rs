@@ -84,6 +84,38 @@ impl PackedBrick {
     pub fn is_pending(&self) -> bool {
         self.unusual.as_ref().is_some_and(|u| !u.pending.is_empty())
     }
+
+    /// Writes the brick's `BrickInfo` as JSON, as serde writes it, from the packed
+    /// record of row `key`: `GET /nodes/{id}` writes 3,000 of them at 100k volumes,
+    /// and unpacking each into owned strings first took most of its time.
+    pub fn write_info_json(&self, key: &CompactId, out: &mut Vec<u8>) {
+        fn string(out: &mut Vec<u8>, s: &str) {
+            // A `str` always serialises.
+            let _ = serde_json::to_writer(&mut *out, s);
+        }
+        key.with_str(|key| {
+            self.place.device.with_str(|device| {
+                let u = self.unusual.as_deref();
+                let id = u.and_then(|u| u.id.as_deref()).unwrap_or(key);
+                out.extend_from_slice(b"{\"id\":");
+                string(out, id);
+                out.extend_from_slice(b",\"path\":");
+                match u.and_then(|u| u.path.as_deref()) {
+                    Some(path) => string(out, path),
+                    None => string(out, &crate::model::brick_path(device, id)),
+                }
+                out.extend_from_slice(b",\"device\":");
+                string(out, device);
+            })
+        });
+        out.extend_from_slice(b",\"node\":");
+        self.place.node.with_str(|s| string(out, s));
+        out.extend_from_slice(b",\"volume\":");
+        self.volume.with_str(|s| string(out, s));
+        out.extend_from_slice(b",\"size\":");
+        out.extend_from_slice(self.size.to_string().as_bytes());
+        out.push(b'}');
+    }
 }
 
 impl Pack for BrickEntry {
@@ -170,6 +202,16 @@ mod tests {
             let mut want = b.clone();
             want.compact_names();
             prop_assert_eq!(BrickEntry::unpack(&packed, &key), want);
+        }
+
+        /// The JSON written from the packed record is serde's of the brick's info.
+        #[test]
+        fn packed_bricks_write_the_info_serde_writes((key, b) in any_brick()) {
+            let packed = b.pack(&key, &mut BrickPlaces::default());
+            let mut out = Vec::new();
+            packed.write_info_json(&CompactId::new(&key), &mut out);
+            let want = serde_json::to_vec(&BrickEntry::unpack(&packed, &key).info).unwrap();
+            prop_assert_eq!(String::from_utf8(out).unwrap(), String::from_utf8(want).unwrap());
         }
     }
 

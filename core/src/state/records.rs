@@ -87,6 +87,11 @@ impl<T: Pack> Records<T> {
         self.map.get(&CompactId::new(id.as_ref()))
     }
 
+    /// [`Records::get_packed`] by a compact id.
+    pub fn get_packed_compact(&self, id: &CompactId) -> Option<&T::Packed> {
+        self.map.get(id)
+    }
+
     pub fn insert(&mut self, id: &str, v: &T) {
         let p = v.pack(id, &mut self.shared);
         if let Some(old) = self.map.insert(CompactId::new(id), p) {
