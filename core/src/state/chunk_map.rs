@@ -5,105 +5,16 @@
 //! nodes about 70% full: at 100,000 volumes the brick table took 204 bytes a brick for
 //! 136 bytes of key and record. Here the slack is what the chunks' vectors keep, an
 //! eighth at most: about 145 bytes a brick. A lookup is a binary search among the
-//! chunks' last keys (one small vector), then among one chunk's keys; an insert moves
-//! at most a chunk's entries.
+//! chunks' last keys (one small vector), then within one chunk; an insert moves at
+//! most a chunk's entries.
 
 /// Entries a chunk holds at most before it splits in two.
 const CHUNK: usize = 512;
 
-/// Sorted entries, keys and values apart: a lookup's binary search reads the keys only
-/// (12 KB of a full chunk of ids, not 50 KB of ids and records, whose cache misses
-/// took two thirds of `GET /nodes/{id}`).
-#[derive(Clone)]
-struct Chunk<K, V> {
-    keys: Vec<K>,
-    /// In step with `keys`: same length, same capacity policy.
-    values: Vec<V>,
-}
-
-impl<K: Ord, V> Chunk<K, V> {
-    fn with_capacity(n: usize) -> Chunk<K, V> {
-        Chunk {
-            keys: Vec::with_capacity(n),
-            values: Vec::with_capacity(n),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    fn capacity(&self) -> usize {
-        self.keys.capacity().max(self.values.capacity())
-    }
-
-    fn search(&self, key: &K) -> Result<usize, usize> {
-        self.keys.binary_search(key)
-    }
-
-    fn reserve_exact(&mut self, n: usize) {
-        self.keys.reserve_exact(n);
-        self.values.reserve_exact(n);
-    }
-
-    /// Room for one more, grown an eighth at a time (doubling would leave a quarter
-    /// empty on average).
-    fn grow_for_one(&mut self) {
-        if self.len() == self.capacity() {
-            self.reserve_exact((self.len() / 8).max(4));
-        }
-    }
-
-    fn shrink_if_slack(&mut self) {
-        let len = self.len();
-        if self.capacity() > len + len / 4 + 8 {
-            self.keys.shrink_to(len + len / 8);
-            self.values.shrink_to(len + len / 8);
-        }
-    }
-
-    fn insert(&mut self, i: usize, key: K, value: V) {
-        self.keys.insert(i, key);
-        self.values.insert(i, value);
-    }
-
-    fn push(&mut self, key: K, value: V) {
-        self.keys.push(key);
-        self.values.push(value);
-    }
-
-    fn remove(&mut self, i: usize) -> V {
-        self.keys.remove(i);
-        self.values.remove(i)
-    }
-
-    /// The entries from `at` on, with no room to spare.
-    fn split_off(&mut self, at: usize) -> Chunk<K, V> {
-        Chunk {
-            keys: self.keys.split_off(at),
-            values: self.values.split_off(at),
-        }
-    }
-
-    fn append(&mut self, other: Chunk<K, V>) {
-        self.reserve_exact(other.len());
-        self.keys.extend(other.keys);
-        self.values.extend(other.values);
-    }
-
-    fn iter(&self) -> std::iter::Zip<std::slice::Iter<'_, K>, std::slice::Iter<'_, V>> {
-        self.keys.iter().zip(self.values.iter())
-    }
-}
-
 #[derive(Clone)]
 pub struct ChunkMap<K, V> {
     /// Non-empty, sorted, each key below the next chunk's.
-    chunks: Vec<Chunk<K, V>>,
+    chunks: Vec<Vec<(K, V)>>,
     /// The last key of each chunk.
     lasts: Vec<K>,
     len: usize,
@@ -135,18 +46,22 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
 
     fn position(&self, key: &K) -> Option<(usize, usize)> {
         let c = self.chunk_of(key);
-        let i = self.chunks.get(c)?.search(key).ok()?;
+        let i = self
+            .chunks
+            .get(c)?
+            .binary_search_by(|(k, _)| k.cmp(key))
+            .ok()?;
         Some((c, i))
     }
 
     pub fn get(&self, key: &K) -> Option<&V> {
         let (c, i) = self.position(key)?;
-        Some(&self.chunks[c].values[i])
+        Some(&self.chunks[c][i].1)
     }
 
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         let (c, i) = self.position(key)?;
-        Some(&mut self.chunks[c].values[i])
+        Some(&mut self.chunks[c][i].1)
     }
 
     pub fn contains_key(&self, key: &K) -> bool {
@@ -157,29 +72,32 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         if self.chunks.is_empty() {
             self.lasts.push(key.clone());
-            let mut chunk = Chunk::with_capacity(1);
-            chunk.push(key, value);
-            self.chunks.push(chunk);
+            self.chunks.push(vec![(key, value)]);
             self.len = 1;
             return None;
         }
         // Past every chunk's last key: the last chunk takes it.
         let c = self.chunk_of(&key).min(self.chunks.len() - 1);
         let chunk = &mut self.chunks[c];
-        let i = match chunk.search(&key) {
-            Ok(i) => return Some(std::mem::replace(&mut chunk.values[i], value)),
+        let i = match chunk.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => return Some(std::mem::replace(&mut chunk[i].1, value)),
             Err(i) => i,
         };
-        chunk.grow_for_one();
+        if chunk.len() == chunk.capacity() {
+            // An eighth more at a time: doubling would leave a quarter empty on
+            // average.
+            chunk.reserve_exact((chunk.len() / 8).max(4));
+        }
         if i == chunk.len() {
             self.lasts[c] = key.clone();
         }
-        chunk.insert(i, key, value);
+        chunk.insert(i, (key, value));
         self.len += 1;
         if chunk.len() > CHUNK {
             let right = chunk.split_off(chunk.len() / 2);
-            chunk.shrink_if_slack();
-            if let Some(left_last) = chunk.keys.last().cloned() {
+            chunk.shrink_to(chunk.len() + chunk.len() / 8);
+            let left_last = chunk.last().map(|(k, _)| k.clone());
+            if let Some(left_last) = left_last {
                 self.lasts.insert(c, left_last);
             }
             self.chunks.insert(c + 1, right);
@@ -190,7 +108,7 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     pub fn remove(&mut self, key: &K) -> Option<V> {
         let (c, i) = self.position(key)?;
         let chunk = &mut self.chunks[c];
-        let value = chunk.remove(i);
+        let (_, value) = chunk.remove(i);
         self.len -= 1;
         if chunk.is_empty() {
             self.chunks.remove(c);
@@ -198,12 +116,14 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
             return Some(value);
         }
         if i == chunk.len()
-            && let Some(k) = chunk.keys.last()
+            && let Some((k, _)) = chunk.last()
         {
             self.lasts[c] = k.clone();
         }
-        chunk.shrink_if_slack();
         let len = chunk.len();
+        if chunk.capacity() > len + len / 4 + 8 {
+            chunk.shrink_to(len + len / 8);
+        }
         // A chunk that has shrunk to a quarter joins its next neighbour when both fit
         // in half a chunk, so deletes do not leave many small chunks.
         if len < CHUNK / 4
@@ -212,22 +132,24 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
         {
             let next = self.chunks.remove(c + 1);
             self.lasts.remove(c);
-            self.chunks[c].append(next);
+            let chunk = &mut self.chunks[c];
+            chunk.reserve_exact(next.len());
+            chunk.extend(next);
         }
         Some(value)
     }
 
     /// The entries in key order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + '_ {
-        self.chunks.iter().flat_map(Chunk::iter)
+        self.chunks.iter().flatten().map(|(k, v)| (k, v))
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
-        self.chunks.iter().flat_map(|c| c.keys.iter())
+        self.iter().map(|(k, _)| k)
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + '_ {
-        self.chunks.iter().flat_map(|c| c.values.iter())
+        self.iter().map(|(_, v)| v)
     }
 }
 
@@ -246,11 +168,11 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
                     // A chunk an insert made holds no room: room up to three quarters.
                     chunk.reserve_exact(per - chunk.len());
                 }
-                chunk.push(key.clone(), value);
+                chunk.push((key.clone(), value));
             }
             _ => {
-                let mut chunk = Chunk::with_capacity(per);
-                chunk.push(key.clone(), value);
+                let mut chunk = Vec::with_capacity(per);
+                chunk.push((key.clone(), value));
                 self.chunks.push(chunk);
                 self.lasts.push(key.clone());
             }
@@ -266,7 +188,10 @@ impl<K: Ord + Clone, V> ChunkMap<K, V> {
     /// would have left.
     pub fn finish_pushes(&mut self) {
         if let Some(chunk) = self.chunks.last_mut() {
-            chunk.shrink_if_slack();
+            let len = chunk.len();
+            if chunk.capacity() > len + len / 4 + 8 {
+                chunk.shrink_to(len + len / 8);
+            }
         }
     }
 }
@@ -289,23 +214,19 @@ impl<K: Ord + Clone, V> FromIterator<(K, V)> for ChunkMap<K, V> {
 impl<K: std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for ChunkMap<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map()
-            .entries(
-                self.chunks
-                    .iter()
-                    .flat_map(|c| c.keys.iter().zip(c.values.iter())),
-            )
+            .entries(self.chunks.iter().flatten().map(|(k, v)| (k, v)))
             .finish()
     }
 }
 
 impl<K: PartialEq, V: PartialEq> PartialEq for ChunkMap<K, V> {
     fn eq(&self, other: &Self) -> bool {
-        fn entries<K, V>(m: &ChunkMap<K, V>) -> impl Iterator<Item = (&K, &V)> {
-            m.chunks
+        self.len == other.len
+            && self
+                .chunks
                 .iter()
-                .flat_map(|c| c.keys.iter().zip(c.values.iter()))
-        }
-        self.len == other.len && entries(self).eq(entries(other))
+                .flatten()
+                .eq(other.chunks.iter().flatten())
     }
 }
 
@@ -327,9 +248,6 @@ mod tests {
             let mut prev: Option<&K> = None;
             let mut n = 0;
             for (c, chunk) in self.chunks.iter().enumerate() {
-                if chunk.keys.len() != chunk.values.len() {
-                    return Err(format!("chunk {c}: keys and values out of step"));
-                }
                 if chunk.is_empty() || chunk.len() > CHUNK {
                     return Err(format!("chunk {c} has {} entries", chunk.len()));
                 }
@@ -340,13 +258,13 @@ mod tests {
                         chunk.capacity()
                     ));
                 }
-                for k in &chunk.keys {
+                for (k, _) in chunk {
                     if prev.is_some_and(|p| p >= k) {
                         return Err("keys out of order".into());
                     }
                     prev = Some(k);
                 }
-                if chunk.keys.last() != Some(&self.lasts[c]) {
+                if chunk.last().map(|(k, _)| k) != Some(&self.lasts[c]) {
                     return Err(format!("last key of chunk {c} out of step"));
                 }
                 n += chunk.len();
