@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{
     BlockInfo, GlusterFsMount, Shared, VolumeCreateRequest, VolumeDurabilityInfo, VolumeInfo,
-    VolumeMount, VolumeSnapshot, null_as_default,
+    VolumeMount, VolumeSnapshot, is_false, is_zero_i64, null_as_default,
 };
 use crate::model::{PendingRef, VolumeEntry};
 
@@ -46,7 +46,7 @@ struct StoredInfo {
     name: Option<String>,
     #[serde(default)]
     durability: VolumeDurabilityInfo,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     gid: i64,
     #[serde(
         default,
@@ -88,14 +88,6 @@ struct StoredGlusterFs {
 
 fn is_not_pending(p: &PendingRef) -> bool {
     !p.is_pending()
-}
-
-fn is_zero(n: &i64) -> bool {
-    *n == 0
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 fn is_default(b: &BlockInfo) -> bool {
